@@ -1,0 +1,359 @@
+#include "cli.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+
+#include <concur/console.hpp>
+#include <concur/report.hpp>
+#include <concur/runner.hpp>
+
+#include "catalogue.hpp"
+
+namespace concur::cli {
+namespace {
+
+constexpr int kOk = 0;
+constexpr int kCheckFailed = 1;
+constexpr int kUsage = 2;
+
+// Bad usage: a one-line message on stderr, exit status 2, nothing run.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::string lecture_heading(int lecture) {
+  switch (lecture) {
+    case 9: return "Lecture 9: Concurrency 1";
+    case 10: return "Lecture 10: Concurrency 2";
+    case 11: return "Lecture 11: Concurrency 3";
+    default: return "Supplementary notes";
+  }
+}
+
+// Options every example takes (interface.md, "Common options").
+struct Common {
+  std::string json_path;
+  std::string repeat = "1";
+  std::string time_scale = "1";
+  bool quiet = false;
+  bool no_color = false;
+  bool verbose = false;
+};
+
+void add_common(CLI::App& sub, Common& c, bool with_json = true) {
+  const std::string group = "Common options";
+  if (with_json)
+    sub.add_option("--json", c.json_path, "write the JSON report to PATH ('-': stdout, the rest to stderr)")
+        ->type_name("PATH")
+        ->group(group);
+  sub.add_option("--repeat", c.repeat, "run every variant N times and summarise the timings")
+      ->type_name("N")
+      ->default_str("1")
+      ->group(group);
+  sub.add_option("--time-scale", c.time_scale, "multiply every deliberate sleep and hold time by F")
+      ->type_name("F")
+      ->default_str("1")
+      ->group(group);
+  sub.add_flag("--quiet", c.quiet, "no narration, the summary only")->group(group);
+  sub.add_flag("--no-color", c.no_color, "no colour (also off with NO_COLOR or when not a terminal)")
+      ->group(group);
+  sub.add_flag("-v,--verbose", c.verbose, "debug logging to stderr")->group(group);
+}
+
+int parse_repeat(const std::string& text) {
+  const Param p = Param::integer("repeat", "", 1, 1, 10'000);
+  auto parsed = p.parse(text);
+  if (!parsed.error.empty()) throw UsageError(parsed.error);
+  return parsed.value.get<int>();
+}
+
+double parse_time_scale(const std::string& text) {
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size() || !(v > 0) || v > 1000)
+    throw UsageError(fmt::format("--time-scale must be a number above 0 and at most 1000, got '{}'", text));
+  return v;
+}
+
+// Opens the --json destination before anything runs, so an unwritable path costs nothing.
+struct JsonSink {
+  bool to_stdout = false;
+  std::ofstream file;
+  std::string path;
+
+  static std::optional<JsonSink> open(const std::string& path) {
+    if (path.empty()) return std::nullopt;
+    JsonSink sink;
+    sink.path = path;
+    if (path == "-") {
+      sink.to_stdout = true;
+      return sink;
+    }
+    sink.file.open(path, std::ios::out | std::ios::trunc);
+    if (!sink.file)
+      throw UsageError(fmt::format("cannot write the --json file '{}': {}", path, std::strerror(errno)));
+    return sink;
+  }
+
+  void write(const nlohmann::json& doc) {
+    const std::string text = doc.dump(2) + "\n";
+    if (to_stdout) {
+      std::fwrite(text.data(), 1, text.size(), stdout);
+      std::fflush(stdout);
+    } else {
+      file << text;
+      file.flush();
+    }
+  }
+};
+
+void setup_output(const Common& c, bool json_on_stdout) {
+  const int fd = json_on_stdout ? 2 : 1;
+  Console::get().configure(fd, Console::color_wanted(fd, c.no_color), !c.quiet);
+  auto logger = spdlog::stderr_color_mt("concur");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(c.verbose ? spdlog::level::debug : spdlog::level::warn);
+}
+
+// Turns the example's option strings into validated values (every one, defaults included).
+nlohmann::json validate_params(const Example& e, const std::map<std::string, std::string>& given) {
+  nlohmann::json params = e.default_params();
+  for (const auto& [name, text] : given) {
+    if (text.empty()) continue;  // not given: the default stands
+    const Param* p = e.find_param(name);
+    auto parsed = p->parse(text);
+    if (!parsed.error.empty()) throw UsageError(parsed.error);
+    params[name] = parsed.value;
+  }
+  return params;
+}
+
+int run_one(const Example& e, const nlohmann::json& params, const Common& c, std::optional<JsonSink>& sink) {
+  RunOptions options;
+  options.params = params;
+  options.repeat = parse_repeat(c.repeat);
+  options.time_scale = parse_time_scale(c.time_scale);
+  spdlog::debug("running {} with {}", e.name, params.dump());
+  const Outcome outcome = run_example(e, options);
+  print_summary(outcome);
+  if (sink) sink->write(make_report(outcome));
+  return outcome.ok ? kOk : kCheckFailed;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw UsageError(fmt::format("cannot read '{}': {}", path, std::strerror(errno)));
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+const Example& find_or_explain(const Catalogue& cat, const std::string& name) {
+  if (const Example* e = cat.find(name)) return *e;
+  if (auto guess = cat.suggest(name))
+    throw UsageError(fmt::format("unknown example '{}'; did you mean '{}'? ('concur list' shows them all)", name,
+                                 *guess));
+  throw UsageError(fmt::format("unknown example '{}' ('concur list' shows them all)", name));
+}
+
+std::string short_help(const Catalogue& cat) {
+  std::string out = fmt::format(
+      "concur {} - the concurrency course's examples as runnable, measurable C++ programs\n\n"
+      "Run an example by name or id:   concur race    concur 10.4    concur semaphore --workers 8\n"
+      "Read and change it:             concur lesson race    concur show race\n"
+      "See them all:                   concur list    concur tour\n",
+      version());
+  int lecture = -1;
+  for (const Example& e : cat.examples()) {
+    if (e.lecture != lecture) {
+      lecture = e.lecture;
+      out += fmt::format("\n{}\n", lecture_heading(lecture));
+    }
+    out += fmt::format("  {:<6} {:<12} {}\n", e.id, e.name, e.title);
+  }
+  out += "\n'concur NAME --help' lists an example's options; 'concur --help' every command.\n";
+  return out;
+}
+
+void print_list(const Catalogue& cat) {
+  int lecture = -1;
+  for (const Example& e : cat.examples()) {
+    if (e.lecture != lecture) {
+      lecture = e.lecture;
+      std::cout << (lecture == cat.examples().front().lecture ? "" : "\n") << lecture_heading(lecture) << "\n";
+    }
+    std::string ids = e.id;
+    for (const std::string& a : e.aliases) ids += " = " + a;
+    std::cout << fmt::format("  {:<6} {:<12} {:<24} {}\n", ids, e.name, e.title, e.summary);
+  }
+}
+
+void print_source(const Example& e) {
+  const std::string path = std::string(CONCUR_SOURCE_DIR) + "/" + e.source;
+  const std::string text = read_file(path);
+  std::cout << "// " << path << "\n";
+  std::istringstream lines(text);
+  std::string line;
+  for (int n = 1; std::getline(lines, line); ++n) std::cout << fmt::format("{:>4}  {}\n", n, line);
+  std::cout << fmt::format("\nEdit it, rebuild with 'make', and run 'concur {}' again.\n", e.name);
+}
+
+int run_tour(const Catalogue& cat, const Common& c) {
+  static const std::vector<std::pair<std::string, std::string>> kStops = {
+      {"race", "First, what goes wrong: two threads share a counter with no protection."},
+      {"lock", "The fix: a mutex (and an atomic), and what each costs."},
+      {"semaphore", "A semaphore lets a limited number of threads in at once."},
+      {"event", "An event holds threads back until one thread gives the signal."},
+      {"queue-pool", "A queue feeds a fixed pool of worker threads."},
+  };
+  Console& con = Console::get();
+  int status = kOk;
+  int n = 0;
+  for (const auto& [name, why] : kStops) {
+    const Example* e = cat.find(name);
+    if (e == nullptr) continue;
+    con.line();
+    con.line(con.paint(fmt::format("━━ tour {}/{}: {} ━━", ++n, kStops.size(), why), Style::bold));
+    nlohmann::json params = e->default_params();
+    for (const auto& [k, v] : e->tour.items()) params[k] = v;
+    std::optional<JsonSink> none;
+    if (run_one(*e, params, c, none) != kOk) status = kCheckFailed;
+  }
+  con.line();
+  con.line(fmt::format("That was the tour. Read a lesson with 'concur lesson race', open a demo with "
+                       "'concur show race', or list everything with 'concur list'."));
+  return status;
+}
+
+int dispatch(int argc, char** argv) {
+  const Catalogue cat = demos::catalogue();
+
+  // An unknown first word gets a suggestion before CLI11 calls it an extra argument.
+  if (argc >= 2 && argv[1][0] != '-') {
+    const std::string first = argv[1];
+    static const std::vector<std::string> kCommands = {"list", "lesson", "show", "tour", "help"};
+    if (std::find(kCommands.begin(), kCommands.end(), first) == kCommands.end()) find_or_explain(cat, first);
+    if (first == "help") {
+      std::cout << short_help(cat);
+      return kOk;
+    }
+  }
+
+  CLI::App app{"concur: the concurrency course's examples as runnable, measurable C++ programs", "concur"};
+  app.set_version_flag("--version", std::string(version()));
+  app.require_subcommand(0, 1);
+  app.footer("Run 'concur' alone for the examples by lecture.");
+
+  bool list_json = false;
+  auto* list = app.add_subcommand("list", "the catalogue of examples, a table or JSON");
+  list->add_flag("--json", list_json, "the catalogue as JSON");
+
+  std::string lesson_name, show_name;
+  auto* lesson = app.add_subcommand("lesson", "the lesson text for an example");
+  lesson->add_option("example", lesson_name, "name or id")->required();
+  auto* show = app.add_subcommand("show", "where the demo's source is, and the source itself");
+  show->add_option("example", show_name, "name or id")->required();
+
+  Common tour_opts;
+  tour_opts.time_scale = "0.25";
+  auto* tour = app.add_subcommand("tour", "the core examples one after another, short settings");
+  add_common(*tour, tour_opts, /*with_json=*/false);
+  tour->get_option("--time-scale")->default_str("0.25");
+
+  // One subcommand per example, answering to its name, its id and its aliases.
+  Common common;
+  std::map<std::string, std::map<std::string, std::string>> given;  // example -> option -> text
+  std::map<CLI::App*, const Example*> example_of;
+  for (const Example& e : cat.examples()) {
+    auto* sub = app.add_subcommand(e.name, fmt::format("{} {}: {}", e.id, e.title, e.summary));
+    sub->alias(e.id);
+    for (const std::string& a : e.aliases) sub->alias(a);
+    sub->group(lecture_heading(e.lecture));
+    for (const Param& p : e.params) {
+      const std::string def = p.type == Param::Type::integer ? fmt::format("{}", static_cast<long long>(p.default_value))
+                                                              : fmt::format("{}", p.default_value);
+      sub->add_option("--" + p.name, given[e.name][p.name], p.help)
+          ->type_name(p.type == Param::Type::integer ? "N" : "SECONDS")
+          ->default_str(def)
+          ->group("Options of " + e.name);
+    }
+    add_common(*sub, common);
+    example_of[sub] = &e;
+  }
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::string what = e.what();
+    std::replace(what.begin(), what.end(), '\n', ' ');
+    throw UsageError(what + " (see 'concur --help')");
+  }
+
+  if (app.get_subcommands().empty()) {
+    std::cout << short_help(cat);
+    return kOk;
+  }
+  CLI::App* chosen = app.get_subcommands().front();
+  if (chosen == list) {
+    if (list_json)
+      std::cout << cat.to_json().dump(2) << "\n";
+    else
+      print_list(cat);
+    return kOk;
+  }
+  if (chosen == lesson) {
+    const Example& e = find_or_explain(cat, lesson_name);
+    std::cout << read_file(std::string(CONCUR_SOURCE_DIR) + "/" + e.lesson);
+    return kOk;
+  }
+  if (chosen == show) {
+    print_source(find_or_explain(cat, show_name));
+    return kOk;
+  }
+  if (chosen == tour) {
+    parse_repeat(tour_opts.repeat);
+    parse_time_scale(tour_opts.time_scale);
+    setup_output(tour_opts, false);
+    return run_tour(cat, tour_opts);
+  }
+
+  const Example& e = *example_of.at(chosen);
+  // Everything is checked before anything runs: options, then the output file.
+  const nlohmann::json params = validate_params(e, given[e.name]);
+  parse_repeat(common.repeat);
+  parse_time_scale(common.time_scale);
+  std::optional<JsonSink> sink = JsonSink::open(common.json_path);
+  setup_output(common, sink && sink->to_stdout);
+  return run_one(e, params, common, sink);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return dispatch(argc, argv);
+  } catch (const UsageError& e) {
+    std::cerr << "concur: " << e.what() << "\n";
+    return kUsage;
+  }
+}
+
+}  // namespace concur::cli

@@ -1,0 +1,29 @@
+// The concur binary's entry point: signal set-up, then the command line (cli.cpp).
+#include <signal.h>
+#include <unistd.h>
+
+#include "cli.hpp"
+
+namespace {
+
+// Ctrl-C: say so and leave with the conventional status 130. Only async-signal-safe
+// calls here (write, _exit). Threads-only demos have nothing else to clean up; later
+// layers that start processes reap them before exiting.
+extern "C" void on_interrupt(int) {
+  constexpr char kMessage[] = "\nconcur: interrupted\n";
+  [[maybe_unused]] auto n = ::write(2, kMessage, sizeof kMessage - 1);
+  ::_exit(130);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  struct sigaction sa {};
+  sa.sa_handler = on_interrupt;
+  ::sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+  // A reader that goes away (`concur race | head`) must not kill us mid-line.
+  ::signal(SIGPIPE, SIG_IGN);
+  return concur::cli::main(argc, argv);
+}

@@ -1,0 +1,28 @@
+// concur/concur.hpp - everything a demo uses, in one include.
+//
+// Table of contents, lowest layer first:
+//   core     clock.hpp       the run clock, CPU time
+//            actor.hpp       the calling thread's name
+//            console.hpp     narration: say("...")
+//            timeline.hpp    spans, instants and counters per thread
+//            example.hpp     Example, Param, Variant, Catalogue
+//            run.hpp         Run: parameters, results, checks, explanation
+//   threads  thread.hpp      Thread, current_thread()      (threading.Thread)
+//            mutex.hpp       Mutex                         (threading.Lock)
+//            semaphore.hpp   Semaphore                     (threading.Semaphore)
+//            event.hpp       Event                         (threading.Event)
+//            queue.hpp       Queue<T>, Full, Empty         (queue.Queue)
+//            thread_pool.hpp ThreadPool
+#pragma once
+
+#include "concur/clock.hpp"
+#include "concur/console.hpp"
+#include "concur/event.hpp"
+#include "concur/example.hpp"
+#include "concur/mutex.hpp"
+#include "concur/queue.hpp"
+#include "concur/run.hpp"
+#include "concur/semaphore.hpp"
+#include "concur/thread.hpp"
+#include "concur/thread_pool.hpp"
+#include "concur/timeline.hpp"

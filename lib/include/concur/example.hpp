@@ -1,0 +1,101 @@
+// concur/example.hpp - what an example is, and the catalogue that lists them.
+//
+// Each demo file builds one Example: its identity (id, name, title, lecture), its own
+// options with their ranges, and its variants (the ways it runs, e.g. unsynchronized and
+// mutex). The ordered list in demos/catalogue.txt turns those into the Catalogue that
+// `concur list`, the CLI and the tour are built from.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace concur {
+
+class Run;
+
+// One option of an example, e.g. --threads. Values are validated before anything runs.
+struct Param {
+  enum class Type { integer, seconds };
+
+  std::string name;  // without dashes: "threads" is given as --threads
+  std::string help;
+  Type type = Type::integer;
+  double default_value = 0;
+  double min = 0;  // inclusive
+  double max = 0;  // inclusive
+
+  // A whole number in [min, max].
+  static Param integer(std::string name, std::string help, long long default_value,
+                       long long min, long long max);
+  // A duration in seconds in [min, max]; the demo gets it multiplied by --time-scale.
+  static Param seconds(std::string name, std::string help, double default_value, double min,
+                       double max);
+
+  // Parses a command-line value. Returns the value as JSON, or the one-line error that
+  // names the problem ("--threads must be a whole number from 1 to 64, got 'abc'").
+  struct Parsed {
+    nlohmann::json value;
+    std::string error;  // empty on success
+  };
+  Parsed parse(std::string_view text) const;
+
+  nlohmann::json default_json() const;
+};
+
+// One way to run the example. The body does one run and records its result on `run`.
+struct Variant {
+  std::string name;
+  std::function<void(Run&)> body;
+};
+
+struct Example {
+  std::string id;                    // "10.4"
+  std::vector<std::string> aliases;  // more ids, e.g. "11.1" for 10.11
+  std::string name;                  // "race": the subcommand
+  std::string title;                 // "Race condition"
+  int lecture = 0;                   // 9, 10, 11; 0 for the supplementary notes
+  std::string summary;               // one sentence: what the run shows
+  std::vector<Param> params;
+  std::vector<Variant> variants;
+  std::string baseline;              // variant the others' speedups are against; "" = none
+  nlohmann::json tour = nlohmann::json::object();  // parameter values `concur tour` uses
+
+  // Filled from the catalogue list: paths relative to the source tree.
+  std::string source;  // demos/lecture10/race.cpp
+  std::string lesson;  // lessons/lecture10/race.md
+
+  const Param* find_param(std::string_view param_name) const;
+  // Every parameter at its default, as the report's "params" object starts.
+  nlohmann::json default_params() const;
+};
+
+class Catalogue {
+ public:
+  Catalogue() = default;
+  // Throws std::invalid_argument if two examples share a name, id or alias.
+  explicit Catalogue(std::vector<Example> examples);
+
+  const std::vector<Example>& examples() const { return examples_; }
+
+  // By name ("race"), id ("10.4") or alias. nullptr when there is none.
+  const Example* find(std::string_view name_or_id) const;
+
+  // The known name closest to a misspelt one ("rase" -> "race"), if any is close enough.
+  std::optional<std::string> suggest(std::string_view wrong) const;
+
+  // The `concur list --json` document.
+  nlohmann::json to_json() const;
+
+ private:
+  std::vector<Example> examples_;
+};
+
+// Edit distance between two strings (insertions, deletions, substitutions).
+std::size_t edit_distance(std::string_view a, std::string_view b);
+
+}  // namespace concur

@@ -1,0 +1,64 @@
+// concur/semaphore.hpp - a counting semaphore that shows on the timeline.
+//
+// Plays the role of Python's threading.Semaphore: a number of permits; acquire() takes
+// one (blocking while there are none), release() gives one back. It is a
+// std::counting_semaphore underneath and keeps its interface (acquire, release,
+// try_acquire, try_acquire_for), so code written for the standard type works with it.
+//
+// While a run is recorded, a thread that has to wait records "waiting for <name>", a
+// thread that got a permit records "holding <name>" until it releases it, and the
+// number of permits in use is recorded as a counter.
+//
+// Memory ordering: release() happens before the acquire() that takes that permit.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <semaphore>
+#include <string>
+#include <string_view>
+
+namespace concur {
+
+class Semaphore {
+ public:
+  // `permits` free permits to begin with (>= 0; std::invalid_argument otherwise).
+  explicit Semaphore(std::ptrdiff_t permits, std::string_view name = "semaphore");
+  Semaphore(const Semaphore&) = delete;
+  Semaphore& operator=(const Semaphore&) = delete;
+
+  // Blocks until a permit is free, then takes it.
+  void acquire();
+  // Takes a permit if one is free; never blocks.
+  bool try_acquire();
+  // Waits at most `timeout` for a permit; false if none came.
+  bool try_acquire_for(std::chrono::nanoseconds timeout);
+  // Python's acquire(blocking=True, timeout=None).
+  bool acquire(bool blocking, std::optional<double> timeout_s = std::nullopt);
+
+  // Gives back `n` permits, waking up to n waiters.
+  void release(std::ptrdiff_t n = 1);
+
+  // Permits taken and not yet given back (a snapshot).
+  std::ptrdiff_t in_use() const noexcept { return in_use_.load(std::memory_order_relaxed); }
+  // The number it was created with.
+  std::ptrdiff_t initial() const noexcept { return initial_; }
+  const std::string& name() const { return name_; }
+
+ private:
+  void took_one();
+
+  std::counting_semaphore<> sem_;
+  std::ptrdiff_t initial_;
+  std::string name_;
+  std::uint32_t waiting_label_;
+  std::uint32_t holding_label_;
+  std::uint32_t in_use_label_;
+  std::uint32_t release_label_;
+  std::atomic<std::ptrdiff_t> in_use_{0};
+};
+
+}  // namespace concur

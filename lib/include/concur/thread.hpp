@@ -1,0 +1,102 @@
+// concur/thread.hpp - a thread with the lecture's Thread surface, over std::jthread.
+//
+// Plays the role of Python's threading.Thread: give it a target (or subclass it and
+// override run()), start() it, join() it, ask is_alive(). Its name appears in the
+// narration's actor column and names its track on the timeline.
+//
+//     concur::Thread worker([&] { do_work(); }, "Worker-1");
+//     worker.start();
+//     worker.join();
+//
+// Differences from Python, on purpose:
+// - The destructor joins a thread that is still running (a std::jthread does the same),
+//   so a Thread never outlives the data it uses. A subclass whose run() uses its own
+//   members must join() in its own destructor, before those members are destroyed.
+// - daemon is recorded and reported; C++ cannot safely kill a running thread, so a
+//   daemon thread is asked to stop through its stop token (stop_requested()) and then
+//   joined. Its work should check stop_requested() to end early.
+// - An exception escaping run() is reported on the console and kept (exception()); it
+//   does not terminate the program.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <thread>
+
+namespace concur {
+
+class Thread {
+ public:
+  // A thread that will call `target`; the name defaults to "Thread-N".
+  explicit Thread(std::function<void()> target = {}, std::string name = {}, bool daemon = false);
+  virtual ~Thread();
+
+  Thread(const Thread&) = delete;
+  Thread& operator=(const Thread&) = delete;
+
+  // Starts run() on a new thread. Throws std::logic_error if called twice.
+  void start();
+
+  // Blocks until the thread finishes, or at most `timeout_s` seconds. Returns true when
+  // it has finished (like Python, check is_alive() after a timed join). Joining a thread
+  // that was never started throws std::logic_error; joining yourself too.
+  bool join(std::optional<double> timeout_s = std::nullopt);
+
+  // True from start() until run() returns.
+  bool is_alive() const;
+
+  const std::string& name() const { return name_; }
+  void set_name(std::string name);  // before start()
+  bool daemon() const { return daemon_; }
+  void set_daemon(bool daemon);  // before start(); throws std::logic_error after
+
+  // Python's ident: a process-unique number for the running thread (pthread_self), and
+  // native_id: the kernel's thread id. Empty before start().
+  std::optional<std::uint64_t> ident() const;
+  std::optional<long> native_id() const;
+
+  // Set once run() has finished, if it threw.
+  std::exception_ptr exception() const;
+
+  // True when the owner asked the thread to stop (daemon threads at destruction).
+  bool stop_requested() const;
+
+ protected:
+  // The thread's work. The default calls the target.
+  virtual void run();
+
+  // For current_thread()'s stand-in: describes the calling thread, already running.
+  void adopt_calling_thread();
+
+ private:
+  void bootstrap(std::stop_token token);
+
+  std::function<void()> target_;
+  std::string name_;
+  bool daemon_;
+  std::jthread thread_;
+  std::mutex join_mu_;  // serialises thread_.join() when several threads join at once
+
+  mutable std::mutex mu_;
+  std::condition_variable finished_cv_;
+  bool started_ = false;                  // guarded by mu_
+  bool finished_ = false;                 // guarded by mu_
+  bool foreign_ = false;                  // guarded by mu_: not started by concur
+  std::optional<std::uint64_t> ident_;    // guarded by mu_
+  std::optional<long> native_id_;         // guarded by mu_
+  std::exception_ptr exception_;          // guarded by mu_
+  std::stop_token stop_token_;            // guarded by mu_
+};
+
+// The Thread object of the caller, like threading.current_thread(). For a thread concur
+// did not start (the main thread, or a plain std::thread) it returns a stand-in that has
+// a name ("MainThread", "Dummy-N") and ids but cannot be started or joined.
+Thread& current_thread();
+
+}  // namespace concur

@@ -1,0 +1,49 @@
+#include "concur/event.hpp"
+
+#include <chrono>
+
+#include "concur/timeline.hpp"
+
+namespace concur {
+
+Event::Event(std::string_view name)
+    : name_(name),
+      waiting_label_(Recorder::intern("waiting for " + name_)),
+      set_label_(Recorder::intern(name_ + " set()")),
+      clear_label_(Recorder::intern(name_ + " clear()")) {}
+
+void Event::set() {
+  {
+    std::lock_guard guard(mu_);
+    flag_ = true;
+  }
+  Recorder::instant(set_label_);
+  cv_.notify_all();
+}
+
+void Event::clear() {
+  {
+    std::lock_guard guard(mu_);
+    flag_ = false;
+  }
+  Recorder::instant(clear_label_);
+}
+
+bool Event::is_set() const {
+  std::lock_guard guard(mu_);
+  return flag_;
+}
+
+bool Event::wait(std::optional<double> timeout_s) {
+  std::unique_lock lock(mu_);
+  if (flag_) return true;
+  ScopedSpan waiting(SpanKind::waiting, waiting_label_);
+  if (!timeout_s) {
+    cv_.wait(lock, [&] { return flag_; });
+    return true;
+  }
+  const auto limit = std::chrono::duration<double>(std::max(0.0, *timeout_s));
+  return cv_.wait_for(lock, limit, [&] { return flag_; });
+}
+
+}  // namespace concur

@@ -1,0 +1,70 @@
+#include "concur/mutex.hpp"
+
+#include <chrono>
+#include <stdexcept>
+
+#include "concur/clock.hpp"
+#include "concur/timeline.hpp"
+
+namespace concur {
+
+std::uintptr_t this_thread_key() noexcept {
+  thread_local char marker;
+  return reinterpret_cast<std::uintptr_t>(&marker);
+}
+
+Mutex::Mutex(std::string_view name)
+    : name_(name),
+      waiting_label_(Recorder::intern("waiting for " + name_)),
+      holding_label_(Recorder::intern("holding " + name_)) {}
+
+void Mutex::took_it() {
+  owner_.store(this_thread_key(), std::memory_order_relaxed);
+  Recorder::open(this, SpanKind::holding, holding_label_);
+}
+
+void Mutex::lock() {
+  // Only a lock that is really contended gets a waiting span: the free case stays cheap.
+  if (!mu_.try_lock()) {
+    ScopedSpan waiting(SpanKind::waiting, waiting_label_);
+    mu_.lock();
+  }
+  took_it();
+}
+
+bool Mutex::try_lock() {
+  if (!mu_.try_lock()) return false;
+  took_it();
+  return true;
+}
+
+void Mutex::unlock() {
+  if (owner_.load(std::memory_order_relaxed) != this_thread_key())
+    throw std::runtime_error("release of '" + name_ + "', which this thread does not hold");
+  Recorder::close(this);
+  owner_.store(0, std::memory_order_relaxed);
+  mu_.unlock();
+}
+
+bool Mutex::acquire(bool blocking, std::optional<double> timeout_s) {
+  if (!blocking) return try_lock();
+  if (!timeout_s) {
+    lock();
+    return true;
+  }
+  if (mu_.try_lock()) {
+    took_it();
+    return true;
+  }
+  bool got = false;
+  {
+    ScopedSpan waiting(SpanKind::waiting, waiting_label_);
+    got = mu_.try_lock_for(std::chrono::duration<double>(std::max(0.0, *timeout_s)));
+  }
+  if (got) took_it();
+  return got;
+}
+
+bool Mutex::locked() const noexcept { return owner_.load(std::memory_order_relaxed) != 0; }
+
+}  // namespace concur

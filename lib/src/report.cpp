@@ -1,0 +1,177 @@
+#include "concur/report.hpp"
+
+#include <fmt/format.h>
+#include <sys/utsname.h>
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+#include <thread>
+
+#include "concur/console.hpp"
+
+namespace concur {
+namespace {
+
+nlohmann::json summary_json(const Summary& s) {
+  nlohmann::json j{{"min", s.min}, {"median", s.median}, {"max", s.max}, {"mean", s.mean},
+                   {"stddev", nullptr}, {"times", s.times}};
+  if (s.stddev) j["stddev"] = *s.stddev;
+  return j;
+}
+
+std::string compiler_name() {
+#if defined(__clang__)
+  return fmt::format("Clang {}.{}.{}", __clang_major__, __clang_minor__, __clang_patchlevel__);
+#elif defined(__GNUC__)
+  return fmt::format("GCC {}.{}.{}", __GNUC__, __GNUC_MINOR__, __GNUC_PATCHLEVEL__);
+#else
+  return "unknown";
+#endif
+}
+
+std::string pad(std::string_view s, std::size_t width) {
+  std::string out(s);
+  if (out.size() < width) out.resize(width, ' ');
+  return out;
+}
+
+}  // namespace
+
+std::string_view version() { return CONCUR_VERSION; }
+
+nlohmann::json host_json() {
+  utsname u{};
+  std::string os = ::uname(&u) == 0 ? u.sysname : "unknown";
+  return {{"os", os},
+          {"cpus", std::max(1u, std::thread::hardware_concurrency())},
+          {"compiler", compiler_name()},
+          {"build_type", CONCUR_BUILD_TYPE}};
+}
+
+nlohmann::json make_report(const Outcome& outcome) {
+  const Example& e = *outcome.example;
+  nlohmann::json variants = nlohmann::json::array();
+  for (const VariantOutcome& v : outcome.variants) {
+    nlohmann::json runs = nlohmann::json::array();
+    for (const RunRecord& r : v.runs)
+      runs.push_back({{"wall_s", r.wall_s}, {"cpu_s", r.cpu_s}, {"result", r.result}});
+    nlohmann::json vj{{"name", v.name}, {"runs", runs}, {"wall_s", summary_json(v.wall)},
+                      {"speedup", nullptr}};
+    if (v.speedup) {
+      vj["speedup"] = *v.speedup;
+      vj["baseline"] = v.baseline;
+    }
+    if (!v.error.empty()) vj["error"] = v.error;
+    variants.push_back(std::move(vj));
+  }
+  nlohmann::json checks = nlohmann::json::array();
+  for (const CheckOutcome& c : outcome.checks)
+    checks.push_back({{"name", c.name}, {"ok", c.ok}, {"required", c.required},
+                      {"detail", c.detail}, {"held", c.held}, {"runs", c.evaluated}});
+  return {{"schema", kReportSchema},
+          {"concur", {{"version", version()}}},
+          {"host", host_json()},
+          {"example", {{"id", e.id}, {"name", e.name}, {"title", e.title}, {"lecture", e.lecture}}},
+          {"params", outcome.params},
+          {"variants", variants},
+          {"checks", checks},
+          {"ok", outcome.ok}};
+}
+
+std::string format_seconds(double seconds) {
+  const double a = std::fabs(seconds);
+  auto three = [](double v) {  // three significant digits
+    if (v >= 100) return fmt::format("{:.0f}", v);
+    if (v >= 10) return fmt::format("{:.1f}", v);
+    return fmt::format("{:.2f}", v);
+  };
+  if (a >= 1) return three(seconds) + " s";
+  if (a >= 1e-3) return three(seconds * 1e3) + " ms";
+  if (a >= 1e-6) return three(seconds * 1e6) + " µs";
+  return three(seconds * 1e9) + " ns";
+}
+
+std::string wrap_text(std::string_view text, std::size_t indent, std::size_t width) {
+  std::istringstream words{std::string(text)};
+  std::string out, line, word;
+  const std::string margin(indent, ' ');
+  while (words >> word) {
+    if (!line.empty() && indent + line.size() + 1 + word.size() > width) {
+      out += margin + line + "\n";
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + word;
+  }
+  if (!line.empty()) out += margin + line;
+  if (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+void print_summary(const Outcome& outcome) {
+  Console& con = Console::get();
+  con.line();
+  con.line(con.paint("── summary ──", Style::bold));
+
+  std::size_t name_width = 7;
+  for (const VariantOutcome& v : outcome.variants) name_width = std::max(name_width, v.name.size());
+  const bool compared = std::any_of(outcome.variants.begin(), outcome.variants.end(),
+                                    [](const VariantOutcome& v) { return v.speedup.has_value(); });
+  std::string head = fmt::format("  {}  {:>4}  {:>10}  {:>10}  {:>10}  {:>10}", pad("variant", name_width),
+                                 "runs", "median", "min", "max", "± stddev");
+  if (compared) head += fmt::format("  {:>9}", "speedup");
+  con.line(con.paint(head, Style::dim));
+  for (const VariantOutcome& v : outcome.variants) {
+    std::string row = fmt::format("  {}  {:>4}  {:>10}  {:>10}  {:>10}  {:>10}", pad(v.name, name_width),
+                                  v.runs.size(), format_seconds(v.wall.median), format_seconds(v.wall.min),
+                                  format_seconds(v.wall.max),
+                                  v.wall.stddev ? format_seconds(*v.wall.stddev) : std::string("-"));
+    if (compared) row += fmt::format("  {:>9}", v.speedup ? fmt::format("{:.2f}×", *v.speedup) : "");
+    con.line(row);
+  }
+
+  // A bar per variant, scaled to the slowest median: the picture of the table above.
+  if (outcome.variants.size() > 1) {
+    double longest = 0;
+    for (const VariantOutcome& v : outcome.variants) longest = std::max(longest, v.wall.median);
+    con.line();
+    constexpr int kBarWidth = 40;
+    for (const VariantOutcome& v : outcome.variants) {
+      const int cells = longest > 0 ? static_cast<int>(std::lround(v.wall.median / longest * kBarWidth)) : 0;
+      std::string bar;
+      for (int i = 0; i < std::max(cells, 1); ++i) bar += "█";
+      con.line(fmt::format("  {}  {} {}", pad(v.name, name_width), con.paint(bar, Style::cyan),
+                           format_seconds(v.wall.median)));
+    }
+    if (compared)
+      con.line(con.paint(
+          fmt::format("  speedup = {} median / variant median (above 1: faster, below 1: slower)",
+                      outcome.variants.front().baseline.empty() ? "baseline"
+                                                                : outcome.variants.front().baseline),
+          Style::dim));
+  }
+
+  // What was explained under each run, once more, for --quiet readers.
+  if (!Console::get().narrating())
+    for (const VariantOutcome& v : outcome.variants)
+      if (!v.explanation.empty()) {
+        con.line();
+        con.line(wrap_text(fmt::format("{}: {}", v.name, v.explanation), 2, 88));
+      }
+
+  con.line();
+  con.line(con.paint("── checks ──", Style::bold));
+  for (const CheckOutcome& c : outcome.checks) {
+    const std::string mark = c.ok ? con.paint("✓", Style::green)
+                                  : con.paint(c.required ? "✗" : "·", c.required ? Style::red : Style::yellow);
+    std::string text = fmt::format("  {} {}{}", mark, c.name, c.required ? "" : " (likely, not required)");
+    if (!c.detail.empty()) text += con.paint(fmt::format(" — {}", c.detail), Style::dim);
+    if (c.evaluated > 1) text += con.paint(fmt::format(" [held in {} of {} runs]", c.held, c.evaluated), Style::dim);
+    con.line(text);
+  }
+  con.line();
+  con.line(outcome.ok ? con.paint("ok: every required check held", Style::green)
+                      : con.paint("FAILED: a required check did not hold (exit status 1)", Style::red));
+}
+
+}  // namespace concur

@@ -1,0 +1,76 @@
+#include "concur/semaphore.hpp"
+
+#include <stdexcept>
+
+#include "concur/timeline.hpp"
+
+namespace concur {
+
+namespace {
+std::ptrdiff_t checked(std::ptrdiff_t permits) {
+  if (permits < 0) throw std::invalid_argument("Semaphore: the number of permits must be >= 0");
+  return permits;
+}
+}  // namespace
+
+Semaphore::Semaphore(std::ptrdiff_t permits, std::string_view name)
+    : sem_(checked(permits)),
+      initial_(permits),
+      name_(name),
+      waiting_label_(Recorder::intern("waiting for " + name_)),
+      holding_label_(Recorder::intern("holding " + name_)),
+      in_use_label_(Recorder::intern(name_ + " in use")),
+      release_label_(Recorder::intern("release " + name_)) {}
+
+void Semaphore::took_one() {
+  const auto now_in_use = in_use_.fetch_add(1, std::memory_order_relaxed) + 1;
+  Recorder::counter(in_use_label_, now_in_use);
+  Recorder::open(this, SpanKind::holding, holding_label_);
+}
+
+void Semaphore::acquire() {
+  if (!sem_.try_acquire()) {
+    ScopedSpan waiting(SpanKind::waiting, waiting_label_);
+    sem_.acquire();
+  }
+  took_one();
+}
+
+bool Semaphore::try_acquire() {
+  if (!sem_.try_acquire()) return false;
+  took_one();
+  return true;
+}
+
+bool Semaphore::try_acquire_for(std::chrono::nanoseconds timeout) {
+  if (!sem_.try_acquire()) {
+    ScopedSpan waiting(SpanKind::waiting, waiting_label_);
+    if (!sem_.try_acquire_for(timeout)) return false;
+  }
+  took_one();
+  return true;
+}
+
+bool Semaphore::acquire(bool blocking, std::optional<double> timeout_s) {
+  if (!blocking) return try_acquire();
+  if (!timeout_s) {
+    acquire();
+    return true;
+  }
+  return try_acquire_for(std::chrono::duration_cast<std::chrono::nanoseconds>(
+      std::chrono::duration<double>(std::max(0.0, *timeout_s))));
+}
+
+void Semaphore::release(std::ptrdiff_t n) {
+  if (n < 1) throw std::invalid_argument("Semaphore::release: n must be >= 1");
+  for (std::ptrdiff_t i = 0; i < n; ++i) {
+    // A permit released by the thread that took it closes its holding span; one
+    // released by another thread (a signal, not a return) is an instant.
+    if (!Recorder::close(this)) Recorder::instant(release_label_);
+  }
+  const auto now_in_use = in_use_.fetch_sub(n, std::memory_order_relaxed) - n;
+  Recorder::counter(in_use_label_, now_in_use);
+  sem_.release(n);
+}
+
+}  // namespace concur

@@ -1,0 +1,150 @@
+#include "concur/thread.hpp"
+
+#include <pthread.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <stdexcept>
+
+#include "concur/actor.hpp"
+#include "concur/console.hpp"
+#include "concur/timeline.hpp"
+
+namespace concur {
+namespace {
+
+thread_local Thread* t_current = nullptr;
+
+// The stand-in for a thread concur did not start: named after the actor.
+class ForeignThread final : public Thread {
+ public:
+  ForeignThread() : Thread({}, current_actor()) { adopt_calling_thread(); }
+};
+
+}  // namespace
+
+Thread::Thread(std::function<void()> target, std::string name, bool daemon)
+    : target_(std::move(target)),
+      name_(name.empty() ? next_thread_name() : std::move(name)),
+      daemon_(daemon) {}
+
+Thread::~Thread() {
+  std::lock_guard join_guard(join_mu_);
+  if (!thread_.joinable()) return;
+  if (daemon_) thread_.request_stop();
+  thread_.join();
+}
+
+void Thread::set_name(std::string name) {
+  std::lock_guard guard(mu_);
+  if (started_) throw std::logic_error("Thread::set_name: the thread has already started");
+  name_ = std::move(name);
+}
+
+void Thread::set_daemon(bool daemon) {
+  std::lock_guard guard(mu_);
+  if (started_) throw std::logic_error("Thread::set_daemon: the thread has already started");
+  daemon_ = daemon;
+}
+
+void Thread::start() {
+  {
+    std::lock_guard guard(mu_);
+    if (started_) throw std::logic_error("Thread::start: threads can only be started once");
+    started_ = true;
+  }
+  thread_ = std::jthread([this](std::stop_token token) { bootstrap(std::move(token)); });
+}
+
+void Thread::bootstrap(std::stop_token token) {
+  t_current = this;
+  set_current_actor(name_);
+  {
+    std::lock_guard guard(mu_);
+    ident_ = static_cast<std::uint64_t>(::pthread_self());
+    native_id_ = current_native_id();
+    stop_token_ = std::move(token);
+  }
+  std::exception_ptr error;
+  {
+    ScopedSpan running(SpanKind::running, Recorder::intern("running"));
+    try {
+      run();
+    } catch (const std::exception& ex) {
+      error = std::current_exception();
+      Console::get().event(name_, fmt::format("raised an exception: {}", ex.what()));
+    } catch (...) {
+      error = std::current_exception();
+      Console::get().event(name_, "raised an exception");
+    }
+  }
+  std::lock_guard guard(mu_);
+  exception_ = error;
+  finished_ = true;
+  finished_cv_.notify_all();
+}
+
+void Thread::run() {
+  if (target_) target_();
+}
+
+bool Thread::join(std::optional<double> timeout_s) {
+  std::unique_lock lock(mu_);
+  if (!started_) throw std::logic_error("Thread::join: cannot join a thread before it is started");
+  if (foreign_) throw std::logic_error("Thread::join: this thread was not started by concur");
+  if (t_current == this) throw std::logic_error("Thread::join: a thread cannot join itself");
+  if (timeout_s) {
+    const auto limit = std::chrono::duration<double>(std::max(0.0, *timeout_s));
+    if (!finished_cv_.wait_for(lock, limit, [&] { return finished_; })) return false;
+  } else {
+    finished_cv_.wait(lock, [&] { return finished_; });
+  }
+  lock.unlock();
+  // run() has returned; the OS thread is ending. Reap it now, not in the destructor.
+  std::lock_guard join_guard(join_mu_);
+  if (thread_.joinable()) thread_.join();
+  return true;
+}
+
+void Thread::adopt_calling_thread() {
+  std::lock_guard guard(mu_);
+  started_ = true;
+  foreign_ = true;
+  ident_ = static_cast<std::uint64_t>(::pthread_self());
+  native_id_ = current_native_id();
+}
+
+bool Thread::is_alive() const {
+  std::lock_guard guard(mu_);
+  return started_ && !finished_;
+}
+
+std::optional<std::uint64_t> Thread::ident() const {
+  std::lock_guard guard(mu_);
+  return ident_;
+}
+
+std::optional<long> Thread::native_id() const {
+  std::lock_guard guard(mu_);
+  return native_id_;
+}
+
+std::exception_ptr Thread::exception() const {
+  std::lock_guard guard(mu_);
+  return exception_;
+}
+
+bool Thread::stop_requested() const {
+  std::lock_guard guard(mu_);
+  return stop_token_.stop_requested();
+}
+
+Thread& current_thread() {
+  if (t_current != nullptr) return *t_current;
+  thread_local std::unique_ptr<ForeignThread> stand_in;
+  if (!stand_in) stand_in = std::make_unique<ForeignThread>();
+  return *stand_in;
+}
+
+}  // namespace concur
