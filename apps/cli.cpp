@@ -237,6 +237,30 @@ int run_tour(const Catalogue& cat, const Common& c) {
   return status;
 }
 
+// "unknown option '--thread' for 'concur race'; did you mean '--threads'?"
+std::string explain_extras(CLI::App& app, int argc, char** argv) {
+  CLI::App* sub = app.get_subcommands().empty() ? &app : app.get_subcommands().front();
+  const std::string where = sub == &app ? "concur" : "concur " + sub->get_name();
+  std::vector<std::string> known;
+  for (const CLI::Option* opt : sub->get_options())
+    for (const std::string& n : opt->get_lnames()) known.push_back("--" + n);
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (!arg.starts_with("-") || arg == "-") continue;
+    const std::string name = arg.substr(0, arg.find('='));
+    if (std::find(known.begin(), known.end(), name) != known.end()) continue;
+    if (name.size() == 2 && sub->get_option_no_throw(name) != nullptr) continue;  // -v
+    std::string best;
+    std::size_t best_d = 4;
+    for (const std::string& k : known)
+      if (const std::size_t d = edit_distance(name, k); d < best_d) best = k, best_d = d;
+    return fmt::format("unknown option '{}' for '{}'{} ('{} --help' lists the options)", name, where,
+                       best.empty() ? "" : fmt::format("; did you mean '{}'?", best), where);
+  }
+  return fmt::format("unexpected argument for '{}': '{}' ('{} --help' lists what it takes)", where,
+                     argc > 2 ? argv[argc - 1] : "", where);
+}
+
 int dispatch(int argc, char** argv) {
   const Catalogue cat = demos::catalogue();
 
@@ -254,7 +278,7 @@ int dispatch(int argc, char** argv) {
   CLI::App app{"concur: the concurrency course's examples as runnable, measurable C++ programs", "concur"};
   app.set_version_flag("--version", std::string(version()));
   app.require_subcommand(0, 1);
-  app.footer("Run 'concur' alone for the examples by lecture.");
+  app.footer("Run 'concur' alone for the examples by lecture.\n");
 
   bool list_json = false;
   auto* list = app.add_subcommand("list", "the catalogue of examples, a table or JSON");
@@ -301,6 +325,8 @@ int dispatch(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
+  } catch (const CLI::ExtrasError& e) {
+    throw UsageError(explain_extras(app, argc, argv));
   } catch (const CLI::ParseError& e) {
     std::string what = e.what();
     std::replace(what.begin(), what.end(), '\n', ' ');

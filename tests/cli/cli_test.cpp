@@ -1,0 +1,313 @@
+// CLI tests: every example run through the real binary, its claims checked in the JSON,
+// and the command line's contract (interface.md): exit codes, errors, colour, purity.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+#include <nlohmann/json.hpp>
+
+#include "run_cli.hpp"
+
+namespace concur::test {
+namespace {
+
+using nlohmann::json;
+
+const std::vector<std::string> kFast = {"--time-scale", "0.05", "--json", "-"};
+
+// Runs an example with short sleeps and the report on stdout; the report must parse.
+json run_report(std::vector<std::string> args) {
+  args.insert(args.end(), kFast.begin(), kFast.end());
+  const CliResult r = run_concur(args);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  json report = json::parse(r.out);  // throws (and fails the test) unless stdout is pure JSON
+  EXPECT_EQ(report["schema"], "concur.report/1");
+  EXPECT_TRUE(report["ok"].get<bool>());
+  return report;
+}
+
+const json& result_of(const json& report, const std::string& variant, std::size_t run = 0) {
+  for (const json& v : report["variants"])
+    if (v["name"] == variant) return v["runs"].at(run)["result"];
+  throw std::runtime_error("no variant " + variant);
+}
+
+std::vector<std::string> variant_names(const json& report) {
+  std::vector<std::string> names;
+  for (const json& v : report["variants"]) names.push_back(v["name"]);
+  return names;
+}
+
+bool check_held(const json& report, const std::string& name) {
+  for (const json& c : report["checks"])
+    if (c["name"] == name) return c["ok"].get<bool>();
+  ADD_FAILURE() << "no check named " << name;
+  return false;
+}
+
+TEST(Examples, RaceCountsEveryIncrementItWasGiven) {
+  const json report = run_report({"race", "--threads", "3", "--iterations", "20000"});
+  EXPECT_EQ(variant_names(report), std::vector<std::string>{"unsynchronized"});
+  const json& r = result_of(report, "unsynchronized");
+  EXPECT_EQ(r["expected"], 60000);
+  EXPECT_EQ(r["actual"].get<long long>() + r["lost"].get<long long>(), 60000);
+  EXPECT_LE(r["actual"].get<long long>(), 60000);
+  EXPECT_GE(r["actual"].get<long long>(), 20000);  // every thread's own increments at least stack
+  ASSERT_EQ(report["checks"].size(), 1u);
+  EXPECT_FALSE(report["checks"][0]["required"].get<bool>());  // losing updates is likely, not certain
+  EXPECT_EQ(report["params"]["threads"], 3);
+  EXPECT_EQ(report["params"]["iterations"], 20000);
+  EXPECT_EQ(report["params"]["repeat"], 1);
+  EXPECT_DOUBLE_EQ(report["params"]["time_scale"].get<double>(), 0.05);
+}
+
+TEST(Examples, LockLosesNothingWithMutexOrAtomic) {
+  const json report = run_report({"lock", "--iterations", "20000"});
+  EXPECT_EQ(variant_names(report), (std::vector<std::string>{"unsynchronized", "mutex", "atomic"}));
+  for (const char* v : {"mutex", "atomic"}) {
+    EXPECT_EQ(result_of(report, v)["lost"], 0) << v;
+    EXPECT_EQ(result_of(report, v)["actual"], 40000) << v;
+  }
+  EXPECT_TRUE(check_held(report, "mutex: no update lost"));
+  EXPECT_TRUE(check_held(report, "atomic: no update lost"));
+  for (const json& v : report["variants"]) {  // compared against the unsynchronized run
+    EXPECT_TRUE(v["speedup"].is_number()) << v["name"];
+    EXPECT_EQ(v["baseline"], "unsynchronized");
+  }
+}
+
+TEST(Examples, SemaphoreNeverAdmitsMoreThanItsPermits) {
+  const json report = run_report({"semaphore", "--workers", "7", "--permits", "2"});
+  const json& r = result_of(report, "semaphore");
+  EXPECT_EQ(r["workers"], 7);
+  EXPECT_EQ(r["permits"], 2);
+  EXPECT_EQ(r["acquired"], 7);
+  EXPECT_GE(r["max_concurrent"].get<int>(), 1);
+  EXPECT_LE(r["max_concurrent"].get<int>(), 2);
+}
+
+TEST(Examples, EventReleasesEveryWaiterAndNobodyEarly) {
+  const json report = run_report({"event", "--waiters", "5"});
+  const json& r = result_of(report, "event");
+  EXPECT_EQ(r["waiters"], 5);
+  EXPECT_EQ(r["released"], 5);
+  EXPECT_EQ(r["released_before_set"], 0);
+}
+
+TEST(Examples, QueuePoolDoesEveryTaskOnce) {
+  const json report = run_report({"queue-pool", "--workers", "4", "--tasks", "25"});
+  const json& r = result_of(report, "pool");
+  EXPECT_EQ(r["tasks"], 25);
+  EXPECT_EQ(r["completed"], 25);
+  EXPECT_EQ(r["duplicates"], 0);
+  int sum = 0;
+  for (const auto& [worker, count] : r["per_worker"].items()) {
+    EXPECT_TRUE(worker.starts_with("Worker-")) << worker;
+    sum += count.get<int>();
+  }
+  EXPECT_EQ(sum, 25);
+  EXPECT_LE(r["per_worker"].size(), 4u);
+}
+
+TEST(Examples, EveryExampleRunsByIdWithDefaults) {
+  const std::vector<std::pair<std::string, std::string>> ids = {
+      {"10.4", "race"}, {"10.5", "lock"}, {"10.6", "semaphore"}, {"10.7", "event"}, {"10.8", "queue-pool"}};
+  for (const auto& [id, name] : ids) {
+    const json report = run_report({id});
+    EXPECT_EQ(report["example"]["id"], id);
+    EXPECT_EQ(report["example"]["name"], name);
+    EXPECT_EQ(report["example"]["lecture"], 10);
+    EXPECT_EQ(report["host"]["os"], "Linux");
+    EXPECT_FALSE(report["concur"]["version"].get<std::string>().empty());
+  }
+}
+
+TEST(Report, RepeatKeepsEveryRunAndSummarises) {
+  const json report = run_report({"race", "--iterations", "5000", "--repeat", "3"});
+  const json& v = report["variants"][0];
+  EXPECT_EQ(v["runs"].size(), 3u);
+  EXPECT_EQ(v["wall_s"]["times"].size(), 3u);
+  EXPECT_TRUE(v["wall_s"]["stddev"].is_number());
+  EXPECT_LE(v["wall_s"]["min"].get<double>(), v["wall_s"]["median"].get<double>());
+  EXPECT_LE(v["wall_s"]["median"].get<double>(), v["wall_s"]["max"].get<double>());
+  EXPECT_EQ(report["checks"][0]["runs"], 3);
+  EXPECT_EQ(report["params"]["repeat"], 3);
+}
+
+TEST(Report, SingleRunHasNullStddevAndNullSpeedupWithoutBaseline) {
+  const json report = run_report({"event", "--waiters", "1"});
+  const json& v = report["variants"][0];
+  EXPECT_TRUE(v["wall_s"]["stddev"].is_null());
+  EXPECT_TRUE(v["speedup"].is_null());
+  EXPECT_FALSE(v.contains("baseline"));
+  EXPECT_GT(v["runs"][0]["wall_s"].get<double>(), 0);
+  EXPECT_GE(v["runs"][0]["cpu_s"].get<double>(), 0);
+}
+
+TEST(Report, JsonToStdoutMovesNarrationToStderr) {
+  const CliResult r = run_concur({"semaphore", "--time-scale", "0.01", "--json", "-"});
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_TRUE(json::accept(r.out)) << r.out;
+  EXPECT_NE(r.err.find("acquired the semaphore"), std::string::npos);
+  EXPECT_NE(r.err.find("summary"), std::string::npos);
+}
+
+TEST(Report, JsonToFileLeavesNarrationOnStdout) {
+  const auto path = std::filesystem::temp_directory_path() / "concur_cli_test_report.json";
+  const CliResult r = run_concur({"event", "--time-scale", "0.01", "--json", path.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("passed the event"), std::string::npos);
+  std::ifstream in(path);
+  const json report = json::parse(in);
+  EXPECT_EQ(report["example"]["name"], "event");
+  std::filesystem::remove(path);
+}
+
+// Bad input: one line on stderr naming the problem, exit 2, nothing run.
+void expect_usage_error(const std::vector<std::string>& args, const std::string& mention) {
+  const CliResult r = run_concur(args);
+  EXPECT_EQ(r.exit_code, 2) << args.back();
+  EXPECT_EQ(r.out, "") << "nothing should run for: " << args.back();
+  EXPECT_NE(r.err.find(mention), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one line, got: " << r.err;
+}
+
+TEST(BadInput, NumbersOutOfRangeOrNotNumbers) {
+  expect_usage_error({"race", "--threads", "0"}, "--threads");
+  expect_usage_error({"race", "--threads", "abc"}, "got 'abc'");
+  expect_usage_error({"race", "--iterations", "-5"}, "--iterations");
+  expect_usage_error({"lock", "--iterations", "1.5"}, "--iterations");
+  expect_usage_error({"race", "--repeat", "0"}, "--repeat");
+  expect_usage_error({"race", "--time-scale", "0"}, "--time-scale");
+  expect_usage_error({"race", "--time-scale", "-1"}, "--time-scale");
+  expect_usage_error({"semaphore", "--hold", "forever"}, "--hold");
+  expect_usage_error({"tour", "--time-scale", "abc"}, "--time-scale");
+}
+
+TEST(BadInput, UnknownExampleSuggestsTheClosestName) {
+  expect_usage_error({"rase"}, "did you mean 'race'");
+  expect_usage_error({"semafore"}, "did you mean 'semaphore'");
+  expect_usage_error({"zzzzzzzz"}, "concur list");
+  expect_usage_error({"lesson", "evnt"}, "did you mean 'event'");
+}
+
+TEST(BadInput, UnknownOptionIsAUsageError) {
+  expect_usage_error({"race", "--thread", "2"}, "--thread");
+}
+
+TEST(BadInput, UnwritableJsonPathFailsBeforeAnythingRuns) {
+  expect_usage_error({"semaphore", "--json", "/nonexistent-dir/report.json"}, "/nonexistent-dir/report.json");
+}
+
+TEST(Output, ColourOnlyOnATerminalAndNeverWithNoColor) {
+  const CliOptions tty{{{"NO_COLOR", std::nullopt}}, true, {}};
+  const CliResult coloured = run_concur({"event", "--time-scale", "0.01"}, tty);
+  ASSERT_EQ(coloured.exit_code, 0);
+  EXPECT_NE(coloured.out.find("\x1b["), std::string::npos);
+
+  const CliOptions no_color_env{{{"NO_COLOR", "1"}}, true, {}};
+  const CliResult plain = run_concur({"event", "--time-scale", "0.01"}, no_color_env);
+  ASSERT_EQ(plain.exit_code, 0);
+  EXPECT_EQ(plain.out.find("\x1b["), std::string::npos);
+
+  const CliResult flag = run_concur({"event", "--time-scale", "0.01", "--no-color"}, tty);
+  ASSERT_EQ(flag.exit_code, 0);
+  EXPECT_EQ(flag.out.find("\x1b["), std::string::npos);
+
+  const CliResult piped = run_concur({"event", "--time-scale", "0.01"}, {{{"NO_COLOR", std::nullopt}}});
+  EXPECT_EQ(piped.out.find("\x1b["), std::string::npos);
+}
+
+TEST(Output, NarrationLinesCarryTimeAndActor) {
+  const CliResult r = run_concur({"semaphore", "--time-scale", "0.01", "--workers", "4"});
+  ASSERT_EQ(r.exit_code, 0);
+  const std::regex line(R"(\n  +\+\d+\.\d{3} ms  Worker-\d +acquired the semaphore \(\d/3 in use\))");
+  EXPECT_TRUE(std::regex_search(r.out, line)) << r.out;
+}
+
+TEST(Output, QuietKeepsOnlyTheSummary) {
+  const CliResult r = run_concur({"queue-pool", "--time-scale", "0.01", "--quiet"});
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out.find(" ms  Worker-"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("summary"), std::string::npos);
+  EXPECT_NE(r.out.find("every task done exactly once"), std::string::npos);
+}
+
+TEST(Output, CtrlCStopsTheRunWithStatus130) {
+  const CliOptions opts{{}, false, "acquired the semaphore"};
+  const CliResult r = run_concur({"semaphore", "--hold", "30"}, opts);
+  EXPECT_EQ(r.signal, 0);
+  EXPECT_EQ(r.exit_code, 130);
+  EXPECT_NE(r.err.find("interrupted"), std::string::npos);
+}
+
+TEST(Commands, BareConcurListsExamplesByLecture) {
+  const CliResult r = run_concur({});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("Lecture 10"), std::string::npos);
+  for (const char* name : {"race", "lock", "semaphore", "event", "queue-pool"})
+    EXPECT_NE(r.out.find(name), std::string::npos) << name;
+}
+
+TEST(Commands, ListJsonIsTheCatalogueInOrder) {
+  const CliResult r = run_concur({"list", "--json"});
+  ASSERT_EQ(r.exit_code, 0);
+  const json cat = json::parse(r.out);
+  EXPECT_EQ(cat["schema"], "concur.catalogue/1");
+  std::vector<std::string> ids;
+  for (const json& e : cat["examples"]) {
+    ids.push_back(e["id"]);
+    for (const char* key : {"aliases", "name", "lecture", "title", "summary", "source", "lesson"})
+      EXPECT_TRUE(e.contains(key)) << key;
+    EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(CONCUR_SOURCE_DIR) / e["source"].get<std::string>()));
+    EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(CONCUR_SOURCE_DIR) / e["lesson"].get<std::string>()));
+  }
+  EXPECT_EQ(ids, (std::vector<std::string>{"10.4", "10.5", "10.6", "10.7", "10.8"}));
+}
+
+TEST(Commands, ListTableShowsEveryExample) {
+  const CliResult r = run_concur({"list"});
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("10.8"), std::string::npos);
+  EXPECT_NE(r.out.find("queue-pool"), std::string::npos);
+}
+
+TEST(Commands, Version) {
+  const CliResult r = run_concur({"--version"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("0.1.0"), std::string::npos);
+}
+
+TEST(Commands, LessonAndShowByNameAndId) {
+  const CliResult lesson = run_concur({"lesson", "10.4"});
+  ASSERT_EQ(lesson.exit_code, 0) << lesson.err;
+  EXPECT_NE(lesson.out.find("# 10.4"), std::string::npos);
+  EXPECT_GT(std::count(lesson.out.begin(), lesson.out.end(), ' '), 150);  // at least ~150 words
+
+  const CliResult show = run_concur({"show", "semaphore"});
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  EXPECT_NE(show.out.find("demos/lecture10/semaphore.cpp"), std::string::npos);
+  EXPECT_NE(show.out.find("   1  "), std::string::npos);  // numbered lines
+  EXPECT_NE(show.out.find("acquire()"), std::string::npos);
+}
+
+TEST(Commands, HelpOfAnExampleListsItsOptions) {
+  const CliResult r = run_concur({"semaphore", "--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  for (const char* opt : {"--workers", "--permits", "--hold", "--json", "--repeat", "--time-scale", "--quiet"})
+    EXPECT_NE(r.out.find(opt), std::string::npos) << opt;
+}
+
+TEST(Commands, TourRunsTheFiveExamples) {
+  const CliResult r = run_concur({"tour", "--time-scale", "0.02", "--quiet"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  for (const char* name : {"concur race", "concur lock", "concur semaphore", "concur event", "concur queue-pool"})
+    EXPECT_NE(r.out.find(name), std::string::npos) << name;
+  EXPECT_NE(r.out.find("tour 5/5"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace concur::test

@@ -1,0 +1,103 @@
+#include "run_cli.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <stdexcept>
+
+namespace concur::test {
+namespace {
+
+[[noreturn]] void exec_child(const std::vector<std::string>& args, const CliOptions& options) {
+  for (const auto& [name, value] : options.env) {
+    if (value)
+      ::setenv(name.c_str(), value->c_str(), 1);
+    else
+      ::unsetenv(name.c_str());
+  }
+  std::vector<char*> argv;
+  std::string bin = CONCUR_BIN;
+  argv.push_back(bin.data());
+  std::vector<std::string> copy = args;
+  for (std::string& a : copy) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  ::execv(bin.c_str(), argv.data());
+  ::_exit(127);
+}
+
+// Reads every fd until all reach end of file; sends SIGINT once the marker is seen.
+void drain(pid_t child, std::vector<std::pair<int, std::string*>> fds, const std::string& marker) {
+  bool interrupted = marker.empty();
+  while (!fds.empty()) {
+    std::vector<pollfd> polls;
+    for (auto& [fd, _] : fds) polls.push_back({fd, POLLIN, 0});
+    if (::poll(polls.data(), polls.size(), -1) < 0) {
+      if (errno == EINTR) continue;
+      throw std::runtime_error("poll failed");
+    }
+    for (std::size_t i = polls.size(); i-- > 0;) {
+      if (polls[i].revents == 0) continue;
+      char buf[4096];
+      const ssize_t n = ::read(fds[i].first, buf, sizeof buf);
+      if (n > 0) {
+        fds[i].second->append(buf, static_cast<std::size_t>(n));
+        if (!interrupted && fds[i].second->find(marker) != std::string::npos) {
+          ::kill(child, SIGINT);
+          interrupted = true;
+        }
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      ::close(fds[i].first);  // end of file (or EIO: a pty whose child has gone)
+      fds.erase(fds.begin() + static_cast<std::ptrdiff_t>(i));
+    }
+  }
+}
+
+CliResult finish(pid_t child, CliResult r) {
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {}
+  if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
+  return r;
+}
+
+}  // namespace
+
+CliResult run_concur(const std::vector<std::string>& args, const CliOptions& options) {
+  CliResult r;
+  if (options.terminal) {
+    int master = -1;
+    winsize ws{};
+    ws.ws_col = 100;
+    ws.ws_row = 40;
+    const pid_t child = ::forkpty(&master, nullptr, nullptr, &ws);
+    if (child < 0) throw std::runtime_error("forkpty failed");
+    if (child == 0) exec_child(args, options);
+    drain(child, {{master, &r.out}}, options.interrupt_after);
+    return finish(child, std::move(r));
+  }
+  int out[2], err[2];
+  if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
+  const pid_t child = ::fork();
+  if (child < 0) throw std::runtime_error("fork failed");
+  if (child == 0) {
+    ::dup2(out[1], 1);
+    ::dup2(err[1], 2);
+    const int devnull = ::open("/dev/null", O_RDONLY);
+    ::dup2(devnull, 0);
+    exec_child(args, options);
+  }
+  ::close(out[1]);
+  ::close(err[1]);
+  drain(child, {{out[0], &r.out}, {err[0], &r.err}}, options.interrupt_after);
+  return finish(child, std::move(r));
+}
+
+}  // namespace concur::test

@@ -1,0 +1,27 @@
+// tests/cli/run_cli.hpp - runs the concur binary and captures what it did.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace concur::test {
+
+struct CliResult {
+  int exit_code = -1;    // the exit status; -1 when killed by a signal
+  int signal = 0;        // the signal that ended it, if one did
+  std::string out;       // stdout (with a terminal: everything the terminal showed)
+  std::string err;       // stderr (empty with a terminal)
+};
+
+struct CliOptions {
+  std::map<std::string, std::optional<std::string>> env;  // set (value) or unset (nullopt)
+  bool terminal = false;   // run on a pseudo-terminal instead of pipes
+  // Sends SIGINT once this text has appeared in the output (then keeps reading).
+  std::string interrupt_after;
+};
+
+CliResult run_concur(const std::vector<std::string>& args, const CliOptions& options = {});
+
+}  // namespace concur::test
