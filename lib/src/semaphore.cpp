@@ -14,7 +14,7 @@ std::ptrdiff_t checked(std::ptrdiff_t permits) {
 }  // namespace
 
 Semaphore::Semaphore(std::ptrdiff_t permits, std::string_view name)
-    : sem_(checked(permits)),
+    : free_(checked(permits)),
       initial_(permits),
       name_(name),
       waiting_label_(Recorder::intern("waiting for " + name_)),
@@ -28,24 +28,35 @@ void Semaphore::took_one() {
   Recorder::open(this, SpanKind::holding, holding_label_);
 }
 
+bool Semaphore::take_if_free() {
+  std::lock_guard guard(mu_);
+  if (free_ == 0) return false;
+  --free_;
+  return true;
+}
+
 void Semaphore::acquire() {
-  if (!sem_.try_acquire()) {
+  if (!take_if_free()) {
     ScopedSpan waiting(SpanKind::waiting, waiting_label_);
-    sem_.acquire();
+    std::unique_lock lock(mu_);
+    freed_.wait(lock, [&] { return free_ > 0; });
+    --free_;
   }
   took_one();
 }
 
 bool Semaphore::try_acquire() {
-  if (!sem_.try_acquire()) return false;
+  if (!take_if_free()) return false;
   took_one();
   return true;
 }
 
 bool Semaphore::try_acquire_for(std::chrono::nanoseconds timeout) {
-  if (!sem_.try_acquire()) {
+  if (!take_if_free()) {
     ScopedSpan waiting(SpanKind::waiting, waiting_label_);
-    if (!sem_.try_acquire_for(timeout)) return false;
+    std::unique_lock lock(mu_);
+    if (!freed_.wait_for(lock, timeout, [&] { return free_ > 0; })) return false;
+    --free_;
   }
   took_one();
   return true;
@@ -70,7 +81,15 @@ void Semaphore::release(std::ptrdiff_t n) {
   }
   const auto now_in_use = in_use_.fetch_sub(n, std::memory_order_relaxed) - n;
   Recorder::counter(in_use_label_, now_in_use);
-  sem_.release(n);
+  {
+    std::lock_guard guard(mu_);
+    free_ += n;
+  }
+  // Wake as many waiters as permits came back; each re-checks the count under the lock.
+  if (n == 1)
+    freed_.notify_one();
+  else
+    freed_.notify_all();
 }
 
 }  // namespace concur

@@ -1,9 +1,15 @@
 // concur/semaphore.hpp - a counting semaphore that shows on the timeline.
 //
 // Plays the role of Python's threading.Semaphore: a number of permits; acquire() takes
-// one (blocking while there are none), release() gives one back. It is a
-// std::counting_semaphore underneath and keeps its interface (acquire, release,
-// try_acquire, try_acquire_for), so code written for the standard type works with it.
+// one (blocking while there are none), release() gives one back. It has the interface of
+// std::counting_semaphore (acquire, release, try_acquire, try_acquire_for), so code
+// written for the standard type works with it.
+//
+// Why not std::counting_semaphore underneath? The one in libstdc++ (GCC 12, Debian 12's
+// compiler) can lose a wake-up under contention: release() skips the wake when the count
+// is already positive while a waiter is about to sleep, and that waiter sleeps forever
+// (GCC bug 98033; our own timeline test hung on it). A mutex and a condition variable
+// around a counter have no such window.
 //
 // While a run is recorded, a thread that has to wait records "waiting for <name>", a
 // thread that got a permit records "holding <name>" until it releases it, and the
@@ -17,7 +23,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
-#include <semaphore>
+#include <condition_variable>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -51,7 +58,11 @@ class Semaphore {
  private:
   void took_one();
 
-  std::counting_semaphore<> sem_;
+  bool take_if_free();  // one permit if there is one; never blocks
+
+  std::mutex mu_;
+  std::condition_variable freed_;
+  std::ptrdiff_t free_;  // guarded by mu_: permits not taken
   std::ptrdiff_t initial_;
   std::string name_;
   std::uint32_t waiting_label_;
