@@ -80,16 +80,22 @@ nlohmann::json make_report(const Outcome& outcome) {
 }
 
 std::string format_seconds(double seconds) {
-  const double a = std::fabs(seconds);
-  auto three = [](double v) {  // three significant digits
+  // Round to three significant digits first, then pick the unit: 0.99999 s is "1.00 s".
+  double a = std::fabs(seconds);
+  if (a > 0) {
+    const double scale = std::pow(10.0, 2 - std::floor(std::log10(a)));
+    a = std::round(a * scale) / scale;
+  }
+  const char* sign = seconds < 0 ? "-" : "";
+  auto three = [](double v) {
     if (v >= 100) return fmt::format("{:.0f}", v);
     if (v >= 10) return fmt::format("{:.1f}", v);
     return fmt::format("{:.2f}", v);
   };
-  if (a >= 1) return three(seconds) + " s";
-  if (a >= 1e-3) return three(seconds * 1e3) + " ms";
-  if (a >= 1e-6) return three(seconds * 1e6) + " µs";
-  return three(seconds * 1e9) + " ns";
+  if (a >= 1) return sign + three(a) + " s";
+  if (a >= 1e-3) return sign + three(a * 1e3) + " ms";
+  if (a >= 1e-6) return sign + three(a * 1e6) + " µs";
+  return sign + three(a * 1e9) + " ns";
 }
 
 std::string wrap_text(std::string_view text, std::size_t indent, std::size_t width) {

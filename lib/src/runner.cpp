@@ -1,6 +1,7 @@
 #include "concur/runner.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <exception>
 
@@ -76,6 +77,8 @@ Outcome run_example(const Example& example, const RunOptions& options) {
         variant.body(run);
       } catch (const std::exception& ex) {
         vo.error = ex.what();
+      } catch (...) {
+        vo.error = "an exception that is not a std::exception";
       }
       const auto wall = Clock::now() - t0;
       const auto cpu = process_cpu_time() - cpu0;
@@ -83,6 +86,8 @@ Outcome run_example(const Example& example, const RunOptions& options) {
       con.configure(con.fd(), con.color(), narrate);
 
       RunRecord rec{to_seconds(wall), to_seconds(cpu), run.results()};
+      spdlog::debug("{} / {} run {}: wall {:.6f} s, cpu {:.6f} s, {} tracks, result {}", example.name,
+                    variant.name, i + 1, rec.wall_s, rec.cpu_s, timeline.tracks.size(), rec.result.dump());
       walls.push_back(rec.wall_s);
       for (const CheckResult& c : run.checks()) merge_check(out.checks, c);
       if (!vo.error.empty())

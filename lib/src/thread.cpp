@@ -54,7 +54,13 @@ void Thread::start() {
     if (started_) throw std::logic_error("Thread::start: threads can only be started once");
     started_ = true;
   }
-  thread_ = std::jthread([this](std::stop_token token) { bootstrap(std::move(token)); });
+  {
+    std::lock_guard join_guard(join_mu_);  // a joiner on another thread reads thread_
+    thread_ = std::jthread([this](std::stop_token token) { bootstrap(std::move(token)); });
+  }
+  // Like Python's start(), return only once the thread runs, so ident() is set.
+  std::unique_lock lock(mu_);
+  finished_cv_.wait(lock, [&] { return ident_.has_value(); });
 }
 
 void Thread::bootstrap(std::stop_token token) {
@@ -66,6 +72,7 @@ void Thread::bootstrap(std::stop_token token) {
     native_id_ = current_native_id();
     stop_token_ = std::move(token);
   }
+  finished_cv_.notify_all();  // start() waits for the ids
   std::exception_ptr error;
   {
     ScopedSpan running(SpanKind::running, Recorder::intern("running"));

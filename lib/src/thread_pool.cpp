@@ -18,10 +18,10 @@ ThreadPool::ThreadPool(std::size_t workers, std::string name_prefix)
 ThreadPool::~ThreadPool() { shutdown(); }
 
 void ThreadPool::enqueue(std::function<void()> task) {
-  {
-    std::lock_guard guard(mu_);
-    if (closed_) throw std::logic_error("ThreadPool::submit: the pool has been shut down");
-  }
+  // Checked and queued under one lock, so no task can slip in behind the stop markers.
+  // The queue is unbounded: put() never blocks while the lock is held.
+  std::lock_guard guard(mu_);
+  if (closed_) throw std::logic_error("ThreadPool::submit: the pool has been shut down");
   tasks_.put(std::move(task));
 }
 
@@ -46,9 +46,9 @@ void ThreadPool::shutdown() {
     std::lock_guard guard(mu_);
     if (closed_) return;
     closed_ = true;
+    // The markers queue behind the real tasks, so every queued task still runs.
+    for (std::size_t i = 0; i < workers_.size(); ++i) tasks_.put({});
   }
-  // The markers queue behind the real tasks, so every queued task still runs.
-  for (std::size_t i = 0; i < workers_.size(); ++i) tasks_.put({});
   for (auto& w : workers_) w->join();
 }
 

@@ -40,7 +40,8 @@ class Thread {
   Thread(const Thread&) = delete;
   Thread& operator=(const Thread&) = delete;
 
-  // Starts run() on a new thread. Throws std::logic_error if called twice.
+  // Starts run() on a new thread and returns once it is running (ident() is set).
+  // Throws std::logic_error if called twice.
   void start();
 
   // Blocks until the thread finishes, or at most `timeout_s` seconds. Returns true when
@@ -84,7 +85,7 @@ class Thread {
   std::mutex join_mu_;  // serialises thread_.join() when several threads join at once
 
   mutable std::mutex mu_;
-  std::condition_variable finished_cv_;
+  std::condition_variable finished_cv_;  // signals started (ids set) and finished
   bool started_ = false;                  // guarded by mu_
   bool finished_ = false;                 // guarded by mu_
   bool foreign_ = false;                  // guarded by mu_: not started by concur
