@@ -1,0 +1,303 @@
+// concur::run_example and concur::Run: repeats, parameters, checks and their merging, a
+// body that throws, speedups against a baseline, and scaled durations.
+#include <gtest/gtest.h>
+
+#include <concur/example.hpp>
+#include <concur/run.hpp>
+#include <concur/runner.hpp>
+#include <concur/thread.hpp>
+#include <concur/timeline.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace {
+
+using concur::Example;
+using concur::Outcome;
+using concur::Param;
+using concur::RunOptions;
+using concur::Variant;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+// A small example: a thread-count option, a duration option, and the given variants.
+Example sample(std::vector<Variant> variants, std::string baseline = "") {
+  return {
+      .id = "99.1",
+      .name = "sample",
+      .title = "Sample",
+      .lecture = 10,
+      .summary = "A test example.",
+      .params = {Param::integer("threads", "threads", 4, 1, 64),
+                 Param::seconds("hold", "seconds to hold", 1.5, 0.0, 10.0)},
+      .variants = std::move(variants),
+      .baseline = std::move(baseline),
+  };
+}
+
+// Records its parameters and run index, and claims one thing that always holds.
+void recording_body(concur::Run& run) {
+  run.result("threads", run.integer("threads"));
+  run.result("index", run.index());
+  run.result("variant", run.variant());
+  run.check("always holds", true, "fine");
+}
+
+const concur::VariantOutcome* find_variant(const Outcome& o, const std::string& name) {
+  for (const auto& v : o.variants)
+    if (v.name == name) return &v;
+  return nullptr;
+}
+
+const concur::CheckOutcome* find_check(const Outcome& o, const std::string& name) {
+  for (const auto& c : o.checks)
+    if (c.name == name) return &c;
+  return nullptr;
+}
+
+TEST(Runner, RepeatRunsEveryVariantThatManyTimes) {
+  const Example e = sample({{"plain", recording_body}, {"locked", recording_body}});
+  const Outcome o = concur::run_example(e, {.repeat = 3});
+  EXPECT_EQ(o.example, &e);
+  ASSERT_EQ(o.variants.size(), 2u);
+  EXPECT_EQ(o.variants[0].name, "plain");
+  EXPECT_EQ(o.variants[1].name, "locked");
+  for (const auto& v : o.variants) {
+    ASSERT_EQ(v.runs.size(), 3u) << v.name;
+    ASSERT_EQ(v.wall.times.size(), 3u) << v.name;
+    for (int i = 0; i < 3; ++i) {
+      EXPECT_EQ(v.wall.times[i], v.runs[i].wall_s);  // in run order
+      EXPECT_EQ(v.runs[i].result["index"], i);
+      EXPECT_EQ(v.runs[i].result["variant"], v.name);
+      EXPECT_GE(v.runs[i].cpu_s, 0.0);
+    }
+    EXPECT_TRUE(v.wall.stddev.has_value());
+    EXPECT_TRUE(v.error.empty());
+  }
+  EXPECT_TRUE(o.ok);
+}
+
+TEST(Runner, OneRunByDefault) {
+  const Example e = sample({{"plain", recording_body}});
+  const Outcome o = concur::run_example(e, {});
+  ASSERT_EQ(o.variants.size(), 1u);
+  EXPECT_EQ(o.variants[0].runs.size(), 1u);
+  EXPECT_FALSE(o.variants[0].wall.stddev.has_value());
+}
+
+TEST(Runner, ParamsIncludeDefaultsRepeatAndTimeScale) {
+  const Example e = sample({{"plain", recording_body}});
+  const Outcome o = concur::run_example(e, {.repeat = 2, .time_scale = 0.5});
+  EXPECT_EQ(o.params, (json{{"threads", 4}, {"hold", 1.5}, {"repeat", 2}, {"time_scale", 0.5}}));
+}
+
+TEST(Runner, GivenParamsOverrideDefaults) {
+  const Example e = sample({{"plain", recording_body}});
+  const Outcome o = concur::run_example(e, {.params = {{"threads", 8}}});
+  EXPECT_EQ(o.params["threads"], 8);
+  EXPECT_EQ(o.params["hold"], 1.5);
+  EXPECT_EQ(o.variants[0].runs[0].result["threads"], 8);  // the body saw it
+}
+
+TEST(Runner, ChecksOfSeveralVariantsAreNamedAfterTheirVariant) {
+  const Example e = sample({{"plain", recording_body}, {"locked", recording_body}});
+  const Outcome o = concur::run_example(e, {.repeat = 2});
+  ASSERT_EQ(o.checks.size(), 2u);
+  EXPECT_EQ(o.checks[0].name, "plain: always holds");  // in the order first seen
+  EXPECT_EQ(o.checks[1].name, "locked: always holds");
+  for (const auto& c : o.checks) {
+    EXPECT_TRUE(c.ok);
+    EXPECT_TRUE(c.required);
+    EXPECT_EQ(c.held, 2);
+    EXPECT_EQ(c.evaluated, 2);
+    EXPECT_EQ(c.detail, "fine");
+  }
+}
+
+TEST(Runner, ChecksOfASingleVariantKeepTheirName) {
+  const Example e = sample({{"plain", recording_body}});
+  const Outcome o = concur::run_example(e, {});
+  ASSERT_EQ(o.checks.size(), 1u);
+  EXPECT_EQ(o.checks[0].name, "always holds");
+}
+
+TEST(Runner, AFailingRequiredCheckMakesTheOutcomeNotOk) {
+  const Example e = sample({{"plain", [](concur::Run& run) { run.check("must hold", false, "it did not"); }}});
+  const Outcome o = concur::run_example(e, {});
+  EXPECT_FALSE(o.ok);
+  const auto* c = find_check(o, "must hold");
+  ASSERT_NE(c, nullptr);
+  EXPECT_FALSE(c->ok);
+  EXPECT_TRUE(c->required);
+  EXPECT_EQ(c->detail, "it did not");
+}
+
+TEST(Runner, AFailingLikelyCheckDoesNotMakeTheOutcomeNotOk) {
+  const Example e = sample({{"plain", [](concur::Run& run) {
+                               run.check("holds", true);
+                               run.likely("usually holds", false, "not this time");
+                             }}});
+  const Outcome o = concur::run_example(e, {});
+  EXPECT_TRUE(o.ok);
+  const auto* c = find_check(o, "usually holds");
+  ASSERT_NE(c, nullptr);
+  EXPECT_FALSE(c->ok);
+  EXPECT_FALSE(c->required);
+}
+
+TEST(Runner, ACheckFailingInOneRunFailsAndKeepsThatRunsDetail) {
+  const Example e = sample({{"plain", [](concur::Run& run) {
+                               const bool ok = run.index() != 1;
+                               run.check("holds every time", ok, "run " + std::to_string(run.index()));
+                             }}});
+  const Outcome o = concur::run_example(e, {.repeat = 3});
+  EXPECT_FALSE(o.ok);
+  ASSERT_EQ(o.checks.size(), 1u);
+  EXPECT_FALSE(o.checks[0].ok);
+  EXPECT_EQ(o.checks[0].held, 2);
+  EXPECT_EQ(o.checks[0].evaluated, 3);
+  EXPECT_EQ(o.checks[0].detail, "run 1");
+}
+
+TEST(Runner, AThrowingBodyFailsTheCompletedCheckAndIsNotRepeated) {
+  int thrower_calls = 0;
+  const Example e = sample({{"thrower",
+                             [&](concur::Run&) {
+                               ++thrower_calls;
+                               throw std::runtime_error("boom");
+                             }},
+                            {"plain", recording_body}});
+  const Outcome o = concur::run_example(e, {.repeat = 3});
+  EXPECT_FALSE(o.ok);
+  EXPECT_EQ(thrower_calls, 1);
+  const auto* thrower = find_variant(o, "thrower");
+  ASSERT_NE(thrower, nullptr);
+  EXPECT_EQ(thrower->error, "boom");
+  EXPECT_EQ(thrower->runs.size(), 1u);
+  EXPECT_EQ(thrower->wall.times.size(), 1u);
+  const auto* c = find_check(o, "thrower completed");
+  ASSERT_NE(c, nullptr);
+  EXPECT_FALSE(c->ok);
+  EXPECT_TRUE(c->required);
+  EXPECT_EQ(c->detail, "it threw: boom");
+  // The other variant still ran, every time.
+  const auto* plain = find_variant(o, "plain");
+  ASSERT_NE(plain, nullptr);
+  EXPECT_EQ(plain->runs.size(), 3u);
+}
+
+TEST(Runner, ABodyThrowingANonStandardExceptionFailsTheCompletedCheck) {
+  const Example e = sample({{"thrower", [](concur::Run&) { throw 42; }}, {"plain", recording_body}});
+  Outcome o;
+  EXPECT_NO_THROW(o = concur::run_example(e, {}));  // "the runner itself never throws"
+  EXPECT_FALSE(concur::Recorder::active());
+  EXPECT_FALSE(o.ok);
+  const auto* c = find_check(o, "thrower completed");
+  ASSERT_NE(c, nullptr);
+  EXPECT_FALSE(c->ok);
+  EXPECT_NE(find_variant(o, "plain"), nullptr);  // the other variant still ran
+}
+
+TEST(Runner, SpeedupIsBaselineMedianOverVariantMedian) {
+  const Example e = sample({{"plain", recording_body}, {"locked", recording_body}}, "plain");
+  const Outcome o = concur::run_example(e, {.repeat = 3});
+  const auto* plain = find_variant(o, "plain");
+  const auto* locked = find_variant(o, "locked");
+  ASSERT_NE(plain, nullptr);
+  ASSERT_NE(locked, nullptr);
+  ASSERT_TRUE(plain->speedup.has_value());
+  ASSERT_TRUE(locked->speedup.has_value());
+  EXPECT_DOUBLE_EQ(*plain->speedup, 1.0);
+  EXPECT_DOUBLE_EQ(*locked->speedup, plain->wall.median / locked->wall.median);
+  EXPECT_EQ(plain->baseline, "plain");
+  EXPECT_EQ(locked->baseline, "plain");
+}
+
+TEST(Runner, NoSpeedupWithoutABaseline) {
+  const Example e = sample({{"plain", recording_body}, {"locked", recording_body}});
+  const Outcome o = concur::run_example(e, {});
+  for (const auto& v : o.variants) {
+    EXPECT_FALSE(v.speedup.has_value());
+    EXPECT_EQ(v.baseline, "");
+  }
+}
+
+TEST(Runner, KeepsTheExplanationAndTheFirstRunsTimeline) {
+  const std::uint32_t label = concur::Recorder::intern("runner test instant");
+  const Example e = sample({{"plain", [&](concur::Run& run) {
+                               concur::Recorder::instant(label);
+                               run.explain("explained in run " + std::to_string(run.index()));
+                             }}});
+  const Outcome o = concur::run_example(e, {.repeat = 2});
+  const auto& v = o.variants.at(0);
+  EXPECT_EQ(v.explanation, "explained in run 1");  // from the last run
+  const concur::Track* main = v.timeline.find_track("MainThread");
+  ASSERT_NE(main, nullptr);
+  const auto mine = std::count_if(main->events.begin(), main->events.end(), [&](const auto& ev) {
+    return v.timeline.label(ev) == "runner test instant";
+  });
+  EXPECT_EQ(mine, 1);  // the first run's instant only
+  EXPECT_FALSE(concur::Recorder::active());  // recording ended with the run
+}
+
+TEST(Runner, ThreadNamesStartAgainInEveryRun) {
+  const Example e = sample({{"plain", [](concur::Run& run) {
+                               concur::Thread t([] {});
+                               run.result("name", t.name());
+                             }}});
+  const Outcome o = concur::run_example(e, {.repeat = 2});
+  for (const auto& r : o.variants.at(0).runs) EXPECT_EQ(r.result["name"], "Thread-1");
+}
+
+TEST(Run, ReadsParametersAndScalesDurations) {
+  const Example e = sample({{"plain", recording_body}});
+  const json params{{"threads", 6}, {"hold", 1.5}};
+  const concur::Run run(e, params, 0.5, "plain", 2);
+  EXPECT_EQ(run.integer("threads"), 6);
+  EXPECT_DOUBLE_EQ(run.number("hold"), 1.5);
+  EXPECT_EQ(run.duration("hold"), 750ms);
+  EXPECT_EQ(run.scaled(2.0), 1s);
+  EXPECT_DOUBLE_EQ(run.time_scale(), 0.5);
+  EXPECT_EQ(run.variant(), "plain");
+  EXPECT_EQ(run.index(), 2);
+}
+
+TEST(Run, DurationInARunnerRunIsScaledByTimeScale) {
+  std::chrono::nanoseconds seen{};
+  const Example e = sample({{"plain", [&](concur::Run& run) { seen = run.duration("hold"); }}});
+  concur::run_example(e, {.time_scale = 0.5});
+  EXPECT_EQ(seen, 750ms);
+}
+
+TEST(Run, AnUnknownParameterThrowsLogicError) {
+  const Example e = sample({{"plain", recording_body}});
+  const json params = e.default_params();
+  const concur::Run run(e, params, 1.0, "plain", 0);
+  EXPECT_THROW(run.integer("nope"), std::logic_error);
+}
+
+TEST(Run, RecordsResultsChecksAndExplanation) {
+  const Example e = sample({{"plain", recording_body}});
+  const json params = e.default_params();
+  concur::Run run(e, params, 1.0, "plain", 0);
+  run.result("lost", 3);
+  run.check("must", true, "d1");
+  run.likely("maybe", false);
+  run.explain("because");
+  EXPECT_EQ(run.results(), (json{{"lost", 3}}));
+  ASSERT_EQ(run.checks().size(), 2u);
+  EXPECT_EQ(run.checks()[0].name, "must");
+  EXPECT_TRUE(run.checks()[0].ok);
+  EXPECT_TRUE(run.checks()[0].required);
+  EXPECT_EQ(run.checks()[0].detail, "d1");
+  EXPECT_EQ(run.checks()[1].name, "maybe");
+  EXPECT_FALSE(run.checks()[1].ok);
+  EXPECT_FALSE(run.checks()[1].required);
+  EXPECT_EQ(run.explanation(), "because");
+}
+
+}  // namespace

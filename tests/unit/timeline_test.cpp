@@ -1,0 +1,402 @@
+// concur::Recorder and Timeline: what lands on which track, open/close spans, the
+// per-track cap, and the spans the primitives record (a mutex is held by one thread at a
+// time, a semaphore by at most K).
+#include <gtest/gtest.h>
+
+#include <concur/event.hpp>
+#include <concur/mutex.hpp>
+#include <concur/semaphore.hpp>
+#include <concur/thread.hpp>
+#include <concur/timeline.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace {
+
+using concur::Recorder;
+using concur::SpanKind;
+using concur::Timeline;
+using concur::TimelineEvent;
+
+// Every recorded run is ended, even when an assertion returns early.
+class TimelineTest : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    if (Recorder::active()) Recorder::end_run();
+  }
+};
+
+struct Interval {
+  std::int64_t start_ns;
+  std::int64_t end_ns;
+};
+
+// The spans of one kind and label over every track.
+std::vector<Interval> spans(const Timeline& tl, SpanKind kind, std::string_view label) {
+  std::vector<Interval> out;
+  for (const concur::Track& t : tl.tracks)
+    for (const TimelineEvent& e : t.events)
+      if (e.type == TimelineEvent::Type::span && e.kind == kind && tl.label(e) == label)
+        out.push_back({e.start_ns, e.end_ns});
+  return out;
+}
+
+std::size_t count_spans(const concur::Track& track, const Timeline& tl, SpanKind kind,
+                        std::string_view label) {
+  return static_cast<std::size_t>(
+      std::count_if(track.events.begin(), track.events.end(), [&](const TimelineEvent& e) {
+        return e.type == TimelineEvent::Type::span && e.kind == kind && tl.label(e) == label;
+      }));
+}
+
+// The most intervals covering one instant: a sweep over start (+1) and end (-1) points.
+// At equal times an end counts first: one holder's release and the next one's acquire
+// may read the same clock value.
+int max_overlap(const std::vector<Interval>& intervals) {
+  std::vector<std::pair<std::int64_t, int>> points;
+  for (const Interval& i : intervals) {
+    points.emplace_back(i.start_ns, +1);
+    points.emplace_back(i.end_ns, -1);
+  }
+  std::sort(points.begin(), points.end());
+  int now = 0, most = 0;
+  for (const auto& [time, delta] : points) most = std::max(most, now += delta);
+  return most;
+}
+
+TEST(Timeline, ToStringNamesEachSpanKind) {
+  EXPECT_EQ(concur::to_string(SpanKind::running), "running");
+  EXPECT_EQ(concur::to_string(SpanKind::waiting), "waiting");
+  EXPECT_EQ(concur::to_string(SpanKind::holding), "holding");
+}
+
+TEST(Timeline, InternReturnsOneIdPerLabel) {
+  const std::uint32_t a = Recorder::intern("timeline test label a");
+  const std::uint32_t b = Recorder::intern("timeline test label b");
+  EXPECT_NE(a, b);
+  EXPECT_EQ(Recorder::intern("timeline test label a"), a);
+}
+
+TEST_F(TimelineTest, EventsLandOnTheRecordingThreadsTrack) {
+  const std::uint32_t span_label = Recorder::intern("test span");
+  const std::uint32_t instant_label = Recorder::intern("test instant");
+  const std::uint32_t counter_label = Recorder::intern("test counter");
+  Recorder::begin_run();
+  EXPECT_TRUE(Recorder::active());
+  Recorder::span(SpanKind::waiting, span_label, 10, 20);
+  Recorder::instant(instant_label);
+  Recorder::counter(counter_label, 7);
+  const Timeline tl = Recorder::end_run();
+  EXPECT_FALSE(Recorder::active());
+
+  ASSERT_EQ(tl.tracks.size(), 1u);
+  const concur::Track& track = tl.tracks[0];
+  EXPECT_EQ(track.name, "MainThread");
+  EXPECT_EQ(track.id, 1u);
+  EXPECT_EQ(track.dropped, 0u);
+  EXPECT_EQ(tl.find_track("MainThread"), &track);
+  ASSERT_EQ(track.events.size(), 3u);
+
+  const TimelineEvent& span = track.events[0];
+  EXPECT_EQ(span.type, TimelineEvent::Type::span);
+  EXPECT_EQ(span.kind, SpanKind::waiting);
+  EXPECT_EQ(tl.label(span), "test span");
+  EXPECT_EQ(span.start_ns, 10);
+  EXPECT_EQ(span.end_ns, 20);
+
+  const TimelineEvent& instant = track.events[1];
+  EXPECT_EQ(instant.type, TimelineEvent::Type::instant);
+  EXPECT_EQ(tl.label(instant), "test instant");
+  EXPECT_EQ(instant.start_ns, instant.end_ns);
+
+  const TimelineEvent& counter = track.events[2];
+  EXPECT_EQ(counter.type, TimelineEvent::Type::counter);
+  EXPECT_EQ(tl.label(counter), "test counter");
+  EXPECT_EQ(counter.value, 7);
+  EXPECT_EQ(counter.start_ns, counter.end_ns);
+}
+
+TEST_F(TimelineTest, AConcurThreadGetsATrackNamedAfterIt) {
+  const std::uint32_t label = Recorder::intern("worker instant");
+  Recorder::begin_run();
+  concur::Thread worker([&] { Recorder::instant(label); }, "Worker-1");
+  worker.start();
+  worker.join();
+  const Timeline tl = Recorder::end_run();
+
+  const concur::Track* track = tl.find_track("Worker-1");
+  ASSERT_NE(track, nullptr);
+  EXPECT_EQ(count_spans(*track, tl, SpanKind::running, "running"), 1u);
+  EXPECT_TRUE(std::any_of(track->events.begin(), track->events.end(), [&](const TimelineEvent& e) {
+    return e.type == TimelineEvent::Type::instant && tl.label(e) == "worker instant";
+  }));
+}
+
+TEST_F(TimelineTest, EachThreadRecordsOnItsOwnTrack) {
+  const std::uint32_t label = Recorder::intern("tick");
+  Recorder::begin_run();
+  std::deque<concur::Thread> threads;
+  for (int i = 1; i <= 3; ++i)
+    threads.emplace_back(
+        [&, i] {
+          for (int n = 0; n < i; ++n) Recorder::instant(label);
+        },
+        "Ticker-" + std::to_string(i));
+  for (auto& t : threads) t.start();
+  for (auto& t : threads) t.join();
+  std::thread plain([&] { Recorder::instant(label); });
+  plain.join();
+  const Timeline tl = Recorder::end_run();
+
+  ASSERT_EQ(tl.tracks.size(), 4u);
+  std::vector<std::uint32_t> ids;
+  for (const concur::Track& t : tl.tracks) ids.push_back(t.id);
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(ids, (std::vector<std::uint32_t>{1, 2, 3, 4}));
+  for (int i = 1; i <= 3; ++i) {
+    const concur::Track* t = tl.find_track("Ticker-" + std::to_string(i));
+    ASSERT_NE(t, nullptr);
+    EXPECT_EQ(std::count_if(t->events.begin(), t->events.end(),
+                            [&](const TimelineEvent& e) { return tl.label(e) == "tick"; }),
+              i);
+  }
+  // A thread concur did not start is recorded under its stand-in name.
+  EXPECT_TRUE(std::any_of(tl.tracks.begin(), tl.tracks.end(), [](const concur::Track& t) {
+    return t.name.rfind("Dummy-", 0) == 0;
+  }));
+}
+
+TEST_F(TimelineTest, NothingIsRecordedWhenNotActive) {
+  const std::uint32_t label = Recorder::intern("inactive");
+  Recorder::begin_run();
+  Recorder::end_run();
+  ASSERT_FALSE(Recorder::active());
+  Recorder::span(SpanKind::running, label, 1, 2);
+  Recorder::instant(label);
+  Recorder::counter(label, 1);
+  { concur::ScopedSpan s(SpanKind::waiting, label); }
+  int key = 0;
+  Recorder::open(&key, SpanKind::holding, label);
+  EXPECT_FALSE(Recorder::close(&key));
+  EXPECT_TRUE(Recorder::end_run().tracks.empty());
+}
+
+TEST_F(TimelineTest, ScopedSpanRecordsItsScope) {
+  const std::uint32_t label = Recorder::intern("scoped");
+  Recorder::begin_run();
+  { concur::ScopedSpan s(SpanKind::waiting, label); }
+  const Timeline tl = Recorder::end_run();
+  ASSERT_EQ(tl.tracks.size(), 1u);
+  ASSERT_EQ(tl.tracks[0].events.size(), 1u);
+  const TimelineEvent& e = tl.tracks[0].events[0];
+  EXPECT_EQ(e.type, TimelineEvent::Type::span);
+  EXPECT_EQ(e.kind, SpanKind::waiting);
+  EXPECT_EQ(tl.label(e), "scoped");
+  EXPECT_LE(e.start_ns, e.end_ns);
+}
+
+TEST_F(TimelineTest, ScopedSpanBegunBeforeTheRunIsNotRecorded) {
+  const std::uint32_t label = Recorder::intern("too early");
+  {
+    concur::ScopedSpan s(SpanKind::waiting, label);
+    Recorder::begin_run();
+  }
+  EXPECT_TRUE(Recorder::end_run().tracks.empty());
+}
+
+TEST_F(TimelineTest, OpenAndCloseMatchSpansByKey) {
+  const std::uint32_t la = Recorder::intern("holding a");
+  const std::uint32_t lb = Recorder::intern("holding b");
+  int a = 0, b = 0;
+  Recorder::begin_run();
+  Recorder::open(&a, SpanKind::holding, la);
+  Recorder::open(&b, SpanKind::holding, lb);
+  EXPECT_TRUE(Recorder::close(&a));  // not the innermost: closes by key, not by order
+  EXPECT_FALSE(Recorder::close(&a));
+  EXPECT_TRUE(Recorder::close(&b));
+  const Timeline tl = Recorder::end_run();
+  ASSERT_EQ(tl.tracks.size(), 1u);
+  const auto& events = tl.tracks[0].events;
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(tl.label(events[0]), "holding a");
+  EXPECT_EQ(tl.label(events[1]), "holding b");
+  for (const TimelineEvent& e : events) {
+    EXPECT_EQ(e.type, TimelineEvent::Type::span);
+    EXPECT_EQ(e.kind, SpanKind::holding);
+    EXPECT_LE(e.start_ns, e.end_ns);
+  }
+  EXPECT_LE(events[1].start_ns, events[0].end_ns);  // b opened while a was open
+}
+
+TEST_F(TimelineTest, CloseWithoutOpenReturnsFalse) {
+  int key = 0, other = 0;
+  Recorder::begin_run();
+  EXPECT_FALSE(Recorder::close(&key));
+  Recorder::open(&other, SpanKind::holding, Recorder::intern("other"));
+  EXPECT_FALSE(Recorder::close(&key));
+  EXPECT_TRUE(Recorder::close(&other));
+  Recorder::end_run();
+}
+
+TEST_F(TimelineTest, CloseOnAnotherThreadThanTheOpenerReturnsFalse) {
+  int key = 0;
+  Recorder::begin_run();
+  Recorder::open(&key, SpanKind::holding, Recorder::intern("held by main"));
+  bool closed_elsewhere = true;
+  concur::Thread other([&] { closed_elsewhere = Recorder::close(&key); }, "Other");
+  other.start();
+  other.join();
+  EXPECT_FALSE(closed_elsewhere);
+  EXPECT_TRUE(Recorder::close(&key));
+  Recorder::end_run();
+}
+
+TEST_F(TimelineTest, OpenSpansDoNotCarryIntoTheNextRun) {
+  int key = 0;
+  Recorder::begin_run();
+  Recorder::open(&key, SpanKind::holding, Recorder::intern("left open"));
+  Recorder::end_run();
+  Recorder::begin_run();
+  EXPECT_FALSE(Recorder::close(&key));
+  EXPECT_TRUE(Recorder::end_run().tracks.empty());
+}
+
+TEST_F(TimelineTest, ContendedMutexRecordsWaitingAndNonOverlappingHoldingSpans) {
+  constexpr int kRounds = 50;
+  concur::Mutex m("shared lock");
+  concur::Event holder_has_it, waiter_waited;
+  int counter = 0;  // guarded by m
+  bool waiter_timed_out = false;
+  Recorder::begin_run();
+  concur::Thread holder(
+      [&] {
+        m.lock();
+        holder_has_it.set();
+        waiter_waited.wait();  // keep it until the other thread has waited for it
+        m.unlock();
+        for (int i = 0; i < kRounds; ++i) {
+          std::lock_guard guard(m);
+          ++counter;
+        }
+      },
+      "Holder");
+  concur::Thread waiter(
+      [&] {
+        holder_has_it.wait();
+        waiter_timed_out = !m.acquire(true, 0.01);  // taken: a wait that is sure to happen
+        waiter_waited.set();
+        for (int i = 0; i < kRounds; ++i) {
+          std::lock_guard guard(m);
+          ++counter;
+        }
+      },
+      "Waiter");
+  holder.start();
+  waiter.start();
+  holder.join();
+  waiter.join();
+  const Timeline tl = Recorder::end_run();
+
+  EXPECT_TRUE(waiter_timed_out);
+  EXPECT_EQ(counter, 2 * kRounds);
+  const concur::Track* h = tl.find_track("Holder");
+  const concur::Track* w = tl.find_track("Waiter");
+  ASSERT_NE(h, nullptr);
+  ASSERT_NE(w, nullptr);
+  EXPECT_GE(count_spans(*w, tl, SpanKind::waiting, "waiting for shared lock"), 1u);
+  EXPECT_EQ(count_spans(*h, tl, SpanKind::holding, "holding shared lock"), kRounds + 1u);
+  EXPECT_EQ(count_spans(*w, tl, SpanKind::holding, "holding shared lock"), std::size_t{kRounds});
+
+  std::vector<Interval> held = spans(tl, SpanKind::holding, "holding shared lock");
+  std::sort(held.begin(), held.end(),
+            [](const Interval& a, const Interval& b) { return a.start_ns < b.start_ns; });
+  for (std::size_t i = 0; i < held.size(); ++i) {
+    EXPECT_LE(held[i].start_ns, held[i].end_ns);
+    if (i > 0) {
+      EXPECT_GE(held[i].start_ns, held[i - 1].end_ns) << "holding spans overlap at " << i;
+    }
+  }
+  EXPECT_EQ(max_overlap(held), 1);
+}
+
+TEST_F(TimelineTest, SemaphoreHoldingSpansNeverExceedItsPermits) {
+  constexpr int kPermits = 2;
+  constexpr int kThreads = 5;
+  constexpr int kRounds = 40;
+  concur::Semaphore room(kPermits, "room");
+  Recorder::begin_run();
+  std::deque<concur::Thread> threads;
+  for (int i = 1; i <= kThreads; ++i)
+    threads.emplace_back(
+        [&] {
+          for (int r = 0; r < kRounds; ++r) {
+            room.acquire();
+            std::this_thread::yield();
+            room.release();
+          }
+        },
+        "Visitor-" + std::to_string(i));
+  for (auto& t : threads) t.start();
+  for (auto& t : threads) t.join();
+  const Timeline tl = Recorder::end_run();
+
+  const std::vector<Interval> held = spans(tl, SpanKind::holding, "holding room");
+  EXPECT_EQ(held.size(), std::size_t{kThreads * kRounds});
+  for (const Interval& i : held) EXPECT_LE(i.start_ns, i.end_ns);
+  const int most = max_overlap(held);
+  EXPECT_GE(most, 1);
+  EXPECT_LE(most, kPermits);
+  // The "in use" counter agrees.
+  for (const concur::Track& t : tl.tracks)
+    for (const TimelineEvent& e : t.events)
+      if (e.type == TimelineEvent::Type::counter && tl.label(e) == "room in use") {
+        EXPECT_GE(e.value, 0);
+        EXPECT_LE(e.value, kPermits);
+      }
+}
+
+TEST_F(TimelineTest, EventSetIsAnInstant) {
+  concur::Event go("go");
+  Recorder::begin_run();
+  go.set();
+  go.clear();
+  const Timeline tl = Recorder::end_run();
+  ASSERT_EQ(tl.tracks.size(), 1u);
+  const auto& events = tl.tracks[0].events;
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].type, TimelineEvent::Type::instant);
+  EXPECT_EQ(tl.label(events[0]), "go set()");
+  EXPECT_EQ(tl.label(events[1]), "go clear()");
+}
+
+TEST_F(TimelineTest, ATrackKeepsAtMostTheCapAndCountsTheRestAsDropped) {
+  constexpr std::size_t kExtra = 5;
+  const std::uint32_t label = Recorder::intern("flood");
+  Recorder::begin_run();
+  for (std::size_t i = 0; i < Recorder::kMaxEventsPerTrack + kExtra; ++i) Recorder::instant(label);
+  const Timeline tl = Recorder::end_run();
+  ASSERT_EQ(tl.tracks.size(), 1u);
+  EXPECT_EQ(tl.tracks[0].events.size(), Recorder::kMaxEventsPerTrack);
+  EXPECT_EQ(tl.tracks[0].dropped, kExtra);
+}
+
+TEST_F(TimelineTest, ANewRunStartsWithEmptyTracks) {
+  const std::uint32_t label = Recorder::intern("first run");
+  Recorder::begin_run();
+  Recorder::instant(label);
+  Recorder::begin_run();  // the unclaimed first run is dropped
+  Recorder::instant(label);
+  const Timeline tl = Recorder::end_run();
+  ASSERT_EQ(tl.tracks.size(), 1u);
+  EXPECT_EQ(tl.tracks[0].events.size(), 1u);
+}
+
+}  // namespace
