@@ -1,0 +1,156 @@
+// bench_event - how long a thread blocked in concur::Event::wait() takes to run again
+// after another thread calls set(), next to the same handoff through a C++20
+// std::atomic<int> wait/notify_one measured in the same run.
+//
+// A ping-pong: the main thread sets "ping" and waits for "pong"; a partner thread,
+// started once per benchmark and joined at its end, waits for "ping" and sets "pong".
+// One iteration is one round trip, i.e. two set-to-wake handoffs; the `one_way`
+// column is the iteration time halved.
+//
+// Where the two threads run decides the figure more than the primitive does (a context
+// switch on one core, or waking a sleeping core), so each benchmark runs three ways:
+// placement:0 lets the scheduler choose, 1 pins both threads to one core, 2 pins them
+// to two different cores. A round trip takes from 2 to 150 us depending on that, which
+// sends Google Benchmark's iteration estimate far past --benchmark_min_time; a fixed
+// kRoundTrips per repetition keeps every run under half a second.
+#include <benchmark/benchmark.h>
+
+#include <pthread.h>
+#include <sched.h>
+
+#include <atomic>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include <concur/event.hpp>
+
+namespace {
+
+enum Placement { kScheduler = 0, kSameCore = 1, kOtherCores = 2 };
+constexpr benchmark::IterationCount kRoundTrips = 2000;
+
+// The CPUs this process may run on, in order.
+std::vector<int> allowed_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  std::vector<int> cpus;
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return cpus;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+    if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
+  return cpus;
+}
+
+bool pin(pthread_t thread, int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  return pthread_setaffinity_np(thread, sizeof set, &set) == 0;
+}
+
+// Pins the main thread and the partner as `placement` asks, and gives the main thread
+// its old affinity back when the benchmark ends. ok() is false when it could not.
+class Pinning {
+ public:
+  Pinning(Placement placement, std::thread& partner) {
+    pthread_getaffinity_np(pthread_self(), sizeof saved_, &saved_);
+    if (placement == kScheduler) return;
+    const std::vector<int> cpus = allowed_cpus();
+    if (cpus.empty() || (placement == kOtherCores && cpus.size() < 2)) {
+      ok_ = false;
+      return;
+    }
+    const int partner_cpu = placement == kSameCore ? cpus[0] : cpus[1];
+    ok_ = pin(pthread_self(), cpus[0]) && pin(partner.native_handle(), partner_cpu);
+  }
+  ~Pinning() { pthread_setaffinity_np(pthread_self(), sizeof saved_, &saved_); }
+  Pinning(const Pinning&) = delete;
+  Pinning& operator=(const Pinning&) = delete;
+
+  bool ok() const { return ok_; }
+
+ private:
+  cpu_set_t saved_;
+  bool ok_ = true;
+};
+
+// Two handoffs per iteration: counting them as a rate with kInvert prints seconds per
+// handoff.
+void report_one_way(benchmark::State& state) {
+  state.counters["one_way"] = benchmark::Counter(
+      2.0 * static_cast<double>(state.iterations()),
+      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+
+void BM_EventPingPong(benchmark::State& state) {
+  concur::Event ping("ping");
+  concur::Event pong("pong");
+  std::atomic<bool> stop{false};
+
+  std::thread partner([&] {
+    for (;;) {
+      ping.wait();
+      // Lower our flag before answering: the next set() must find it down.
+      ping.clear();
+      if (stop.load(std::memory_order_relaxed)) return;
+      pong.set();
+    }
+  });
+  {
+    Pinning pinning(static_cast<Placement>(state.range(0)), partner);
+    if (!pinning.ok()) state.SkipWithError("could not pin the threads");
+    for (auto _ : state) {
+      ping.set();
+      pong.wait();
+      pong.clear();
+    }
+  }
+
+  // set() publishes the store to stop, so the partner sees it once it wakes.
+  stop.store(true, std::memory_order_relaxed);
+  ping.set();
+  partner.join();
+  report_one_way(state);
+}
+BENCHMARK(BM_EventPingPong)
+    ->Name("Event/ping_pong")->ArgName("placement")->DenseRange(kScheduler, kOtherCores)
+    ->Iterations(kRoundTrips)->UseRealTime()->Unit(benchmark::kMicrosecond);
+
+// The floor: one atomic int whose value says whose turn it is. wait(old) blocks while
+// the value is still `old`; libstdc++ spins briefly, then sleeps on a futex.
+void BM_AtomicWaitPingPong(benchmark::State& state) {
+  constexpr int kMain = 0, kPartner = 1, kStop = 2;
+  std::atomic<int> turn{kMain};
+
+  std::thread partner([&] {
+    for (;;) {
+      turn.wait(kMain, std::memory_order_acquire);
+      if (turn.load(std::memory_order_acquire) == kStop) return;
+      turn.store(kMain, std::memory_order_release);
+      turn.notify_one();
+    }
+  });
+  {
+    Pinning pinning(static_cast<Placement>(state.range(0)), partner);
+    if (!pinning.ok()) state.SkipWithError("could not pin the threads");
+    for (auto _ : state) {
+      turn.store(kPartner, std::memory_order_release);
+      turn.notify_one();
+      turn.wait(kPartner, std::memory_order_acquire);
+    }
+  }
+
+  // The partner is waiting for the value to leave kMain; kStop does that.
+  turn.store(kStop, std::memory_order_release);
+  turn.notify_one();
+  partner.join();
+  report_one_way(state);
+}
+BENCHMARK(BM_AtomicWaitPingPong)
+    ->Name("Floor/atomic_wait_ping_pong")->ArgName("placement")
+    ->DenseRange(kScheduler, kOtherCores)->Iterations(kRoundTrips)->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
