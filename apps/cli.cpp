@@ -45,6 +45,10 @@ std::string lecture_heading(int lecture) {
 // Options every example takes (interface.md, "Common options").
 struct Common {
   std::string json_path;
+  std::string trace_path;
+  std::string markdown_path;
+  bool timeline = false;
+  bool no_timeline = false;
   std::string repeat = "1";
   std::string time_scale = "1";
   bool quiet = false;
@@ -58,6 +62,16 @@ void add_common(CLI::App& sub, Common& c, bool with_json = true) {
     sub.add_option("--json", c.json_path, "write the JSON report to PATH ('-': stdout, the rest to stderr)")
         ->type_name("PATH")
         ->group(group);
+  if (with_json) {
+    sub.add_option("--trace", c.trace_path, "write a Chrome/Perfetto trace of the run to PATH (open it at ui.perfetto.dev)")
+        ->type_name("PATH")
+        ->group(group);
+    sub.add_option("--export-markdown", c.markdown_path, "write the timing table as markdown to PATH, for lab reports")
+        ->type_name("PATH")
+        ->group(group);
+  }
+  sub.add_flag("--timeline", c.timeline, "draw the per-thread timeline even with --quiet")->group(group);
+  sub.add_flag("--no-timeline", c.no_timeline, "do not draw the per-thread timeline")->group(group);
   sub.add_option("--repeat", c.repeat, "run every variant N times and summarise the timings")
       ->type_name("N")
       ->default_str("1")
@@ -87,28 +101,28 @@ double parse_time_scale(const std::string& text) {
   return v;
 }
 
-// Opens the --json destination before anything runs, so an unwritable path costs nothing.
-struct JsonSink {
+// An output file named on the command line (--json, --trace, --export-markdown). It is
+// opened before anything runs, so an unwritable path costs nothing; "-" means stdout
+// where the option allows it.
+struct OutputFile {
   bool to_stdout = false;
   std::ofstream file;
-  std::string path;
 
-  static std::optional<JsonSink> open(const std::string& path) {
+  static std::optional<OutputFile> open(const std::string& path, std::string_view option, bool allow_stdout) {
     if (path.empty()) return std::nullopt;
-    JsonSink sink;
-    sink.path = path;
+    OutputFile out;
     if (path == "-") {
-      sink.to_stdout = true;
-      return sink;
+      if (!allow_stdout) throw UsageError(fmt::format("{} needs a file path ('-' is only for --json)", option));
+      out.to_stdout = true;
+      return out;
     }
-    sink.file.open(path, std::ios::out | std::ios::trunc);
-    if (!sink.file)
-      throw UsageError(fmt::format("cannot write the --json file '{}': {}", path, std::strerror(errno)));
-    return sink;
+    out.file.open(path, std::ios::out | std::ios::trunc);
+    if (!out.file)
+      throw UsageError(fmt::format("cannot write the {} file '{}': {}", option, path, std::strerror(errno)));
+    return out;
   }
 
-  void write(const nlohmann::json& doc) {
-    const std::string text = doc.dump(2) + "\n";
+  void write(std::string_view text) {
     if (to_stdout) {
       std::fwrite(text.data(), 1, text.size(), stdout);
       std::fflush(stdout);
@@ -117,6 +131,12 @@ struct JsonSink {
       file.flush();
     }
   }
+};
+
+// Where one example's results go besides the terminal.
+struct Outputs {
+  std::optional<OutputFile> json, trace, markdown;
+  bool json_on_stdout() const { return json && json->to_stdout; }
 };
 
 void setup_output(const Common& c, bool json_on_stdout) {
@@ -140,15 +160,25 @@ nlohmann::json validate_params(const Example& e, const std::map<std::string, std
   return params;
 }
 
-int run_one(const Example& e, const nlohmann::json& params, const Common& c, std::optional<JsonSink>& sink) {
+TimelineMode timeline_mode(const Common& c) {
+  if (c.timeline && c.no_timeline) throw UsageError("--timeline and --no-timeline contradict each other; give one");
+  if (c.timeline) return TimelineMode::always;
+  if (c.no_timeline) return TimelineMode::never;
+  return TimelineMode::automatic;
+}
+
+int run_one(const Example& e, const nlohmann::json& params, const Common& c, Outputs& outputs) {
   RunOptions options;
   options.params = params;
   options.repeat = parse_repeat(c.repeat);
   options.time_scale = parse_time_scale(c.time_scale);
+  options.timeline = timeline_mode(c);
   spdlog::debug("running {} with {}", e.name, params.dump());
   const Outcome outcome = run_example(e, options);
   print_summary(outcome);
-  if (sink) sink->write(make_report(outcome));
+  if (outputs.json) outputs.json->write(make_report(outcome).dump(2) + "\n");
+  if (outputs.trace) outputs.trace->write(make_trace(outcome).dump() + "\n");
+  if (outputs.markdown) outputs.markdown->write(make_markdown(outcome));
   return outcome.ok ? kOk : kCheckFailed;
 }
 
@@ -228,7 +258,7 @@ int run_tour(const Catalogue& cat, const Common& c) {
     con.line(con.paint(fmt::format("━━ tour {}/{}: {} ━━", ++n, kStops.size(), why), Style::bold));
     nlohmann::json params = e->default_params();
     for (const auto& [k, v] : e->tour.items()) params[k] = v;
-    std::optional<JsonSink> none;
+    Outputs none;
     if (run_one(*e, params, c, none) != kOk) status = kCheckFailed;
   }
   con.line();
@@ -357,6 +387,7 @@ int dispatch(int argc, char** argv) {
   if (chosen == tour) {
     parse_repeat(tour_opts.repeat);
     parse_time_scale(tour_opts.time_scale);
+    timeline_mode(tour_opts);
     setup_output(tour_opts, false);
     return run_tour(cat, tour_opts);
   }
@@ -366,9 +397,13 @@ int dispatch(int argc, char** argv) {
   const nlohmann::json params = validate_params(e, given[e.name]);
   parse_repeat(common.repeat);
   parse_time_scale(common.time_scale);
-  std::optional<JsonSink> sink = JsonSink::open(common.json_path);
-  setup_output(common, sink && sink->to_stdout);
-  return run_one(e, params, common, sink);
+  timeline_mode(common);
+  Outputs outputs;
+  outputs.json = OutputFile::open(common.json_path, "--json", true);
+  outputs.trace = OutputFile::open(common.trace_path, "--trace", false);
+  outputs.markdown = OutputFile::open(common.markdown_path, "--export-markdown", false);
+  setup_output(common, outputs.json_on_stdout());
+  return run_one(e, params, common, outputs);
 }
 
 }  // namespace

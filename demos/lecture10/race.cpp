@@ -14,7 +14,9 @@
 
 #include <atomic>
 #include <deque>
-#include <latch>
+#include <mutex>
+#include <string>
+#include <vector>
 
 namespace concur::demos {
 
@@ -22,7 +24,9 @@ static void count_without_lock(Run& run) {
   const long long threads = run.integer("threads");
   const long long iterations = run.integer("iterations");
   std::atomic<long long> counter{0};
-  std::latch start_line(threads);  // released together, so the threads really overlap
+  StartLine start_line(threads);  // all start at once, so the threads really overlap
+  std::mutex order_lock;
+  std::vector<std::string> finish_order;  // guarded by order_lock
 
   // Each thread increments the counter `iterations` times, read then write.
   auto increment_many = [&] {
@@ -33,6 +37,8 @@ static void count_without_lock(Run& run) {
       counter.store(seen + 1, std::memory_order_relaxed);              // ... then write
     }
     say("finished {} increments", iterations);
+    std::lock_guard guard(order_lock);
+    finish_order.push_back(current_thread().name());
   };
 
   // A deque, because a Thread cannot move once it exists.
@@ -49,6 +55,7 @@ static void count_without_lock(Run& run) {
   run.result("expected", expected);
   run.result("actual", actual);
   run.result("lost", expected - actual);
+  run.result("finish_order", finish_order);
   run.likely("updates were lost", actual < expected, fmt::format("{} of {} lost", expected - actual, expected));
   run.explain(actual < expected
                   ? fmt::format("{} increments vanished: two threads read the same value and both wrote "
@@ -67,6 +74,7 @@ Example race() {
       .params = {Param::integer("threads", "threads incrementing the counter", 2, 1, 64),
                  Param::integer("iterations", "increments per thread", 100'000, 1, 100'000'000)},
       .variants = {{"unsynchronized", count_without_lock}},
+      .outcomes = {"lost", "finish_order"},
   };
 }
 

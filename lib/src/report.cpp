@@ -9,6 +9,8 @@
 #include <thread>
 
 #include "concur/console.hpp"
+#include "concur/outcomes.hpp"
+#include "concur/trace.hpp"
 
 namespace concur {
 namespace {
@@ -63,6 +65,7 @@ nlohmann::json make_report(const Outcome& outcome) {
       vj["baseline"] = v.baseline;
     }
     if (!v.error.empty()) vj["error"] = v.error;
+    if (!v.outcomes.empty()) vj["outcomes"] = v.outcomes;
     variants.push_back(std::move(vj));
   }
   nlohmann::json checks = nlohmann::json::array();
@@ -86,16 +89,15 @@ std::string format_seconds(double seconds) {
     const double scale = std::pow(10.0, 2 - std::floor(std::log10(a)));
     a = std::round(a * scale) / scale;
   }
-  const char* sign = seconds < 0 ? "-" : "";
-  auto three = [](double v) {
-    if (v >= 100) return fmt::format("{:.0f}", v);
-    if (v >= 10) return fmt::format("{:.1f}", v);
-    return fmt::format("{:.2f}", v);
+  const std::string_view sign = seconds < 0 ? "-" : "";
+  auto three = [&](double v, std::string_view unit) {
+    const int decimals = v >= 100 ? 0 : v >= 10 ? 1 : 2;
+    return fmt::format("{}{:.{}f} {}", sign, v, decimals, unit);
   };
-  if (a >= 1) return sign + three(a) + " s";
-  if (a >= 1e-3) return sign + three(a * 1e3) + " ms";
-  if (a >= 1e-6) return sign + three(a * 1e6) + " µs";
-  return sign + three(a * 1e9) + " ns";
+  if (a >= 1) return three(a, "s");
+  if (a >= 1e-3) return three(a * 1e3, "ms");
+  if (a >= 1e-6) return three(a * 1e6, "µs");
+  return three(a * 1e9, "ns");
 }
 
 std::string wrap_text(std::string_view text, std::size_t indent, std::size_t width) {
@@ -132,7 +134,7 @@ void print_summary(const Outcome& outcome) {
                                   v.runs.size(), format_seconds(v.wall.median), format_seconds(v.wall.min),
                                   format_seconds(v.wall.max),
                                   v.wall.stddev ? format_seconds(*v.wall.stddev) : std::string("-"));
-    if (compared) row += fmt::format("  {:>9}", v.speedup ? fmt::format("{:.2f}×", *v.speedup) : "");
+    if (compared) row += fmt::format("  {:>9}", v.speedup ? fmt::format("{:.3g}×", *v.speedup) : "");
     con.line(row);
   }
 
@@ -157,6 +159,23 @@ void print_summary(const Outcome& outcome) {
           Style::dim));
   }
 
+  // How the nondeterministic results spread over the runs.
+  bool header = false;
+  for (const VariantOutcome& v : outcome.variants) {
+    if (v.runs.size() < 2) continue;
+    for (const std::string& key : outcome.example->outcomes) {  // in the order the example lists them
+      if (!v.outcomes.contains(key)) continue;
+      const nlohmann::json& summary = v.outcomes[key];
+      if (!header) {
+        con.line();
+        con.line(con.paint(fmt::format("── outcomes over {} runs ──", v.runs.size()), Style::bold));
+        header = true;
+      }
+      const std::string picture = render_outcome(fmt::format("{} · {}", v.name, key), summary, con.color());
+      con.line(picture.substr(0, picture.size() - 1));
+    }
+  }
+
   // What was explained under each run, once more, for --quiet readers.
   if (!Console::get().narrating())
     for (const VariantOutcome& v : outcome.variants)
@@ -178,6 +197,40 @@ void print_summary(const Outcome& outcome) {
   con.line();
   con.line(outcome.ok ? con.paint("ok: every required check held", Style::green)
                       : con.paint("FAILED: a required check did not hold (exit status 1)", Style::red));
+}
+
+}  // namespace concur
+
+namespace concur {
+
+std::string make_markdown(const Outcome& outcome) {
+  // One unit for the whole table, chosen by the fastest median, as hyperfine does.
+  double fastest = 0;
+  for (const VariantOutcome& v : outcome.variants)
+    if (fastest == 0 || v.wall.median < fastest) fastest = v.wall.median;
+  const auto [unit, factor] = fastest >= 1 ? std::pair{"s", 1.0}
+                              : fastest >= 1e-3 ? std::pair{"ms", 1e3}
+                                                : std::pair{"µs", 1e6};
+  const bool compared = std::any_of(outcome.variants.begin(), outcome.variants.end(),
+                                    [](const VariantOutcome& v) { return v.speedup.has_value(); });
+  std::string out = fmt::format("| Variant | Median [{0}] | Min [{0}] | Max [{0}] |{1}\n", unit,
+                                compared ? " Speedup |" : "");
+  out += compared ? "|:---|---:|---:|---:|---:|\n" : "|:---|---:|---:|---:|\n";
+  for (const VariantOutcome& v : outcome.variants) {
+    std::string median = fmt::format("{:.3f}", v.wall.median * factor);
+    if (v.wall.stddev) median += fmt::format(" ± {:.3f}", *v.wall.stddev * factor);
+    out += fmt::format("| `{}` | {} | {:.3f} | {:.3f} |", v.name, median, v.wall.min * factor, v.wall.max * factor);
+    if (compared) out += v.speedup ? fmt::format(" {:.2f} |", *v.speedup) : std::string(" |");
+    out += "\n";
+  }
+  return out;
+}
+
+nlohmann::json make_trace(const Outcome& outcome) {
+  TraceBuilder trace(fmt::format("concur {} ({})", outcome.example->name, outcome.example->id));
+  for (const VariantOutcome& v : outcome.variants)
+    trace.add_run(v.timeline, v.name, v.offset_ns, v.first_run_ns);
+  return trace.to_json();
 }
 
 }  // namespace concur

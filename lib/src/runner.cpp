@@ -8,8 +8,10 @@
 #include "concur/actor.hpp"
 #include "concur/clock.hpp"
 #include "concur/console.hpp"
+#include "concur/outcomes.hpp"
 #include "concur/report.hpp"
 #include "concur/run.hpp"
+#include "concur/timeline_view.hpp"
 
 namespace concur {
 namespace {
@@ -50,6 +52,7 @@ Outcome run_example(const Example& example, const RunOptions& options) {
   Console& con = Console::get();
   const bool narrate = con.narrating();
   print_header(example, out.params);
+  const auto example_start = Clock::now();
 
   for (const Variant& variant : example.variants) {
     VariantOutcome vo;
@@ -93,13 +96,34 @@ Outcome run_example(const Example& example, const RunOptions& options) {
       if (!vo.error.empty())
         merge_check(out.checks, {fmt::format("{} completed", variant.name), false, true,
                                  fmt::format("it threw: {}", vo.error)});
-      if (i == 0) vo.timeline = std::move(timeline);
       vo.explanation = run.explanation();
       if (loud && !vo.explanation.empty()) con.line(wrap_text(vo.explanation, 2, 88));
+      if (i == 0) {
+        const bool draw = options.timeline == TimelineMode::always ||
+                          (options.timeline == TimelineMode::automatic && loud);
+        if (draw) {
+          TimelineViewOptions view;
+          view.width = terminal_width(con.fd());
+          view.color = con.color();
+          const std::string picture = render_timeline(timeline, view);
+          if (!picture.empty()) {
+            con.line();
+            con.line(picture.substr(0, picture.size() - 1));
+          }
+        }
+        vo.offset_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t0 - example_start).count();
+        vo.first_run_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(wall).count();
+        vo.timeline = std::move(timeline);
+      }
       vo.runs.push_back(std::move(rec));
       if (!vo.error.empty()) break;  // a crashing variant is not repeated
     }
     vo.wall = summarize(walls);
+    for (const std::string& key : example.outcomes) {
+      std::vector<nlohmann::json> values;
+      for (const RunRecord& r : vo.runs) values.push_back(r.result.contains(key) ? r.result[key] : nlohmann::json());
+      vo.outcomes[key] = summarize_outcome(values);
+    }
     out.variants.push_back(std::move(vo));
   }
 

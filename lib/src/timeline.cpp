@@ -6,6 +6,8 @@
 #include <mutex>
 #include <unordered_map>
 
+#include <unistd.h>
+
 #include "concur/actor.hpp"
 #include "concur/clock.hpp"
 
@@ -51,6 +53,8 @@ Track& my_track() {
     State& s = state();
     auto track = std::make_unique<Track>();
     track->name = current_actor();
+    track->pid = static_cast<long>(::getpid());
+    track->tid = current_native_id();
     track->events.reserve(256);
     std::lock_guard guard(s.mu);
     track->id = static_cast<std::uint32_t>(s.tracks.size() + 1);

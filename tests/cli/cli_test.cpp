@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
 
 #include <nlohmann/json.hpp>
@@ -242,6 +243,114 @@ TEST(Output, CtrlCStopsTheRunWithStatus130) {
   EXPECT_EQ(r.signal, 0);
   EXPECT_EQ(r.exit_code, 130);
   EXPECT_NE(r.err.find("interrupted"), std::string::npos);
+}
+
+// --trace: the Trace Event Format Perfetto accepts, one named track per worker.
+TEST(Trace, SemaphoreTraceParsesNestsAndNamesEveryWorker) {
+  const auto path = std::filesystem::temp_directory_path() / "concur_cli_test_trace.json";
+  const CliResult r = run_concur({"semaphore", "--time-scale", "0.01", "--quiet", "--trace", path.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream in(path);
+  const json trace = json::parse(in);
+  std::filesystem::remove(path);
+  EXPECT_EQ(trace["displayTimeUnit"], "ms");
+  std::map<std::pair<long, long>, std::vector<std::pair<double, double>>> spans;  // per track
+  std::map<std::string, int> names;
+  int holding = 0, counters = 0;
+  for (const json& e : trace["traceEvents"]) {
+    ASSERT_TRUE(e["pid"].is_number_integer()) << e.dump();
+    ASSERT_TRUE(e["tid"].is_number_integer()) << e.dump();
+    if (e["ph"] == "M" && e["name"] == "thread_name") ++names[e["args"]["name"].get<std::string>()];
+    if (e["ph"] == "C") ++counters;
+    if (e["ph"] != "X") continue;
+    ASSERT_TRUE(e["ts"].is_number() && e["dur"].is_number()) << e.dump();
+    EXPECT_GE(e["dur"].get<double>(), 0);
+    if (e["name"] == "holding room") ++holding;
+    const double a = e["ts"].get<double>();
+    spans[{e["pid"], e["tid"]}].emplace_back(a, a + e["dur"].get<double>());
+  }
+  for (int i = 1; i <= 6; ++i) EXPECT_EQ(names["Worker-" + std::to_string(i) + " · semaphore"], 1) << i;
+  EXPECT_EQ(holding, 6);
+  EXPECT_GT(counters, 0);  // permits in use
+  // Spans on one track nest: each starts inside the enclosing one and ends before it does.
+  for (auto& [track, list] : spans) {
+    std::sort(list.begin(), list.end(), [](auto& x, auto& y) { return x.first < y.first || (x.first == y.first && x.second > y.second); });
+    std::vector<double> ends;
+    for (const auto& [a, b] : list) {
+      while (!ends.empty() && ends.back() <= a) ends.pop_back();
+      if (!ends.empty()) { EXPECT_LE(b, ends.back() + 1e-6) << "track " << track.second; }
+      ends.push_back(b);
+    }
+  }
+}
+
+TEST(Trace, UnwritableTracePathFailsBeforeAnythingRuns) {
+  expect_usage_error({"event", "--trace", "/nonexistent-dir/t.json"}, "--trace");
+  expect_usage_error({"event", "--trace", "-"}, "--trace");
+  expect_usage_error({"event", "--export-markdown", "/nonexistent-dir/t.md"}, "--export-markdown");
+}
+
+TEST(Timeline, DrawnAfterANarratedRunWithRowsAndLegend) {
+  const CliResult r = run_concur({"semaphore", "--time-scale", "0.01", "--workers", "4", "--permits", "2"});
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("█ holding room"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("room in use"), std::string::npos);
+  EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(
+  Worker-4 +[ ░█─]+
+)"))) << r.out;
+}
+
+TEST(Timeline, QuietHidesItTimelineForcesItNoTimelineHidesIt) {
+  const std::vector<std::string> base = {"event", "--time-scale", "0.01"};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = base;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_concur(args);
+  };
+  const std::string legend = "waiting for start signal";
+  EXPECT_EQ(with({"--quiet"}).out.find(legend), std::string::npos);
+  EXPECT_NE(with({"--quiet", "--timeline"}).out.find(legend), std::string::npos);
+  EXPECT_EQ(with({"--no-timeline"}).out.find(legend), std::string::npos);
+  expect_usage_error({"event", "--timeline", "--no-timeline"}, "--timeline");
+}
+
+TEST(Outcomes, RaceRepeatsGiveAHistogramAndFinishOrders) {
+  const json report = run_report({"race", "--iterations", "3000", "--repeat", "6"});
+  const json& outcomes = report["variants"][0]["outcomes"];
+  const json& lost = outcomes["lost"];
+  EXPECT_EQ(lost["kind"], "histogram");
+  EXPECT_EQ(lost["runs"], 6);
+  long long total = 0;
+  for (const json& b : lost["buckets"]) total += b["count"].get<long long>();
+  EXPECT_EQ(total, 6);
+  long long nonzero = 0;
+  for (const json& run : report["variants"][0]["runs"]) nonzero += run["result"]["lost"].get<long long>() > 0;
+  EXPECT_EQ(lost["nonzero_runs"], nonzero);
+  const json& order = outcomes["finish_order"];
+  EXPECT_EQ(order["kind"], "distinct");
+  long long orders = 0;
+  for (const json& v : order["values"]) {
+    EXPECT_EQ(v["value"].size(), 2u);
+    orders += v["count"].get<long long>();
+  }
+  EXPECT_EQ(orders, 6);
+  EXPECT_EQ(order["distinct"], order["values"].size());
+}
+
+TEST(Outcomes, MarkdownExportIsHyperfinesTableLayout) {
+  const auto path = std::filesystem::temp_directory_path() / "concur_cli_test_table.md";
+  const CliResult r = run_concur({"lock", "--iterations", "2000", "--repeat", "2", "--quiet", "--export-markdown", path.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  std::filesystem::remove(path);
+  ASSERT_EQ(lines.size(), 5u);
+  EXPECT_TRUE(std::regex_match(lines[0], std::regex(R"(\| Variant \| Median \[(s|ms|µs)\] \| Min \[\1\] \| Max \[\1\] \| Speedup \|)"))) << lines[0];
+  EXPECT_EQ(lines[1], "|:---|---:|---:|---:|---:|");
+  EXPECT_TRUE(std::regex_match(lines[2], std::regex(R"(\| `unsynchronized` \| [0-9.]+ ± [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| 1\.00 \|)"))) << lines[2];
+  EXPECT_EQ(lines[3].rfind("| `mutex` |", 0), 0u);
+  EXPECT_EQ(lines[4].rfind("| `atomic` |", 0), 0u);
 }
 
 TEST(Commands, BareConcurListsExamplesByLecture) {

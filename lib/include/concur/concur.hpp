@@ -5,9 +5,11 @@
 //            actor.hpp       the calling thread's name
 //            console.hpp     narration: say("...")
 //            timeline.hpp    spans, instants and counters per thread
+//            outcomes.hpp    how results spread over repeated runs
 //            example.hpp     Example, Param, Variant, Catalogue
 //            run.hpp         Run: parameters, results, checks, explanation
 //   threads  thread.hpp      Thread, current_thread()      (threading.Thread)
+//            start_line.hpp  StartLine: threads start together
 //            mutex.hpp       Mutex                         (threading.Lock)
 //            semaphore.hpp   Semaphore                     (threading.Semaphore)
 //            event.hpp       Event                         (threading.Event)
@@ -23,6 +25,7 @@
 #include "concur/queue.hpp"
 #include "concur/run.hpp"
 #include "concur/semaphore.hpp"
+#include "concur/start_line.hpp"
 #include "concur/thread.hpp"
 #include "concur/thread_pool.hpp"
 #include "concur/timeline.hpp"

@@ -64,6 +64,9 @@ struct Example {
   std::vector<Variant> variants;
   std::string baseline;              // variant the others' speedups are against; "" = none
   nlohmann::json tour = nlohmann::json::object();  // parameter values `concur tour` uses
+  // Result keys whose spread over --repeat runs is worth showing (outcomes.hpp), e.g.
+  // the race's "lost" and the order its threads finished in.
+  std::vector<std::string> outcomes;
 
   // Filled from the catalogue list: paths relative to the source tree.
   std::string source;  // demos/lecture10/race.cpp

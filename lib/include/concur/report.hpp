@@ -25,6 +25,13 @@ nlohmann::json make_report(const Outcome& outcome);
 // Prints the summary through the console (printed even under --quiet).
 void print_summary(const Outcome& outcome);
 
+// The variants as a markdown table in hyperfine's layout, for lab reports:
+// | Variant | Median [ms] | Min [ms] | Max [ms] | Speedup |   (median ± stddev)
+std::string make_markdown(const Outcome& outcome);
+
+// The first run of every variant as a Chrome/Perfetto trace (trace.hpp), end to end.
+nlohmann::json make_trace(const Outcome& outcome);
+
 // "2.10 ms", "431 µs", "1.52 s": three significant digits in a fitting unit.
 std::string format_seconds(double seconds);
 

@@ -14,10 +14,18 @@
 
 namespace concur {
 
+// When to draw the terminal timeline after a run.
+enum class TimelineMode {
+  automatic,  // after the first run of each variant, when narrating
+  always,     // --timeline: also under --quiet
+  never,      // --no-timeline
+};
+
 struct RunOptions {
   nlohmann::json params = nlohmann::json::object();  // missing ones take their defaults
   int repeat = 1;                                    // runs per variant, >= 1
   double time_scale = 1.0;                           // > 0
+  TimelineMode timeline = TimelineMode::automatic;
 };
 
 struct RunRecord {
@@ -35,6 +43,9 @@ struct VariantOutcome {
   std::string explanation;        // from the last run
   std::string error;              // what a body threw, if it did
   Timeline timeline;              // of the first run
+  std::int64_t offset_ns = 0;     // when the first run started, after the example's start
+  std::int64_t first_run_ns = 0;  // how long the first run took
+  nlohmann::json outcomes = nlohmann::json::object();  // key -> summarize_outcome() over the runs
 };
 
 struct CheckOutcome {

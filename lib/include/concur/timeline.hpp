@@ -35,6 +35,8 @@ struct TimelineEvent {
 struct Track {
   std::uint32_t id = 0;               // creation order within the run, from 1
   std::string name;                   // the thread's actor name
+  long pid = 0;                       // the process it ran in
+  long tid = 0;                       // its kernel thread id
   std::vector<TimelineEvent> events;  // in the order they were recorded
   std::uint64_t dropped = 0;          // events past the per-track limit
 };
