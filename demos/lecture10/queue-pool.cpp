@@ -10,7 +10,6 @@
 #include <atomic>
 #include <deque>
 #include <map>
-#include <mutex>
 #include <vector>
 
 namespace concur::demos {
@@ -24,20 +23,16 @@ static void drain_queue(Run& run) {
   Queue<long long> queue(0, "task queue");
   std::vector<std::atomic<int>> times_done(static_cast<std::size_t>(tasks));
   std::atomic<long long> last_done_ns{0};
-  std::mutex tally_lock;
-  std::map<std::string, long long> per_worker;  // guarded by tally_lock
+  std::vector<long long> done_by(static_cast<std::size_t>(workers));  // slot i: Worker-(i+1) only
 
-  auto worker = [&] {
+  auto worker = [&](std::size_t me) {
     for (;;) {
       const long long task = queue.get();  // blocks while the queue is empty
       if (task == kStop) break;
       say("took task {}", task);
       std::this_thread::sleep_for(work);
       ++times_done[static_cast<std::size_t>(task)];
-      {
-        std::lock_guard guard(tally_lock);
-        ++per_worker[current_thread().name()];
-      }
+      ++done_by[me];
       last_done_ns = RunClock::elapsed_ns();
       queue.task_done();  // after the work, so join() cannot return early
     }
@@ -45,7 +40,8 @@ static void drain_queue(Run& run) {
   };
 
   std::deque<Thread> pool;
-  for (long long i = 1; i <= workers; ++i) pool.emplace_back(worker, fmt::format("Worker-{}", i));
+  for (std::size_t i = 0; i < done_by.size(); ++i)
+    pool.emplace_back([&worker, i] { worker(i); }, fmt::format("Worker-{}", i + 1));
   for (Thread& t : pool) t.start();
 
   for (long long task = 0; task < tasks; ++task) queue.put(task);
@@ -65,6 +61,9 @@ static void drain_queue(Run& run) {
   run.result("tasks", tasks);
   run.result("completed", done_when_joined);
   run.result("duplicates", duplicates);
+  std::map<std::string, long long> per_worker;
+  for (std::size_t i = 0; i < done_by.size(); ++i)
+    if (done_by[i] > 0) per_worker[fmt::format("Worker-{}", i + 1)] = done_by[i];
   run.result("per_worker", per_worker);
   run.check("every task done exactly once", done_when_joined == tasks && duplicates == 0,
             fmt::format("{} of {} done, {} twice", done_when_joined, tasks, duplicates));
