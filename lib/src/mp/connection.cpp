@@ -1,0 +1,125 @@
+#include "concur/mp/connection.hpp"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <array>
+#include <cmath>
+#include <limits>
+
+namespace concur::mp {
+
+Connection::Connection(detail::Fd fd, bool readable, bool writable, Codec codec)
+    : fd_(std::move(fd)), readable_(readable), writable_(writable), codec_(codec) {}
+
+// The locks are not moved: a connection is moved only before it is shared.
+Connection::Connection(Connection&& other) noexcept
+    : fd_(std::move(other.fd_)),
+      readable_(other.readable_),
+      writable_(other.writable_),
+      codec_(other.codec_),
+      max_frame_(other.max_frame_) {}
+
+Connection& Connection::operator=(Connection&& other) noexcept {
+  fd_ = std::move(other.fd_);
+  readable_ = other.readable_;
+  writable_ = other.writable_;
+  codec_ = other.codec_;
+  max_frame_ = other.max_frame_;
+  return *this;
+}
+
+void Connection::require(bool direction, std::string_view what) const {
+  if (closed()) throw std::logic_error(fmt::format("{} on a closed connection", what));
+  if (!direction)
+    throw std::logic_error(fmt::format("{} on a {} end of a one-way Pipe", what,
+                                       readable_ ? "receive-only" : "send-only"));
+}
+
+std::string frame_header(std::uint32_t size) {
+  return {static_cast<char>(size >> 24), static_cast<char>(size >> 16), static_cast<char>(size >> 8),
+          static_cast<char>(size)};
+}
+
+void Connection::send_bytes(std::string_view bytes) {
+  require(writable_, "send");
+  if (bytes.size() > std::numeric_limits<std::uint32_t>::max())
+    throw std::length_error("send: a message is limited to 4 GiB");
+  const std::string header = frame_header(static_cast<std::uint32_t>(bytes.size()));
+  std::lock_guard guard(send_mu_);
+  // Small frames go out in one system call (header and payload together), so a pipe
+  // delivers them whole; large ones are streamed.
+  if (bytes.size() <= 4096) {
+    std::string frame = header;
+    frame.append(bytes);
+    detail::write_all(fd_.get(), frame.data(), frame.size());
+  } else {
+    detail::write_all(fd_.get(), header.data(), header.size());
+    detail::write_all(fd_.get(), bytes.data(), bytes.size());
+  }
+}
+
+std::string Connection::recv_bytes() {
+  require(readable_, "recv");
+  std::lock_guard guard(recv_mu_);
+  std::array<unsigned char, 4> header{};
+  const std::size_t got = detail::read_exact(fd_.get(), header.data(), header.size());
+  if (got == 0) throw EOFError();
+  if (got < header.size())
+    throw FrameError(FrameError::Kind::truncated,
+                     fmt::format("truncated frame: the stream ended after {} of 4 header bytes", got));
+  const std::size_t size = (std::size_t{header[0]} << 24) | (std::size_t{header[1]} << 16) |
+                           (std::size_t{header[2]} << 8) | std::size_t{header[3]};
+  if (size > max_frame_)
+    throw FrameError(FrameError::Kind::oversized,
+                     fmt::format("oversized frame: {} bytes announced, at most {} allowed", size, max_frame_));
+  std::string payload(size, '\0');
+  const std::size_t body = detail::read_exact(fd_.get(), payload.data(), size);
+  if (body < size)
+    throw FrameError(FrameError::Kind::truncated,
+                     fmt::format("truncated frame: the stream ended after {} of {} bytes", body, size));
+  return payload;
+}
+
+void Connection::send(const nlohmann::json& value) {
+  const std::vector<std::uint8_t> bytes =
+      codec_ == Codec::cbor ? nlohmann::json::to_cbor(value) : nlohmann::json::to_msgpack(value);
+  send_bytes({reinterpret_cast<const char*>(bytes.data()), bytes.size()});
+}
+
+nlohmann::json Connection::recv() {
+  const std::string bytes = recv_bytes();
+  try {
+    return codec_ == Codec::cbor ? nlohmann::json::from_cbor(bytes) : nlohmann::json::from_msgpack(bytes);
+  } catch (const nlohmann::json::exception& e) {
+    throw FrameError(FrameError::Kind::corrupt, fmt::format("corrupt frame: {}", e.what()));
+  }
+}
+
+bool Connection::poll(std::optional<double> timeout_s) const {
+  require(readable_, "poll");
+  const int ms = !timeout_s ? -1 : static_cast<int>(std::ceil(std::max(0.0, *timeout_s) * 1000));
+  return detail::wait_readable(fd_.get(), ms);
+}
+
+void Connection::close() {
+  if (closed()) throw std::logic_error("close on a closed connection");
+  fd_.reset();
+}
+
+std::pair<Connection, Connection> Pipe(bool duplex) {
+  if (duplex) {
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) detail::throw_errno("socketpair");
+    return {Connection(detail::Fd(sv[0]), true, true), Connection(detail::Fd(sv[1]), true, true)};
+  }
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) detail::throw_errno("pipe2");
+  return {Connection(detail::Fd(fds[0]), true, false), Connection(detail::Fd(fds[1]), false, true)};
+}
+
+}  // namespace concur::mp
