@@ -2,14 +2,16 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <concur/mp/process.hpp>
+
 #include "cli.hpp"
 
 namespace {
 
-// Ctrl-C: say so and leave with the conventional status 130. Only async-signal-safe
-// calls here (write, _exit). Threads-only demos have nothing else to clean up; later
-// layers that start processes reap them before exiting.
+// Ctrl-C: stop and reap every child process, say so, and leave with the conventional
+// status 130. Only async-signal-safe calls here (kill, waitpid, write, _exit).
 extern "C" void on_interrupt(int) {
+  concur::mp::terminate_all_from_signal(500);
   constexpr char kMessage[] = "\nconcur: interrupted\n";
   [[maybe_unused]] auto n = ::write(2, kMessage, sizeof kMessage - 1);
   ::_exit(130);

@@ -1,0 +1,93 @@
+// concur/mp/process.hpp - a child process with the lecture's Process surface.
+//
+// Plays the role of Python's multiprocessing.Process: give it a target, start() it,
+// join() it, read its exitcode. Same names as concur::Thread (name, daemon, start,
+// join with timeout, is_alive) plus pid, exitcode, terminate() and kill().
+//
+//     concur::mp::Process child([] { concur::say("hello from the child"); }, "Worker");
+//     child.start();
+//     child.join();
+//     child.exitcode();   // 0; 1 if the target threw; -15 if SIGTERM ended it
+//
+// Start method: fork. The child is a copy of the parent made by fork(): it starts at
+// once, with the parent's memory as it was (copy-on-write), but with only the thread
+// that called fork(). A lock another thread held at that moment stays locked in the
+// child forever, which is why forking a process that has threads is risky; start()
+// says so once, in the narration, as CPython 3.12 warns. (spawn and forkserver come
+// with the rest of the process layer.)
+//
+// Nothing is left behind: the destructor of a started, unjoined Process terminates and
+// reaps it; every child started is registered, so a Ctrl-C handler can stop and reap
+// them all (terminate_all_from_signal()).
+#pragma once
+
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <sys/types.h>
+
+#include "concur/detail/fd.hpp"
+
+namespace concur::mp {
+
+class Process {
+ public:
+  // A process that will run `target`; the name defaults to "Process-N".
+  explicit Process(std::function<void()> target, std::string name = {}, bool daemon = false);
+  ~Process();
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  // Forks the child, which runs the target and exits (0, or 1 if the target threw).
+  // Throws std::logic_error if called twice; std::system_error if fork fails.
+  void start();
+
+  // Waits until the child ends, or at most timeout_s seconds; true when it has ended.
+  bool join(std::optional<double> timeout_s = std::nullopt);
+
+  // True from start() until the child has ended.
+  bool is_alive();
+
+  // The exit status once it has ended: the code it exited with, or minus the signal
+  // that killed it (-9 for SIGKILL), as Python reports it. Empty while it runs.
+  std::optional<int> exitcode();
+
+  // Asks it to stop (SIGTERM) / forces it (SIGKILL). No effect once it has ended.
+  void terminate();
+  void kill();
+
+  const std::string& name() const { return name_; }
+  bool daemon() const { return daemon_; }
+  // The child's process id; empty before start().
+  std::optional<pid_t> pid() const;
+
+  // "killed by SIGTERM", "exited with 0", or "running".
+  std::string describe_exit();
+
+ private:
+  bool reap(bool block, int timeout_ms);  // call with mu_ held; true once it has ended
+  void signal(int sig);                   // call with mu_ held, while it runs
+
+  std::function<void()> target_;
+  std::string name_;
+  bool daemon_;
+  mutable std::mutex mu_;
+  std::optional<pid_t> pid_;       // guarded by mu_
+  std::optional<int> exitcode_;    // guarded by mu_
+  bool reaped_elsewhere_ = false;  // guarded by mu_: by terminate_all_from_signal()
+  detail::Fd pidfd_;               // guarded by mu_: readable once the child has ended
+};
+
+// The signal's name: "SIGTERM" for 15.
+std::string signal_name(int signal);
+
+// For a SIGINT/SIGTERM handler that then exits: sends SIGTERM to every running child,
+// waits for them (SIGKILL after `grace_ms`), and reaps them. Async-signal-safe. The
+// Process objects learn only that their child has ended, not its exit code.
+void terminate_all_from_signal(int grace_ms) noexcept;
+
+// How many children are started and not yet reaped (for tests and hygiene checks).
+int live_children() noexcept;
+
+}  // namespace concur::mp

@@ -1,0 +1,228 @@
+#include "concur/mp/process.hpp"
+
+#include <dirent.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <array>
+#include <atomic>
+#include <cmath>
+#include <exception>
+#include <stdexcept>
+
+#include "concur/actor.hpp"
+#include "concur/console.hpp"
+
+namespace concur::mp {
+namespace {
+
+// Every started, unreaped child, in a fixed table of atomics a signal handler can read.
+constexpr std::size_t kMaxChildren = 1024;
+std::array<std::atomic<pid_t>, kMaxChildren> g_children{};
+
+void register_child(pid_t pid) {
+  for (auto& slot : g_children) {
+    pid_t empty = 0;
+    if (slot.compare_exchange_strong(empty, pid)) return;
+  }
+}
+
+void unregister_child(pid_t pid) {
+  for (auto& slot : g_children) {
+    pid_t mine = pid;
+    if (slot.compare_exchange_strong(mine, 0)) return;
+  }
+}
+
+std::atomic<int> g_process_count{0};
+std::atomic<bool> g_warned_fork_with_threads{false};
+
+int thread_count() {
+  int n = 0;
+  if (DIR* d = ::opendir("/proc/self/task")) {
+    while (const dirent* e = ::readdir(d))
+      if (e->d_name[0] != '.') ++n;
+    ::closedir(d);
+  }
+  return n;
+}
+
+int decode(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return -WTERMSIG(status);
+  return -1;
+}
+
+}  // namespace
+
+std::string signal_name(int signal) {
+  const char* abbrev = ::sigabbrev_np(signal);
+  return abbrev != nullptr ? fmt::format("SIG{}", abbrev) : fmt::format("signal {}", signal);
+}
+
+Process::Process(std::function<void()> target, std::string name, bool daemon)
+    : target_(std::move(target)),
+      name_(name.empty() ? fmt::format("Process-{}", g_process_count.fetch_add(1) + 1) : std::move(name)),
+      daemon_(daemon) {}
+
+Process::~Process() {
+  std::lock_guard guard(mu_);
+  if (pid_ && !reap(false, 0)) {
+    signal(SIGTERM);
+    if (!reap(true, 1000)) {
+      signal(SIGKILL);
+      reap(true, -1);
+    }
+  }
+}
+
+void Process::start() {
+  std::lock_guard guard(mu_);
+  if (pid_) throw std::logic_error("Process::start: a process can only be started once");
+  const int threads = thread_count();
+  if (threads > 1 && !g_warned_fork_with_threads.exchange(true))
+    say("warning: fork() while this process has {} threads: the child gets only the calling "
+        "thread, and any lock another thread holds stays locked in it",
+        threads);
+  const pid_t pid = ::fork();
+  if (pid < 0) detail::throw_errno("fork");
+  if (pid == 0) {
+    // The child. It must never return into the parent's code: it leaves with _exit, so
+    // the parent's atexit handlers and static destructors do not run twice.
+    set_current_actor(fmt::format("{}[{}]", name_, ::getpid()));
+    int code = 0;
+    try {
+      if (target_) target_();
+    } catch (const std::exception& e) {
+      Console::get().event(current_actor(), fmt::format("raised an exception: {}", e.what()));
+      code = 1;
+    } catch (...) {
+      code = 1;
+    }
+    ::_exit(code);
+  }
+  pid_ = pid;
+  register_child(pid);
+  pidfd_ = detail::Fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+}
+
+void Process::signal(int sig) {
+  // Through the pidfd when there is one: it names this child even if its pid has
+  // already been reused by another process.
+  if (pidfd_)
+    ::syscall(SYS_pidfd_send_signal, pidfd_.get(), sig, nullptr, 0);
+  else
+    ::kill(*pid_, sig);
+}
+
+bool Process::reap(bool block, int timeout_ms) {
+  if (!pid_) return false;
+  if (exitcode_ || reaped_elsewhere_) return true;
+  if (block && pidfd_) {
+    // The pidfd becomes readable when the child ends: a timed wait with no polling loop.
+    pollfd p{pidfd_.get(), POLLIN, 0};
+    detail::retry_eintr([&] { return ::poll(&p, 1, timeout_ms); });
+  } else if (block && timeout_ms != 0) {
+    // No pidfd (an old kernel): poll waitpid every millisecond.
+    for (int waited = 0; timeout_ms < 0 || waited < timeout_ms; ++waited) {
+      int status = 0;
+      const pid_t r = detail::retry_eintr([&] { return ::waitpid(*pid_, &status, WNOHANG); });
+      if (r == *pid_ || (r < 0 && errno == ECHILD)) break;  // the final check below records it
+      ::usleep(1000);
+    }
+  }
+  int status = 0;
+  const pid_t r = detail::retry_eintr([&] { return ::waitpid(*pid_, &status, WNOHANG); });
+  if (r == *pid_) {
+    exitcode_ = decode(status);
+  } else if (r < 0 && errno == ECHILD) {
+    reaped_elsewhere_ = true;  // terminate_all_from_signal() got there first
+  } else {
+    return false;
+  }
+  unregister_child(*pid_);
+  pidfd_.reset();
+  return true;
+}
+
+bool Process::join(std::optional<double> timeout_s) {
+  std::lock_guard guard(mu_);
+  if (!pid_) throw std::logic_error("Process::join: cannot join a process before it is started");
+  const int ms = timeout_s ? static_cast<int>(std::ceil(std::max(0.0, *timeout_s) * 1000)) : -1;
+  return reap(true, ms);
+}
+
+bool Process::is_alive() {
+  std::lock_guard guard(mu_);
+  return pid_ && !reap(false, 0);
+}
+
+std::optional<int> Process::exitcode() {
+  std::lock_guard guard(mu_);
+  reap(false, 0);
+  return exitcode_;
+}
+
+void Process::terminate() {
+  std::lock_guard guard(mu_);
+  if (pid_ && !reap(false, 0)) signal(SIGTERM);
+}
+
+void Process::kill() {
+  std::lock_guard guard(mu_);
+  if (pid_ && !reap(false, 0)) signal(SIGKILL);
+}
+
+std::optional<pid_t> Process::pid() const {
+  std::lock_guard guard(mu_);
+  return pid_;
+}
+
+std::string Process::describe_exit() {
+  const auto code = exitcode();
+  if (!code) return is_alive() ? "running" : "ended (reaped by the interrupt handler)";
+  if (*code < 0) return fmt::format("killed by {}", signal_name(-*code));
+  return fmt::format("exited with {}", *code);
+}
+
+void terminate_all_from_signal(int grace_ms) noexcept {
+  for (auto& slot : g_children)
+    if (const pid_t pid = slot.load(); pid > 0) ::kill(pid, SIGTERM);
+  // Reap what ends within the grace period; SIGKILL the rest and reap them too.
+  for (int waited = 0; waited <= grace_ms; ++waited) {
+    bool any = false;
+    for (auto& slot : g_children) {
+      const pid_t pid = slot.load();
+      if (pid <= 0) continue;
+      int status = 0;
+      const pid_t r = ::waitpid(pid, &status, WNOHANG);
+      if (r == pid || (r < 0 && errno == ECHILD))
+        slot.store(0);
+      else
+        any = true;
+    }
+    if (!any) return;
+    const timespec ms{0, 1'000'000};
+    ::nanosleep(&ms, nullptr);
+  }
+  for (auto& slot : g_children)
+    if (const pid_t pid = slot.exchange(0); pid > 0) {
+      ::kill(pid, SIGKILL);
+      int status = 0;
+      ::waitpid(pid, &status, 0);
+    }
+}
+
+int live_children() noexcept {
+  int n = 0;
+  for (auto& slot : g_children) n += slot.load() > 0;
+  return n;
+}
+
+}  // namespace concur::mp
