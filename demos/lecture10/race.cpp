@@ -30,8 +30,8 @@ static void count_without_lock(Run& run) {
 
   // Each thread increments the counter `iterations` times, read then write.
   auto increment_many = [&] {
-    start_line.arrive_and_wait();
-    say("started incrementing");
+    say("ready at the start line");
+    start_line.arrive_and_wait();  // no narration after this: printing takes longer than the race
     for (long long i = 0; i < iterations; ++i) {
       const long long seen = counter.load(std::memory_order_relaxed);  // read ...
       counter.store(seen + 1, std::memory_order_relaxed);              // ... then write

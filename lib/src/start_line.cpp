@@ -6,10 +6,11 @@ namespace concur {
 
 void StartLine::arrive_and_wait() noexcept {
   arrived_.fetch_add(1, std::memory_order_acq_rel);
-  // A short burst of pure spinning catches the common case (everyone is already running);
-  // after that, yield so a thread that has not arrived yet can get a core.
-  for (int spins = 0; arrived_.load(std::memory_order_acquire) < count_; ++spins)
-    if (spins > 1000) std::this_thread::yield();
+  // Spin without yielding for a while (about a millisecond): a yielding thread can let
+  // the next thread start on its own core, and then the two run one after the other
+  // instead of side by side. After that, yield, so more threads than cores still get on.
+  for (long spins = 0; arrived_.load(std::memory_order_acquire) < count_; ++spins)
+    if (spins > 200'000) std::this_thread::yield();
 }
 
 }  // namespace concur

@@ -4,8 +4,9 @@
 // wait for the last one. Waking a sleeping thread on another core takes about 100 µs on
 // a small machine, longer than the race of 10.4 lasts: with a sleeping latch, the first
 // thread is often finished before the second is awake, and the race never shows. A
-// spinning start line releases everyone within a few hundred nanoseconds. It yields the
-// CPU while spinning, so more threads than cores still make progress.
+// spinning start line releases everyone within a few hundred nanoseconds. After about a
+// millisecond of spinning it starts yielding the CPU, so more threads than cores still
+// make progress.
 //
 // Memory ordering: everything a thread wrote before arrive_and_wait() is visible to every
 // thread after its arrive_and_wait() returns.
