@@ -2,6 +2,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <concur/mp/entry.hpp>
 #include <concur/mp/process.hpp>
 
 #include "cli.hpp"
@@ -20,6 +21,9 @@ extern "C" void on_interrupt(int) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A process started with the spawn method is this binary run again: it runs the entry
+  // it was sent and exits here (the `if __name__ == "__main__":` of concur).
+  concur::mp::run_if_spawned(argc, argv);
   struct sigaction sa {};
   sa.sa_handler = on_interrupt;
   ::sigemptyset(&sa.sa_mask);

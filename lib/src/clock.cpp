@@ -19,6 +19,10 @@ std::atomic<std::int64_t> g_start_ns{now_ns()};
 
 void RunClock::restart() noexcept { g_start_ns.store(now_ns(), std::memory_order_relaxed); }
 
+std::int64_t RunClock::start_ns() noexcept { return g_start_ns.load(std::memory_order_relaxed); }
+
+void RunClock::set_start_ns(std::int64_t ns) noexcept { g_start_ns.store(ns, std::memory_order_relaxed); }
+
 std::int64_t RunClock::elapsed_ns() noexcept {
   return now_ns() - g_start_ns.load(std::memory_order_relaxed);
 }

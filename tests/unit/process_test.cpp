@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <concur/mp/connection.hpp>
+#include <concur/mp/entry.hpp>
 #include <concur/mp/process.hpp>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -14,6 +16,88 @@
 namespace {
 
 using concur::mp::Process;
+using concur::mp::StartMethod;
+using concur::mp::Target;
+
+// Entries a spawned child can run: registered by name, as the child knows nothing else.
+void reply_square(const nlohmann::json& args, std::vector<concur::detail::Fd> fds) {
+  concur::mp::Connection out(std::move(fds.at(0)), false, true);
+  const int n = args.at("n");
+  out.send({{"square", n * n}, {"pid", ::getpid()}});
+}
+CONCUR_ENTRY(reply_square);
+
+void exit_with(const nlohmann::json& args, std::vector<concur::detail::Fd>) { ::_exit(args.at("code").get<int>()); }
+CONCUR_ENTRY(exit_with);
+
+void fail_loudly(const nlohmann::json&, std::vector<concur::detail::Fd>) { throw std::runtime_error("entry failed"); }
+CONCUR_ENTRY(fail_loudly);
+
+void count_fds(const nlohmann::json&, std::vector<concur::detail::Fd> fds) {
+  // Reports which descriptors the child has open besides 0-2 and the ones it was given.
+  concur::mp::Connection out(std::move(fds.at(0)), false, true);
+  int extra = 0;
+  for (int fd = 4; fd < 1024; ++fd)  // 3 carried the spawn hand-over, over anything inherited there
+    if (fd != out.fileno() && ::fcntl(fd, F_GETFD) != -1) ++extra;
+  out.send(extra);
+}
+CONCUR_ENTRY(count_fds);
+
+class EveryStartMethod : public ::testing::TestWithParam<StartMethod> {};
+
+TEST_P(EveryStartMethod, AnEntryRunsWithItsArgumentsAndDescriptors) {
+  auto [reader, writer] = concur::mp::Pipe(false);
+  Process p(Target{"reply_square", {{"n", 12}}, {writer.fileno()}}, "Squarer", GetParam());
+  EXPECT_EQ(p.start_method(), GetParam());
+  p.start();
+  writer.close();  // the child has its own copy now
+  const nlohmann::json answer = reader.recv();
+  EXPECT_EQ(answer["square"], 144);
+  EXPECT_EQ(answer["pid"], *p.pid());
+  p.join();
+  EXPECT_EQ(p.exitcode(), 0);
+  EXPECT_THROW((void)reader.recv(), concur::mp::EOFError);  // no other writer is left
+}
+
+TEST_P(EveryStartMethod, ExitCodesAndExceptions) {
+  Process exits(Target{"exit_with", {{"code", 7}}}, "", GetParam());
+  exits.start();
+  exits.join();
+  EXPECT_EQ(exits.exitcode(), 7);
+  Process throws(Target{"fail_loudly"}, "", GetParam());
+  throws.start();
+  throws.join();
+  EXPECT_EQ(throws.exitcode(), 1);
+}
+
+TEST_P(EveryStartMethod, AnUnknownEntryIsRefusedBeforeAnythingStarts) {
+  Process p(Target{"no_such_entry"}, "", GetParam());
+  EXPECT_THROW(p.start(), std::invalid_argument);
+  EXPECT_FALSE(p.pid().has_value());
+}
+
+TEST_P(EveryStartMethod, TheChildInheritsNoStrayDescriptors) {
+  auto [reader, writer] = concur::mp::Pipe(false);
+  auto [spare_a, spare_b] = concur::mp::Pipe();  // open in the parent, not handed over
+  Process p(Target{"count_fds", {}, {writer.fileno()}}, "", GetParam());
+  p.start();
+  writer.close();
+  const int extra = reader.recv();
+  p.join();
+  // What the test process itself inherited without close-on-exec (a shell or CI runner
+  // may leave some open) passes on to any child; nothing of ours may.
+  int inheritable = 0;
+  for (int fd = 4; fd < 1024; ++fd)
+    if (const int flags = ::fcntl(fd, F_GETFD); flags != -1 && (flags & FD_CLOEXEC) == 0) ++inheritable;
+  if (GetParam() == StartMethod::spawn) {
+    EXPECT_EQ(extra, inheritable);  // exec closed every close-on-exec descriptor
+  } else {
+    EXPECT_GE(extra, inheritable + 2);  // a forked child has all of the parent's, the spare pair too
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(StartMethods, EveryStartMethod, ::testing::Values(StartMethod::fork, StartMethod::spawn),
+                         [](const auto& info) { return std::string(concur::mp::to_string(info.param)); });
 
 TEST(Process, ANormalExitIsZeroAndTheChildIsReaped) {
   Process p([] {}, "Quick");

@@ -24,6 +24,12 @@ class RunClock {
   // The same, in nanoseconds as an integer: the timeline's unit.
   static std::int64_t elapsed_ns() noexcept;
 
+  // The run's time zero as steady-clock nanoseconds, and setting it: a spawned child
+  // takes its parent's, so both narrate on one time line (the steady clock is
+  // system-wide).
+  static std::int64_t start_ns() noexcept;
+  static void set_start_ns(std::int64_t ns) noexcept;
+
   // Converts an absolute steady-clock time to nanoseconds since the run's start.
   static std::int64_t since_start_ns(Clock::time_point t) noexcept;
 };

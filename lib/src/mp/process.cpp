@@ -1,6 +1,7 @@
 #include "concur/mp/process.hpp"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 
 #include "concur/actor.hpp"
 #include "concur/console.hpp"
+#include "spawn.hpp"
 
 namespace concur::mp {
 namespace {
@@ -71,6 +73,20 @@ Process::Process(std::function<void()> target, std::string name, bool daemon)
       name_(name.empty() ? fmt::format("Process-{}", g_process_count.fetch_add(1) + 1) : std::move(name)),
       daemon_(daemon) {}
 
+std::string_view to_string(StartMethod method) {
+  switch (method) {
+    case StartMethod::fork: return "fork";
+    case StartMethod::spawn: return "spawn";
+  }
+  return "?";
+}
+
+Process::Process(Target target, std::string name, StartMethod method, bool daemon)
+    : entry_(std::move(target)),
+      name_(name.empty() ? fmt::format("Process-{}", g_process_count.fetch_add(1) + 1) : std::move(name)),
+      daemon_(daemon),
+      method_(method) {}
+
 Process::~Process() {
   std::lock_guard guard(mu_);
   if (pid_ && !reap(false, 0)) {
@@ -85,31 +101,47 @@ Process::~Process() {
 void Process::start() {
   std::lock_guard guard(mu_);
   if (pid_) throw std::logic_error("Process::start: a process can only be started once");
-  const int threads = thread_count();
-  if (threads > 1 && !g_warned_fork_with_threads.exchange(true))
-    say("warning: fork() while this process has {} threads: the child gets only the calling "
-        "thread, and any lock another thread holds stays locked in it",
-        threads);
-  const pid_t pid = ::fork();
-  if (pid < 0) detail::throw_errno("fork");
-  if (pid == 0) {
-    // The child. It must never return into the parent's code: it leaves with _exit, so
-    // the parent's atexit handlers and static destructors do not run twice.
-    set_current_actor(fmt::format("{}[{}]", name_, ::getpid()));
-    int code = 0;
-    try {
-      if (target_) target_();
-    } catch (const std::exception& e) {
-      Console::get().event(current_actor(), fmt::format("raised an exception: {}", e.what()));
-      code = 1;
-    } catch (...) {
-      code = 1;
-    }
-    ::_exit(code);
+  pid_t pid = -1;
+  if (method_ == StartMethod::spawn) {
+    pid = spawn_child(*entry_, name_);
+  } else {
+    if (entry_ && find_entry(entry_->entry) == nullptr)
+      throw std::invalid_argument(fmt::format("no process entry named '{}' (register it with CONCUR_ENTRY)", entry_->entry));
+    const int threads = thread_count();
+    if (threads > 1 && !g_warned_fork_with_threads.exchange(true))
+      say("warning: fork() while this process has {} threads: the child gets only the calling "
+          "thread, and any lock another thread holds stays locked in it",
+          threads);
+    pid = ::fork();
+    if (pid < 0) detail::throw_errno("fork");
+    if (pid == 0) run_forked_child();  // never returns
   }
   pid_ = pid;
   register_child(pid);
   pidfd_ = detail::Fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+}
+
+void Process::run_forked_child() {
+  // It must never return into the parent's code: it leaves with _exit, so the parent's
+  // atexit handlers and static destructors do not run twice.
+  set_current_actor(fmt::format("{}[{}]", name_, ::getpid()));
+  int code = 0;
+  try {
+    if (entry_) {
+      // The same hand-over as spawn: the entry gets its own copies of the descriptors.
+      std::vector<detail::Fd> fds;
+      for (int fd : entry_->fds) fds.emplace_back(::fcntl(fd, F_DUPFD_CLOEXEC, 3));
+      find_entry(entry_->entry)(entry_->args, std::move(fds));
+    } else if (target_) {
+      target_();
+    }
+  } catch (const std::exception& e) {
+    Console::get().event(current_actor(), fmt::format("raised an exception: {}", e.what()));
+    code = 1;
+  } catch (...) {
+    code = 1;
+  }
+  ::_exit(code);
 }
 
 void Process::signal(int sig) {

@@ -9,12 +9,16 @@
 //     child.join();
 //     child.exitcode();   // 0; 1 if the target threw; -15 if SIGTERM ended it
 //
-// Start method: fork. The child is a copy of the parent made by fork(): it starts at
-// once, with the parent's memory as it was (copy-on-write), but with only the thread
-// that called fork(). A lock another thread held at that moment stays locked in the
-// child forever, which is why forking a process that has threads is risky; start()
-// says so once, in the narration, as CPython 3.12 warns. (spawn and forkserver come
-// with the rest of the process layer.)
+// Start methods:
+// - fork: the child is a copy of the parent made by fork(): it starts at once, with the
+//   parent's memory as it was (copy-on-write), but with only the thread that called
+//   fork(). A lock another thread held at that moment stays locked in the child forever,
+//   which is why forking a process that has threads is risky; start() says so once, in
+//   the narration, as CPython 3.12 warns.
+// - spawn: a fresh exec of this binary that runs a registered entry (entry.hpp) with
+//   arguments sent to it: slower to start, but it inherits no threads and no state.
+// A closure can only be forked; a Target (entry name, arguments, descriptors) can be
+// started either way. (forkserver comes with the rest of the process layer.)
 //
 // Nothing is left behind: the destructor of a started, unjoined Process terminates and
 // reaps it; every child started is registered, so a Ctrl-C handler can stop and reap
@@ -28,19 +32,27 @@
 #include <sys/types.h>
 
 #include "concur/detail/fd.hpp"
+#include "concur/mp/entry.hpp"
 
 namespace concur::mp {
 
+enum class StartMethod { fork, spawn };
+std::string_view to_string(StartMethod method);
+
 class Process {
  public:
-  // A process that will run `target`; the name defaults to "Process-N".
+  // A forked process that will run `target`; the name defaults to "Process-N".
   explicit Process(std::function<void()> target, std::string name = {}, bool daemon = false);
+  // A process that runs a registered entry, started by `method`.
+  explicit Process(Target target, std::string name = {}, StartMethod method = StartMethod::fork,
+                   bool daemon = false);
   ~Process();
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
 
-  // Forks the child, which runs the target and exits (0, or 1 if the target threw).
-  // Throws std::logic_error if called twice; std::system_error if fork fails.
+  // Starts the child, which runs the target and exits (0, or 1 if the target threw).
+  // Throws std::logic_error if called twice; std::system_error if the OS refuses;
+  // std::invalid_argument for an entry name nobody registered.
   void start();
 
   // Waits until the child ends, or at most timeout_s seconds; true when it has ended.
@@ -59,6 +71,7 @@ class Process {
 
   const std::string& name() const { return name_; }
   bool daemon() const { return daemon_; }
+  StartMethod start_method() const { return method_; }
   // The child's process id; empty before start().
   std::optional<pid_t> pid() const;
 
@@ -68,10 +81,13 @@ class Process {
  private:
   bool reap(bool block, int timeout_ms);  // call with mu_ held; true once it has ended
   void signal(int sig);                   // call with mu_ held, while it runs
+  [[noreturn]] void run_forked_child();
 
-  std::function<void()> target_;
+  std::function<void()> target_;   // a closure, for fork
+  std::optional<Target> entry_;    // or a registered entry, for any method
   std::string name_;
   bool daemon_;
+  StartMethod method_ = StartMethod::fork;
   mutable std::mutex mu_;
   std::optional<pid_t> pid_;       // guarded by mu_
   std::optional<int> exitcode_;    // guarded by mu_

@@ -1,0 +1,147 @@
+// The spawn start method: a fresh exec of this binary, told what to run over a
+// socketpair on descriptor 3 (a frame with the entry's name and arguments, then the
+// descriptors it is handed, passed with SCM_RIGHTS).
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <cstring>
+#include <map>
+#include <mutex>
+
+#include "concur/actor.hpp"
+#include "concur/clock.hpp"
+#include "concur/console.hpp"
+#include "concur/mp/connection.hpp"
+#include "concur/mp/entry.hpp"
+#include "spawn.hpp"
+
+namespace concur::mp {
+namespace {
+
+constexpr int kBootFd = 3;
+
+std::mutex& registry_mu() {
+  static std::mutex mu;
+  return mu;
+}
+
+std::map<std::string, Entry, std::less<>>& registry() {
+  static std::map<std::string, Entry, std::less<>> entries;  // guarded by registry_mu()
+  return entries;
+}
+
+void send_fds(int socket, const std::vector<int>& fds) {
+  if (fds.empty()) return;
+  char byte = 'F';
+  iovec iov{&byte, 1};
+  std::vector<char> control(CMSG_SPACE(sizeof(int) * fds.size()));
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control.data();
+  msg.msg_controllen = control.size();
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
+  std::memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * fds.size());
+  if (detail::retry_eintr([&] { return ::sendmsg(socket, &msg, MSG_NOSIGNAL); }) < 0) detail::throw_errno("sendmsg");
+}
+
+std::vector<detail::Fd> receive_fds(int socket, std::size_t count) {
+  std::vector<detail::Fd> out;
+  if (count == 0) return out;
+  char byte = 0;
+  iovec iov{&byte, 1};
+  std::vector<char> control(CMSG_SPACE(sizeof(int) * count));
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control.data();
+  msg.msg_controllen = control.size();
+  if (detail::retry_eintr([&] { return ::recvmsg(socket, &msg, MSG_CMSG_CLOEXEC); }) <= 0)
+    detail::throw_errno("recvmsg");
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    const std::size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    std::vector<int> fds(n);
+    std::memcpy(fds.data(), CMSG_DATA(c), n * sizeof(int));
+    for (int fd : fds) out.emplace_back(fd);
+  }
+  if (out.size() != count) throw std::runtime_error("spawn: descriptors were lost on the way");
+  return out;
+}
+
+}  // namespace
+
+void register_entry(std::string name, Entry entry) {
+  std::lock_guard guard(registry_mu());
+  registry()[std::move(name)] = entry;
+}
+
+Entry find_entry(std::string_view name) {
+  std::lock_guard guard(registry_mu());
+  auto it = registry().find(name);
+  return it == registry().end() ? nullptr : it->second;
+}
+
+pid_t spawn_child(const Target& target, const std::string& name) {
+  if (find_entry(target.entry) == nullptr)
+    throw std::invalid_argument(fmt::format("no process entry named '{}' (register it with CONCUR_ENTRY)", target.entry));
+  int boot[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, boot) != 0) detail::throw_errno("socketpair");
+  detail::Fd parent_end(boot[0]), child_end(boot[1]);
+  char exe[] = "/proc/self/exe";
+  char word[] = "__concur-spawn";
+  char* argv[] = {exe, word, nullptr};
+  const pid_t pid = ::fork();
+  if (pid < 0) detail::throw_errno("fork");
+  if (pid == 0) {
+    // Between fork and exec only async-signal-safe calls: dup2 (which clears
+    // close-on-exec on the copy), execv, _exit.
+    if (::dup2(child_end.get(), kBootFd) < 0) ::_exit(127);
+    ::execv(exe, argv);
+    ::_exit(127);
+  }
+  child_end.reset();
+  Connection boot_conn(std::move(parent_end), true, true);
+  const Console& con = Console::get();
+  boot_conn.send({{"entry", target.entry},
+                  {"args", target.args},
+                  {"name", name},
+                  {"fds", target.fds.size()},
+                  // The child narrates like its parent: same stream, colour, quietness and clock.
+                  {"console", {{"fd", con.fd()}, {"color", con.color()}, {"narrate", con.narrating()}}},
+                  {"run_start_ns", RunClock::start_ns()}});
+  send_fds(boot_conn.fileno(), target.fds);
+  return pid;
+}
+
+void run_if_spawned(int argc, char** argv) {
+  if (argc < 2 || kSpawnCommand != argv[1]) return;
+  int code = 1;
+  try {
+    ::fcntl(kBootFd, F_SETFD, FD_CLOEXEC);  // nothing this child starts should inherit it
+    Connection boot(detail::Fd(kBootFd), true, true);
+    const nlohmann::json order = boot.recv();
+    std::vector<detail::Fd> fds = receive_fds(boot.fileno(), order["fds"].get<std::size_t>());
+    boot.close();
+    const nlohmann::json& console = order["console"];
+    Console::get().configure(console["fd"], console["color"], console["narrate"]);
+    RunClock::set_start_ns(order["run_start_ns"]);
+    set_current_actor(fmt::format("{}[{}]", order["name"].get<std::string>(), ::getpid()));
+    const Entry entry = find_entry(order["entry"].get<std::string>());
+    if (entry == nullptr) throw std::runtime_error("no entry named " + order["entry"].dump());
+    entry(order["args"], std::move(fds));
+    code = 0;
+  } catch (const std::exception& e) {
+    Console::get().event(current_actor(), fmt::format("raised an exception: {}", e.what()));
+  }
+  std::fflush(stdout);
+  ::_exit(code);
+}
+
+}  // namespace concur::mp
