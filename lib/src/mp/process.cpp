@@ -28,20 +28,6 @@ namespace {
 constexpr std::size_t kMaxChildren = 1024;
 std::array<std::atomic<pid_t>, kMaxChildren> g_children{};
 
-void register_child(pid_t pid) {
-  for (auto& slot : g_children) {
-    pid_t empty = 0;
-    if (slot.compare_exchange_strong(empty, pid)) return;
-  }
-}
-
-void unregister_child(pid_t pid) {
-  for (auto& slot : g_children) {
-    pid_t mine = pid;
-    if (slot.compare_exchange_strong(mine, 0)) return;
-  }
-}
-
 std::atomic<int> g_process_count{0};
 std::atomic<bool> g_warned_fork_with_threads{false};
 
@@ -63,6 +49,20 @@ int decode(int status) {
 
 }  // namespace
 
+void register_child(pid_t pid) {
+  for (auto& slot : g_children) {
+    pid_t empty = 0;
+    if (slot.compare_exchange_strong(empty, pid)) return;
+  }
+}
+
+void unregister_child(pid_t pid) {
+  for (auto& slot : g_children) {
+    pid_t mine = pid;
+    if (slot.compare_exchange_strong(mine, 0)) return;
+  }
+}
+
 std::string signal_name(int signal) {
   const char* abbrev = ::sigabbrev_np(signal);
   return abbrev != nullptr ? fmt::format("SIG{}", abbrev) : fmt::format("signal {}", signal);
@@ -77,6 +77,7 @@ std::string_view to_string(StartMethod method) {
   switch (method) {
     case StartMethod::fork: return "fork";
     case StartMethod::spawn: return "spawn";
+    case StartMethod::forkserver: return "forkserver";
   }
   return "?";
 }
@@ -104,6 +105,10 @@ void Process::start() {
   pid_t pid = -1;
   if (method_ == StartMethod::spawn) {
     pid = spawn_child(*entry_, name_);
+  } else if (method_ == StartMethod::forkserver) {
+    ServedChild child = forkserver_child(*entry_, name_);
+    pid = child.pid;
+    status_ = std::move(child.status);
   } else {
     if (entry_ && find_entry(entry_->entry) == nullptr)
       throw std::invalid_argument(fmt::format("no process entry named '{}' (register it with CONCUR_ENTRY)", entry_->entry));
@@ -156,6 +161,19 @@ void Process::signal(int sig) {
 bool Process::reap(bool block, int timeout_ms) {
   if (!pid_) return false;
   if (exitcode_ || reaped_elsewhere_) return true;
+  if (status_) {
+    // A fork-server child is not ours to waitpid: its exit code comes down the status pipe.
+    if (!detail::wait_readable(status_.get(), block ? timeout_ms : 0)) return false;
+    std::int32_t code = 0;
+    if (detail::read_exact(status_.get(), &code, sizeof code) == sizeof code)
+      exitcode_ = code;
+    else
+      reaped_elsewhere_ = true;  // the server went away without a word
+    unregister_child(*pid_);
+    status_.reset();
+    pidfd_.reset();
+    return true;
+  }
   if (block && pidfd_) {
     // The pidfd becomes readable when the child ends: a timed wait with no polling loop.
     pollfd p{pidfd_.get(), POLLIN, 0};

@@ -21,8 +21,6 @@
 namespace concur::mp {
 namespace {
 
-constexpr int kBootFd = 3;
-
 std::mutex& registry_mu() {
   static std::mutex mu;
   return mu;
@@ -32,6 +30,8 @@ std::map<std::string, Entry, std::less<>>& registry() {
   static std::map<std::string, Entry, std::less<>> entries;  // guarded by registry_mu()
   return entries;
 }
+
+}  // namespace
 
 void send_fds(int socket, const std::vector<int>& fds) {
   if (fds.empty()) return;
@@ -75,8 +75,6 @@ std::vector<detail::Fd> receive_fds(int socket, std::size_t count) {
   return out;
 }
 
-}  // namespace
-
 void register_entry(std::string name, Entry entry) {
   std::lock_guard guard(registry_mu());
   registry()[std::move(name)] = entry;
@@ -88,47 +86,19 @@ Entry find_entry(std::string_view name) {
   return it == registry().end() ? nullptr : it->second;
 }
 
-pid_t spawn_child(const Target& target, const std::string& name) {
-  if (find_entry(target.entry) == nullptr)
-    throw std::invalid_argument(fmt::format("no process entry named '{}' (register it with CONCUR_ENTRY)", target.entry));
-  int boot[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, boot) != 0) detail::throw_errno("socketpair");
-  detail::Fd parent_end(boot[0]), child_end(boot[1]);
-  char exe[] = "/proc/self/exe";
-  char word[] = "__concur-spawn";
-  char* argv[] = {exe, word, nullptr};
-  const pid_t pid = ::fork();
-  if (pid < 0) detail::throw_errno("fork");
-  if (pid == 0) {
-    // Between fork and exec only async-signal-safe calls: dup2 (which clears
-    // close-on-exec on the copy), execv, _exit.
-    if (::dup2(child_end.get(), kBootFd) < 0) ::_exit(127);
-    ::execv(exe, argv);
-    ::_exit(127);
-  }
-  child_end.reset();
-  Connection boot_conn(std::move(parent_end), true, true);
+nlohmann::json start_order(const Target& target, const std::string& name) {
   const Console& con = Console::get();
-  boot_conn.send({{"entry", target.entry},
-                  {"args", target.args},
-                  {"name", name},
-                  {"fds", target.fds.size()},
-                  // The child narrates like its parent: same stream, colour, quietness and clock.
-                  {"console", {{"fd", con.fd()}, {"color", con.color()}, {"narrate", con.narrating()}}},
-                  {"run_start_ns", RunClock::start_ns()}});
-  send_fds(boot_conn.fileno(), target.fds);
-  return pid;
+  return {{"entry", target.entry},
+          {"args", target.args},
+          {"name", name},
+          {"fds", target.fds.size()},
+          // The child narrates like its parent: same stream, colour, quietness and clock.
+          {"console", {{"fd", con.fd()}, {"color", con.color()}, {"narrate", con.narrating()}}},
+          {"run_start_ns", RunClock::start_ns()}};
 }
 
-void run_if_spawned(int argc, char** argv) {
-  if (argc < 2 || kSpawnCommand != argv[1]) return;
-  int code = 1;
+int run_order(const nlohmann::json& order, std::vector<detail::Fd> fds) {
   try {
-    ::fcntl(kBootFd, F_SETFD, FD_CLOEXEC);  // nothing this child starts should inherit it
-    Connection boot(detail::Fd(kBootFd), true, true);
-    const nlohmann::json order = boot.recv();
-    std::vector<detail::Fd> fds = receive_fds(boot.fileno(), order["fds"].get<std::size_t>());
-    boot.close();
     const nlohmann::json& console = order["console"];
     Console::get().configure(console["fd"], console["color"], console["narrate"]);
     RunClock::set_start_ns(order["run_start_ns"]);
@@ -136,11 +106,61 @@ void run_if_spawned(int argc, char** argv) {
     const Entry entry = find_entry(order["entry"].get<std::string>());
     if (entry == nullptr) throw std::runtime_error("no entry named " + order["entry"].dump());
     entry(order["args"], std::move(fds));
-    code = 0;
+    return 0;
   } catch (const std::exception& e) {
     Console::get().event(current_actor(), fmt::format("raised an exception: {}", e.what()));
+    return 1;
   }
-  std::fflush(stdout);
+}
+
+pid_t exec_self(const char* word, int socket) {
+  char exe[] = "/proc/self/exe";
+  std::string w(word);
+  char* argv[] = {exe, w.data(), nullptr};
+  const pid_t pid = ::fork();
+  if (pid < 0) detail::throw_errno("fork");
+  if (pid == 0) {
+    // Between fork and exec only async-signal-safe calls: dup2 (which clears
+    // close-on-exec on the copy), execv, _exit.
+    if (::dup2(socket, kBootFd) < 0) ::_exit(127);
+    ::execv(exe, argv);
+    ::_exit(127);
+  }
+  return pid;
+}
+
+pid_t spawn_child(const Target& target, const std::string& name) {
+  if (find_entry(target.entry) == nullptr)
+    throw std::invalid_argument(fmt::format("no process entry named '{}' (register it with CONCUR_ENTRY)", target.entry));
+  int boot[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, boot) != 0) detail::throw_errno("socketpair");
+  detail::Fd parent_end(boot[0]), child_end(boot[1]);
+  const pid_t pid = exec_self(kSpawnCommand.data(), child_end.get());
+  child_end.reset();
+  Connection boot_conn(std::move(parent_end), true, true);
+  boot_conn.send(start_order(target, name));
+  send_fds(boot_conn.fileno(), target.fds);
+  return pid;
+}
+
+void run_if_spawned(int argc, char** argv) {
+  if (argc < 2) return;
+  if (kForkServerCommand == argv[1]) {
+    ::fcntl(kBootFd, F_SETFD, FD_CLOEXEC);
+    run_forkserver(kBootFd);
+  }
+  if (kSpawnCommand != argv[1]) return;
+  int code = 1;
+  try {
+    ::fcntl(kBootFd, F_SETFD, FD_CLOEXEC);  // nothing this child starts should inherit it
+    Connection boot(detail::Fd(kBootFd), true, true);
+    const nlohmann::json order = boot.recv();
+    std::vector<detail::Fd> fds = receive_fds(boot.fileno(), order["fds"].get<std::size_t>());
+    boot.close();
+    code = run_order(order, std::move(fds));
+  } catch (const std::exception& e) {
+    Console::get().event(current_actor(), fmt::format("could not start: {}", e.what()));
+  }
   ::_exit(code);
 }
 

@@ -48,11 +48,13 @@ struct EntryRegistration {
 #define CONCUR_ENTRY(fn) \
   static const ::concur::mp::EntryRegistration concur_entry_registration_##fn(#fn, fn)
 
-// The hidden command line word that marks a spawned child.
+// The hidden command line words that mark a spawned child and the fork server.
 inline constexpr std::string_view kSpawnCommand = "__concur-spawn";
+inline constexpr std::string_view kForkServerCommand = "__concur-forkserver";
 
 // Call first in main(). In a spawned child it runs the entry it was sent and exits (0, or
-// 1 if the entry threw or does not exist); anywhere else it returns at once.
+// 1 if the entry threw or does not exist); in the fork server it serves and exits;
+// anywhere else it returns at once.
 void run_if_spawned(int argc, char** argv);
 
 }  // namespace concur::mp
