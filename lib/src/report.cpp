@@ -134,7 +134,7 @@ void print_summary(const Outcome& outcome) {
                                   v.runs.size(), format_seconds(v.wall.median), format_seconds(v.wall.min),
                                   format_seconds(v.wall.max),
                                   v.wall.stddev ? format_seconds(*v.wall.stddev) : std::string("-"));
-    if (compared) row += fmt::format("  {:>9}", v.speedup ? fmt::format("{:.3g}×", *v.speedup) : "");
+    if (compared) row += fmt::format("  {:>9}", v.speedup ? (*v.speedup >= 0.1 ? fmt::format("{:.2f}×", *v.speedup) : fmt::format("{:.3g}×", *v.speedup)) : "");
     con.line(row);
   }
 

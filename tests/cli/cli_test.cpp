@@ -1,6 +1,8 @@
 // CLI tests: every example run through the real binary, its claims checked in the JSON,
 // and the command line's contract (interface.md): exit codes, errors, colour, purity.
 #include <gtest/gtest.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -124,6 +126,32 @@ TEST(Examples, EveryExampleRunsByIdWithDefaults) {
     EXPECT_EQ(report["host"]["os"], "Linux");
     EXPECT_FALSE(report["concur"]["version"].get<std::string>().empty());
   }
+}
+
+TEST(Examples, ProcessStartsAChildByEveryMethod) {
+  for (const char* id : {"process", "10.11", "11.1"}) {
+    const json report = run_report({id});
+    EXPECT_EQ(report["example"]["name"], "process");
+    EXPECT_EQ(variant_names(report), (std::vector<std::string>{"fork", "spawn", "forkserver"}));
+    for (const char* v : {"fork", "spawn", "forkserver"}) {
+      const json& r = result_of(report, v);
+      EXPECT_NE(r["child_pid"], r["parent_pid"]) << v;
+      EXPECT_GT(r["start_ms"].get<double>(), 0) << v;
+    }
+  }
+}
+
+TEST(Examples, ProcessLeavesNoProcessBehind) {
+  // As a subreaper, this test inherits any descendant of concur that outlives it: a
+  // child or fork server concur failed to reap would show up here as our child.
+  ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+  const CliResult r = run_concur({"process", "--quiet", "--repeat", "2"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  int status = 0;
+  const pid_t left = ::waitpid(-1, &status, WNOHANG);
+  EXPECT_EQ(left, -1) << "a process concur started is still around (pid " << left << ")";
+  EXPECT_EQ(errno, ECHILD);
+  ::prctl(PR_SET_CHILD_SUBREAPER, 0);
 }
 
 TEST(Report, RepeatKeepsEveryRunAndSummarises) {
@@ -374,7 +402,7 @@ TEST(Commands, ListJsonIsTheCatalogueInOrder) {
     EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(CONCUR_SOURCE_DIR) / e["source"].get<std::string>()));
     EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(CONCUR_SOURCE_DIR) / e["lesson"].get<std::string>()));
   }
-  EXPECT_EQ(ids, (std::vector<std::string>{"10.4", "10.5", "10.6", "10.7", "10.8"}));
+  EXPECT_EQ(ids, (std::vector<std::string>{"10.4", "10.5", "10.6", "10.7", "10.8", "10.11"}));
 }
 
 TEST(Commands, ListTableShowsEveryExample) {

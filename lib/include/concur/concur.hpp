@@ -15,6 +15,10 @@
 //            event.hpp       Event                         (threading.Event)
 //            queue.hpp       Queue<T>, Full, Empty         (queue.Queue)
 //            thread_pool.hpp ThreadPool
+//   processes (namespace concur::mp, like `import multiprocessing as mp`)
+//            mp/connection.hpp Pipe(), Connection          (multiprocessing.Pipe)
+//            mp/entry.hpp      CONCUR_ENTRY, Target        (what a child runs, by name)
+//            mp/process.hpp    Process, StartMethod        (multiprocessing.Process)
 #pragma once
 
 #include "concur/clock.hpp"
@@ -29,3 +33,6 @@
 #include "concur/thread.hpp"
 #include "concur/thread_pool.hpp"
 #include "concur/timeline.hpp"
+#include "concur/mp/connection.hpp"
+#include "concur/mp/entry.hpp"
+#include "concur/mp/process.hpp"

@@ -33,6 +33,13 @@ Connection& Connection::operator=(Connection&& other) noexcept {
   return *this;
 }
 
+Connection Connection::adopt(detail::Fd fd, Codec codec) {
+  const int flags = ::fcntl(fd.get(), F_GETFL);
+  if (flags < 0) detail::throw_errno("fcntl");
+  const int mode = flags & O_ACCMODE;
+  return Connection(std::move(fd), mode != O_WRONLY, mode != O_RDONLY, codec);
+}
+
 void Connection::require(bool direction, std::string_view what) const {
   if (closed()) throw std::logic_error(fmt::format("{} on a closed connection", what));
   if (!direction)

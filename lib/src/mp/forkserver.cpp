@@ -20,6 +20,7 @@
 #include <system_error>
 
 #include "concur/mp/connection.hpp"
+#include "concur/mp/process.hpp"
 #include "spawn.hpp"
 
 namespace concur::mp {
@@ -34,6 +35,11 @@ int decode(int status) {
 // The client side: one server per process, started on first use.
 class ForkServerClient {
  public:
+  void ensure_running() {
+    std::lock_guard guard(mu_);
+    if (!conn_) launch();
+  }
+
   ServedChild start(const Target& target, const std::string& name) {
     std::lock_guard guard(mu_);
     if (!conn_) launch();
@@ -79,6 +85,7 @@ class ForkServerClient {
     server_pid_ = exec_self(kForkServerCommand.data(), theirs.get());
     register_child(server_pid_);  // Ctrl-C stops it too (and it stops its children)
     conn_.emplace(std::move(mine), true, true);
+    (void)conn_->recv();  // "ready": the server has loaded and waits for requests
   }
 
   std::mutex mu_;
@@ -99,6 +106,8 @@ ServedChild forkserver_child(const Target& target, const std::string& name) {
   return client().start(target, name);
 }
 
+void ensure_forkserver_running() { client().ensure_running(); }
+
 void run_forkserver(int socket) {
   // SIGCHLD (a child ended) and SIGTERM (stop) arrive as readable data on a signalfd,
   // so the loop below has one place to wait: poll.
@@ -109,6 +118,7 @@ void run_forkserver(int socket) {
   sigprocmask(SIG_BLOCK, &handled, &old);
   detail::Fd signals(::signalfd(-1, &handled, SFD_CLOEXEC));
   Connection client(detail::Fd(socket), true, true);
+  client.send({{"ready", ::getpid()}});
   std::map<pid_t, detail::Fd> status_of;  // the write end of each live child's status pipe
 
   auto reap = [&](int options) {

@@ -63,6 +63,9 @@ void unregister_child(pid_t pid) {
   }
 }
 
+pid_t current_pid() noexcept { return ::getpid(); }
+pid_t parent_pid() noexcept { return ::getppid(); }
+
 std::string signal_name(int signal) {
   const char* abbrev = ::sigabbrev_np(signal);
   return abbrev != nullptr ? fmt::format("SIG{}", abbrev) : fmt::format("signal {}", signal);

@@ -62,6 +62,9 @@ class Connection {
 
   // Takes ownership of fd. `readable`/`writable` say which directions this end allows.
   Connection(detail::Fd fd, bool readable, bool writable, Codec codec = Codec::cbor);
+  // Takes ownership of an end handed to a child process, its directions read off the
+  // descriptor itself (a pipe's read or write end, or a socket).
+  static Connection adopt(detail::Fd fd, Codec codec = Codec::cbor);
   Connection(Connection&& other) noexcept;
   Connection& operator=(Connection&& other) noexcept;
   Connection(const Connection&) = delete;

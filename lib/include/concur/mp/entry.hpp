@@ -25,9 +25,12 @@
 
 namespace concur::mp {
 
-// What a process runs: the arguments (any JSON value) and the descriptors it was handed,
-// in the order the parent listed them (Target::fds).
-using Entry = void (*)(const nlohmann::json& args, std::vector<detail::Fd> fds);
+// The descriptors a process was handed, in the order the parent listed them
+// (Target::fds); Connection::adopt() turns one back into a pipe end.
+using Handed = std::vector<detail::Fd>;
+
+// What a process runs: its arguments (any JSON value) and the descriptors it was handed.
+using Entry = void (*)(const nlohmann::json& args, Handed handed);
 
 // A registered entry and what to call it with: everything that crosses into the child.
 struct Target {

@@ -100,6 +100,14 @@ class Process {
   detail::Fd status_;              // guarded by mu_: forkserver's report of the exit code
 };
 
+// The calling process's id and its parent's (Python's os.getpid() and os.getppid()).
+pid_t current_pid() noexcept;
+pid_t parent_pid() noexcept;
+
+// Starts the fork server now if it is not running (Python's forkserver.ensure_running()),
+// so the first forkserver child does not pay for starting it.
+void ensure_forkserver_running();
+
 // The signal's name: "SIGTERM" for 15.
 std::string signal_name(int signal);
 
