@@ -26,12 +26,6 @@
 namespace concur::mp {
 namespace {
 
-int decode(int status) {
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return -WTERMSIG(status);
-  return -1;
-}
-
 // The client side: one server per process, started on first use.
 class ForkServerClient {
  public:
@@ -127,7 +121,7 @@ void run_forkserver(int socket) {
       const pid_t pid = detail::retry_eintr([&] { return ::waitpid(-1, &status, options); });
       if (pid <= 0) return;
       if (auto it = status_of.find(pid); it != status_of.end()) {
-        const std::int32_t code = decode(status);
+        const std::int32_t code = exit_code_of(status);
         try {
           detail::write_all(it->second.get(), &code, sizeof code);
         } catch (const std::exception&) {

@@ -41,12 +41,6 @@ int thread_count() {
   return n;
 }
 
-int decode(int status) {
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return -WTERMSIG(status);
-  return -1;
-}
-
 }  // namespace
 
 void register_child(pid_t pid) {
@@ -61,6 +55,12 @@ void unregister_child(pid_t pid) {
     pid_t mine = pid;
     if (slot.compare_exchange_strong(mine, 0)) return;
   }
+}
+
+int exit_code_of(int wait_status) noexcept {
+  if (WIFEXITED(wait_status)) return WEXITSTATUS(wait_status);
+  if (WIFSIGNALED(wait_status)) return -WTERMSIG(wait_status);
+  return -1;
 }
 
 pid_t current_pid() noexcept { return ::getpid(); }
@@ -193,7 +193,7 @@ bool Process::reap(bool block, int timeout_ms) {
   int status = 0;
   const pid_t r = detail::retry_eintr([&] { return ::waitpid(*pid_, &status, WNOHANG); });
   if (r == *pid_) {
-    exitcode_ = decode(status);
+    exitcode_ = exit_code_of(status);
   } else if (r < 0 && errno == ECHILD) {
     reaped_elsewhere_ = true;  // terminate_all_from_signal() got there first
   } else {

@@ -43,6 +43,9 @@ pid_t exec_self(const char* word, int socket);
 
 inline constexpr int kBootFd = 3;
 
+// A waitpid() status as Python's exitcode: the exit code, or minus the signal.
+int exit_code_of(int wait_status) noexcept;
+
 // The table of live children the Ctrl-C handler stops (process.cpp).
 void register_child(pid_t pid);
 void unregister_child(pid_t pid);
