@@ -336,10 +336,16 @@ int dispatch(int argc, char** argv) {
     for (const std::string& a : e.aliases) sub->alias(a);
     sub->group(lecture_heading(e.lecture));
     for (const Param& p : e.params) {
-      const std::string def = p.type == Param::Type::integer ? fmt::format("{}", static_cast<long long>(p.default_value))
-                                                              : fmt::format("{}", p.default_value);
+      const std::string def = p.type == Param::Type::choice    ? p.choices.front()
+                              : p.type == Param::Type::integer ? fmt::format("{}", static_cast<long long>(p.default_value))
+                                                               : fmt::format("{}", p.default_value);
+      std::string kind = p.type == Param::Type::integer ? "N" : "SECONDS";
+      if (p.type == Param::Type::choice) {
+        kind.clear();
+        for (const std::string& c : p.choices) kind += (kind.empty() ? "" : "|") + c;
+      }
       sub->add_option("--" + p.name, given[e.name][p.name], p.help)
-          ->type_name(p.type == Param::Type::integer ? "N" : "SECONDS")
+          ->type_name(kind)
           ->default_str(def)
           ->group("Options of " + e.name);
     }

@@ -21,12 +21,26 @@ Param Param::seconds(std::string name, std::string help, double default_value, d
   return Param{std::move(name), std::move(help), Type::seconds, default_value, min, max};
 }
 
+Param Param::choice(std::string name, std::string help, std::vector<std::string> choices) {
+  if (choices.empty()) throw std::invalid_argument("Param::choice: no choices for --" + name);
+  Param p{std::move(name), std::move(help), Type::choice};
+  p.choices = std::move(choices);
+  return p;
+}
+
 nlohmann::json Param::default_json() const {
+  if (type == Type::choice) return choices.front();
   if (type == Type::integer) return static_cast<long long>(default_value);
   return default_value;
 }
 
 Param::Parsed Param::parse(std::string_view text) const {
+  if (type == Type::choice) {
+    if (std::find(choices.begin(), choices.end(), text) != choices.end()) return {std::string(text), {}};
+    std::string list;
+    for (const std::string& c : choices) list += (list.empty() ? "" : ", ") + c;
+    return {{}, fmt::format("--{} must be one of {}, got '{}'", name, list, text)};
+  }
   const char* first = text.data();
   const char* last = text.data() + text.size();
   if (type == Type::integer) {

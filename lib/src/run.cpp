@@ -28,6 +28,8 @@ long long Run::integer(std::string_view name) const { return param(name).get<lon
 
 double Run::number(std::string_view name) const { return param(name).get<double>(); }
 
+std::string Run::text(std::string_view name) const { return param(name).get<std::string>(); }
+
 std::chrono::nanoseconds Run::scaled(double seconds) const {
   return std::chrono::nanoseconds(static_cast<long long>(seconds * time_scale_ * 1e9));
 }

@@ -141,12 +141,59 @@ TEST(Examples, ProcessStartsAChildByEveryMethod) {
   }
 }
 
+const std::vector<std::string> kStartMethods = {"fork", "spawn", "forkserver"};
+
+TEST(Examples, PipeDeliversEveryMessageInOrderUnderEveryStartMethod) {
+  for (const std::string& method : kStartMethods) {
+    const json report = run_report({"pipe", "--messages", "25", "--start-method", method});
+    EXPECT_EQ(report["params"]["start-method"], method);
+    EXPECT_EQ(variant_names(report), (std::vector<std::string>{"duplex", "one-way"}));
+    for (const char* v : {"duplex", "one-way"}) {
+      const json& r = result_of(report, v);
+      EXPECT_EQ(r["sent"], 25) << method << " " << v;
+      EXPECT_EQ(r["received"], 25) << method << " " << v;
+      EXPECT_EQ(r["in_order"], true) << method << " " << v;
+      EXPECT_GT(r["bytes"].get<long long>(), 25 * 10) << method << " " << v;
+    }
+  }
+  EXPECT_EQ(run_report({"11.4", "--messages", "3"})["example"]["name"], "pipe");
+}
+
+TEST(Examples, SentinelStopsTheWorkerExactlyThere) {
+  for (const std::string& method : kStartMethods) {
+    const json r = result_of(run_report({"sentinel", "--items", "7", "--start-method", method}), "sentinel");
+    EXPECT_EQ(r["items"], 7) << method;
+    EXPECT_EQ(r["processed"], 7) << method;
+  }
+}
+
+TEST(Examples, TerminateEndsAndReapsTheChild) {
+  for (const std::string& method : kStartMethods) {
+    const json r = result_of(run_report({"terminate", "--start-method", method}), "terminate");
+    EXPECT_EQ(r["exitcode"], -15) << method;
+    EXPECT_EQ(r["alive_before"], true) << method;
+    EXPECT_EQ(r["alive_after"], false) << method;
+  }
+}
+
+TEST(Examples, IsolationLeavesTheParentsListAlone) {
+  for (const std::string& method : kStartMethods) {
+    const json r = result_of(run_report({"isolation", "--start-method", method}), "isolation");
+    EXPECT_EQ(r["parent_list"], json::array({1, 2, 3})) << method;
+    EXPECT_EQ(r["child_list"], json::array({1, 2, 3, 4, 5})) << method;
+  }
+}
+
 TEST(Examples, ProcessLeavesNoProcessBehind) {
   // As a subreaper, this test inherits any descendant of concur that outlives it: a
   // child or fork server concur failed to reap would show up here as our child.
   ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
-  const CliResult r = run_concur({"process", "--quiet", "--repeat", "2"});
-  EXPECT_EQ(r.exit_code, 0) << r.err;
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"process", "--quiet", "--repeat", "2"},
+        {"pipe", "--quiet", "--start-method", "forkserver"}, {"terminate", "--quiet", "--time-scale", "0.05"}}) {
+    const CliResult r = run_concur(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+  }
   int status = 0;
   const pid_t left = ::waitpid(-1, &status, WNOHANG);
   EXPECT_EQ(left, -1) << "a process concur started is still around (pid " << left << ")";
@@ -221,6 +268,10 @@ TEST(BadInput, UnknownExampleSuggestsTheClosestName) {
   expect_usage_error({"semafore"}, "did you mean 'semaphore'");
   expect_usage_error({"zzzzzzzz"}, "concur list");
   expect_usage_error({"lesson", "evnt"}, "did you mean 'event'");
+}
+
+TEST(BadInput, StartMethodMustBeOneOfThree) {
+  expect_usage_error({"pipe", "--start-method", "vfork"}, "--start-method must be one of fork, spawn, forkserver");
 }
 
 TEST(BadInput, UnknownOptionIsAUsageError) {
@@ -402,7 +453,8 @@ TEST(Commands, ListJsonIsTheCatalogueInOrder) {
     EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(CONCUR_SOURCE_DIR) / e["source"].get<std::string>()));
     EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(CONCUR_SOURCE_DIR) / e["lesson"].get<std::string>()));
   }
-  EXPECT_EQ(ids, (std::vector<std::string>{"10.4", "10.5", "10.6", "10.7", "10.8", "10.11"}));
+  EXPECT_EQ(ids, (std::vector<std::string>{"10.4", "10.5", "10.6", "10.7", "10.8", "10.11", "10.12", "s.8", "s.11",
+                                           "s.13"}));
 }
 
 TEST(Commands, ListTableShowsEveryExample) {

@@ -20,7 +20,7 @@ class Run;
 
 // One option of an example, e.g. --threads. Values are validated before anything runs.
 struct Param {
-  enum class Type { integer, seconds };
+  enum class Type { integer, seconds, choice };
 
   std::string name;  // without dashes: "threads" is given as --threads
   std::string help;
@@ -28,6 +28,7 @@ struct Param {
   double default_value = 0;
   double min = 0;  // inclusive
   double max = 0;  // inclusive
+  std::vector<std::string> choices;  // choice: the allowed words, the first is the default
 
   // A whole number in [min, max].
   static Param integer(std::string name, std::string help, long long default_value,
@@ -35,6 +36,8 @@ struct Param {
   // A duration in seconds in [min, max]; the demo gets it multiplied by --time-scale.
   static Param seconds(std::string name, std::string help, double default_value, double min,
                        double max);
+  // One of a few words, e.g. --start-method fork|spawn|forkserver; the first is the default.
+  static Param choice(std::string name, std::string help, std::vector<std::string> choices);
 
   // Parses a command-line value. Returns the value as JSON, or the one-line error that
   // names the problem ("--threads must be a whole number from 1 to 64, got 'abc'").

@@ -85,6 +85,18 @@ std::string_view to_string(StartMethod method) {
   return "?";
 }
 
+StartMethod start_method_named(std::string_view name) {
+  for (StartMethod m : {StartMethod::fork, StartMethod::spawn, StartMethod::forkserver})
+    if (to_string(m) == name) return m;
+  throw std::invalid_argument(fmt::format("unknown start method '{}' (fork, spawn or forkserver)", name));
+}
+
+Param start_method_param() {
+  return Param::choice("start-method", "how each child process is started", {"fork", "spawn", "forkserver"});
+}
+
+StartMethod start_method_of(const Run& run) { return start_method_named(run.text("start-method")); }
+
 Process::Process(Target target, std::string name, StartMethod method, bool daemon)
     : entry_(std::move(target)),
       name_(name.empty() ? fmt::format("Process-{}", g_process_count.fetch_add(1) + 1) : std::move(name)),
@@ -133,6 +145,10 @@ void Process::run_forked_child() {
   // It must never return into the parent's code: it leaves with _exit, so the parent's
   // atexit handlers and static destructors do not run twice.
   set_current_actor(fmt::format("{}[{}]", name_, ::getpid()));
+  // The parent's interrupt handler (stop the children, exit 130) is not the child's
+  // business: a child ends by the signal itself, as a spawned child would.
+  ::signal(SIGINT, SIG_DFL);
+  ::signal(SIGTERM, SIG_DFL);
   int code = 0;
   try {
     if (entry_) {
