@@ -10,7 +10,7 @@ void StartLine::arrive_and_wait() noexcept {
   // the next thread start on its own core, and then the two run one after the other
   // instead of side by side. After that, yield, so more threads than cores still get on.
   for (long spins = 0; arrived_.load(std::memory_order_acquire) < count_; ++spins)
-    if (spins > 200'000) std::this_thread::yield();
+    if (spins > spins_) std::this_thread::yield();
 }
 
 }  // namespace concur

@@ -6,7 +6,10 @@
 #include <mutex>
 #include <unordered_map>
 
+#include <pthread.h>
 #include <unistd.h>
+
+#include <nlohmann/json.hpp>
 
 #include "concur/actor.hpp"
 #include "concur/clock.hpp"
@@ -22,7 +25,12 @@ struct State {
 };
 
 State& state() {
-  static State s;
+  static State s = [] {
+    // A child forked while another thread holds the lock would find it held for ever:
+    // hold it across fork() so it is free on both sides afterwards.
+    ::pthread_atfork([] { state().mu.lock(); }, [] { state().mu.unlock(); }, [] { state().mu.unlock(); });
+    return State{};
+  }();
   return s;
 }
 
@@ -169,6 +177,67 @@ ScopedSpan::ScopedSpan(SpanKind kind, std::uint32_t label) noexcept
 
 ScopedSpan::~ScopedSpan() {
   if (start_ns_ >= 0) Recorder::span(kind_, label_, start_ns_, RunClock::elapsed_ns());
+}
+
+void Recorder::adopt(const Timeline& foreign) {
+  if (!active()) return;
+  State& s = state();
+  std::lock_guard guard(s.mu);
+  std::vector<std::uint32_t> label_map;
+  label_map.reserve(foreign.labels.size());
+  for (const std::string& label : foreign.labels) {
+    auto [it, inserted] = s.label_ids.try_emplace(label, static_cast<std::uint32_t>(s.labels.size()));
+    if (inserted) s.labels.push_back(label);
+    label_map.push_back(it->second);
+  }
+  for (const Track& t : foreign.tracks) {
+    auto track = std::make_unique<Track>(t);
+    track->id = static_cast<std::uint32_t>(s.tracks.size() + 1);
+    for (TimelineEvent& e : track->events) e.label = label_map.at(e.label);
+    s.tracks.push_back(std::move(track));
+  }
+}
+
+std::string encode_timeline(const Timeline& timeline) {
+  nlohmann::json tracks = nlohmann::json::array();
+  for (const Track& t : timeline.tracks) {
+    nlohmann::json events = nlohmann::json::array();
+    for (const TimelineEvent& e : t.events)
+      events.push_back({static_cast<int>(e.type), static_cast<int>(e.kind), e.label, e.start_ns, e.end_ns, e.value});
+    tracks.push_back({{"name", t.name}, {"pid", t.pid}, {"tid", t.tid}, {"dropped", t.dropped}, {"events", events}});
+  }
+  const std::vector<std::uint8_t> bytes = nlohmann::json::to_cbor({{"labels", timeline.labels}, {"tracks", tracks}});
+  return {bytes.begin(), bytes.end()};
+}
+
+Timeline decode_timeline(std::string_view bytes) {
+  try {
+    const nlohmann::json j = nlohmann::json::from_cbor(bytes);
+    Timeline timeline;
+    timeline.labels = j.at("labels").get<std::vector<std::string>>();
+    for (const nlohmann::json& t : j.at("tracks")) {
+      Track track;
+      track.name = t.at("name");
+      track.pid = t.at("pid");
+      track.tid = t.at("tid");
+      track.dropped = t.at("dropped");
+      for (const nlohmann::json& e : t.at("events")) {
+        TimelineEvent ev;
+        ev.type = static_cast<TimelineEvent::Type>(e.at(0).get<int>());
+        ev.kind = static_cast<SpanKind>(e.at(1).get<int>());
+        ev.label = e.at(2);
+        if (ev.label >= timeline.labels.size()) throw std::out_of_range("label");
+        ev.start_ns = e.at(3);
+        ev.end_ns = e.at(4);
+        ev.value = e.at(5);
+        track.events.push_back(ev);
+      }
+      timeline.tracks.push_back(std::move(track));
+    }
+    return timeline;
+  } catch (const std::exception& e) {
+    throw std::invalid_argument(std::string("not a timeline: ") + e.what());
+  }
 }
 
 }  // namespace concur

@@ -400,3 +400,66 @@ TEST_F(TimelineTest, ANewRunStartsWithEmptyTracks) {
 }
 
 }  // namespace
+
+namespace {
+
+Timeline sample_foreign_timeline() {
+  Timeline foreign;
+  foreign.labels = {"only theirs", "shared label"};
+  concur::Track t;
+  t.name = "Child[4242]";
+  t.pid = 4242;
+  t.tid = 4243;
+  t.dropped = 3;
+  t.events.push_back({TimelineEvent::Type::span, SpanKind::holding, 1, 10, 20, 0});
+  t.events.push_back({TimelineEvent::Type::counter, SpanKind::running, 0, 30, 30, 7});
+  foreign.tracks.push_back(t);
+  return foreign;
+}
+
+}  // namespace
+
+TEST(Timeline, EncodeThenDecodeGivesTheSameTimeline) {
+  const Timeline before = sample_foreign_timeline();
+  const Timeline after = concur::decode_timeline(concur::encode_timeline(before));
+  EXPECT_EQ(after.labels, before.labels);
+  ASSERT_EQ(after.tracks.size(), 1u);
+  const concur::Track& t = after.tracks[0];
+  EXPECT_EQ(t.name, "Child[4242]");
+  EXPECT_EQ(t.pid, 4242);
+  EXPECT_EQ(t.tid, 4243);
+  EXPECT_EQ(t.dropped, 3u);
+  ASSERT_EQ(t.events.size(), 2u);
+  EXPECT_EQ(t.events[0].kind, SpanKind::holding);
+  EXPECT_EQ(t.events[0].end_ns, 20);
+  EXPECT_EQ(t.events[1].type, TimelineEvent::Type::counter);
+  EXPECT_EQ(t.events[1].value, 7);
+}
+
+TEST(Timeline, DecodeRefusesBytesThatAreNoTimeline) {
+  EXPECT_THROW(concur::decode_timeline("not cbor at all"), std::invalid_argument);
+  Timeline bad = sample_foreign_timeline();
+  bad.labels.pop_back();  // an event now names a label that is not there
+  EXPECT_THROW(concur::decode_timeline(concur::encode_timeline(bad)), std::invalid_argument);
+}
+
+TEST_F(TimelineTest, AdoptedTracksJoinTheRunWithTheirLabelsMatchedByText) {
+  Recorder::begin_run();
+  Recorder::instant(Recorder::intern("shared label"));
+  Recorder::adopt(sample_foreign_timeline());
+  const Timeline tl = Recorder::end_run();
+  ASSERT_EQ(tl.tracks.size(), 2u);
+  const concur::Track& theirs = tl.tracks[1];
+  EXPECT_EQ(theirs.pid, 4242);
+  EXPECT_EQ(theirs.id, 2u);
+  ASSERT_EQ(theirs.events.size(), 2u);
+  EXPECT_EQ(tl.label(theirs.events[0]), "shared label");
+  EXPECT_EQ(tl.label(theirs.events[1]), "only theirs");
+  EXPECT_EQ(tl.label(tl.tracks[0].events[0]), "shared label");
+}
+
+TEST_F(TimelineTest, AdoptOutsideARunIsIgnored) {
+  Recorder::adopt(sample_foreign_timeline());
+  Recorder::begin_run();
+  EXPECT_TRUE(Recorder::end_run().tracks.empty());
+}

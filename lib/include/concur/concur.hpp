@@ -19,6 +19,10 @@
 //            mp/connection.hpp Pipe(), Connection          (multiprocessing.Pipe)
 //            mp/entry.hpp      CONCUR_ENTRY, Target        (what a child runs, by name)
 //            mp/process.hpp    Process, StartMethod        (multiprocessing.Process)
+//            mp/shared_memory.hpp SharedMemory             (memory several processes map)
+//            mp/synchronize.hpp Lock, RLock, Semaphore, Event (multiprocessing's, robust)
+//            mp/shared_value.hpp Value<T>, Array<T>        (multiprocessing.Value, Array)
+//            mp/queue.hpp      Queue, JoinableQueue        (multiprocessing.Queue)
 #pragma once
 
 #include "concur/clock.hpp"
@@ -36,3 +40,7 @@
 #include "concur/mp/connection.hpp"
 #include "concur/mp/entry.hpp"
 #include "concur/mp/process.hpp"
+#include "concur/mp/queue.hpp"
+#include "concur/mp/shared_memory.hpp"
+#include "concur/mp/shared_value.hpp"
+#include "concur/mp/synchronize.hpp"

@@ -19,7 +19,9 @@ namespace concur {
 
 class StartLine {
  public:
-  explicit StartLine(std::ptrdiff_t count) : count_(count) {}
+  // `spins`: how many times to look before starting to yield the CPU.
+  explicit StartLine(std::ptrdiff_t count, long spins = kThreadSpins) : count_(count), spins_(spins) {}
+  static constexpr long kThreadSpins = 200'000;
   StartLine(const StartLine&) = delete;
   StartLine& operator=(const StartLine&) = delete;
 
@@ -28,6 +30,7 @@ class StartLine {
 
  private:
   const std::ptrdiff_t count_;
+  const long spins_;
   std::atomic<std::ptrdiff_t> arrived_{0};
 };
 

@@ -77,7 +77,16 @@ class Recorder {
   // has no span open under that key (released by a thread that did not acquire).
   static void open(const void* key, SpanKind kind, std::uint32_t label);
   static bool close(const void* key);
+
+  // Adds the tracks another process recorded (a child's, sent back when it ended) to the
+  // run being recorded; ignored when none is. Their labels are matched by text.
+  static void adopt(const Timeline& foreign);
 };
+
+// A timeline as JSON and back, to carry a child process's tracks to its parent.
+std::string encode_timeline(const Timeline& timeline);  // CBOR bytes
+// Throws std::invalid_argument for bytes that are not a timeline.
+Timeline decode_timeline(std::string_view bytes);
 
 // Records a span over a scope: { ScopedSpan s(SpanKind::waiting, label); cv.wait(...); }
 class ScopedSpan {

@@ -76,8 +76,11 @@ class ForkServerClient {
     int sv[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) detail::throw_errno("socketpair");
     detail::Fd mine(sv[0]), theirs(sv[1]);
-    server_pid_ = exec_self(kForkServerCommand.data(), theirs.get());
-    register_child(server_pid_);  // Ctrl-C stops it too (and it stops its children)
+    {
+      const InterruptsBlocked no_interrupt_until_registered;
+      server_pid_ = exec_self(kForkServerCommand.data(), theirs.get());
+      register_child(server_pid_);  // Ctrl-C stops it too (and it stops its children)
+    }
     conn_.emplace(std::move(mine), true, true);
     (void)conn_->recv();  // "ready": the server has loaded and waits for requests
   }

@@ -19,6 +19,7 @@
 
 #include "concur/actor.hpp"
 #include "concur/console.hpp"
+#include "concur/timeline.hpp"
 #include "spawn.hpp"
 
 namespace concur::mp {
@@ -61,6 +62,28 @@ int exit_code_of(int wait_status) noexcept {
   if (WIFEXITED(wait_status)) return WEXITSTATUS(wait_status);
   if (WIFSIGNALED(wait_status)) return -WTERMSIG(wait_status);
   return -1;
+}
+
+namespace {
+sigset_t interrupt_signals() noexcept {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+}  // namespace
+
+InterruptsBlocked::InterruptsBlocked() noexcept {
+  const sigset_t set = interrupt_signals();
+  ::pthread_sigmask(SIG_BLOCK, &set, &old_);
+}
+
+InterruptsBlocked::~InterruptsBlocked() { ::pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
+
+void unblock_interrupts() noexcept {
+  const sigset_t set = interrupt_signals();
+  ::pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
 }
 
 pid_t current_pid() noexcept { return ::getpid(); }
@@ -118,10 +141,18 @@ void Process::start() {
   std::lock_guard guard(mu_);
   if (pid_) throw std::logic_error("Process::start: a process can only be started once");
   pid_t pid = -1;
+  // While a run is recorded, the child records too and sends its tracks home at the end.
+  if (Recorder::active()) timeline_ = make_timeline_file();
+  Target launched = entry_ ? *entry_ : Target{};
+  if (timeline_) {
+    launched.fds.push_back(timeline_.get());
+    launched.timeline = true;
+  }
+  const InterruptsBlocked no_interrupt_until_registered;
   if (method_ == StartMethod::spawn) {
-    pid = spawn_child(*entry_, name_);
+    pid = spawn_child(launched, name_);
   } else if (method_ == StartMethod::forkserver) {
-    ServedChild child = forkserver_child(*entry_, name_);
+    ServedChild child = forkserver_child(launched, name_);
     pid = child.pid;
     status_ = std::move(child.status);
   } else {
@@ -149,8 +180,11 @@ void Process::run_forked_child() {
   // business: a child ends by the signal itself, as a spawned child would.
   ::signal(SIGINT, SIG_DFL);
   ::signal(SIGTERM, SIG_DFL);
+  unblock_interrupts();  // start() held them off in the parent, and the mask is inherited
+  if (timeline_) record_for_parent();
   int code = 0;
   try {
+    ScopedSpan running(SpanKind::running, Recorder::intern("running " + (entry_ ? entry_->entry : name_)));
     if (entry_) {
       // The same hand-over as spawn: the entry gets its own copies of the descriptors.
       std::vector<detail::Fd> fds;
@@ -165,6 +199,7 @@ void Process::run_forked_child() {
   } catch (...) {
     code = 1;
   }
+  if (timeline_) send_timeline_home(timeline_.get());
   ::_exit(code);
 }
 
@@ -191,6 +226,7 @@ bool Process::reap(bool block, int timeout_ms) {
     unregister_child(*pid_);
     status_.reset();
     pidfd_.reset();
+    take_timeline();
     return true;
   }
   if (block && pidfd_) {
@@ -217,7 +253,14 @@ bool Process::reap(bool block, int timeout_ms) {
   }
   unregister_child(*pid_);
   pidfd_.reset();
+  take_timeline();
   return true;
+}
+
+void Process::take_timeline() {
+  if (!timeline_) return;
+  collect_child_timeline(timeline_.get());
+  timeline_.reset();
 }
 
 bool Process::join(std::optional<double> timeout_s) {

@@ -2,6 +2,8 @@
 // socketpair on descriptor 3 (a frame with the entry's name and arguments, then the
 // descriptors it is handed, passed with SCM_RIGHTS).
 #include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -14,6 +16,7 @@
 #include "concur/actor.hpp"
 #include "concur/clock.hpp"
 #include "concur/console.hpp"
+#include "concur/timeline.hpp"
 #include "concur/mp/connection.hpp"
 #include "concur/mp/entry.hpp"
 #include "spawn.hpp"
@@ -92,6 +95,7 @@ nlohmann::json start_order(const Target& target, const std::string& name) {
           {"args", target.args},
           {"name", name},
           {"fds", target.fds.size()},
+          {"timeline", target.timeline},
           // The child narrates like its parent: same stream, colour, quietness and clock.
           {"console", {{"fd", con.fd()}, {"color", con.color()}, {"narrate", con.narrating()}}},
           {"run_start_ns", RunClock::start_ns()}};
@@ -103,14 +107,69 @@ int run_order(const nlohmann::json& order, std::vector<detail::Fd> fds) {
     Console::get().configure(console["fd"], console["color"], console["narrate"]);
     RunClock::set_start_ns(order["run_start_ns"]);
     set_current_actor(fmt::format("{}[{}]", order["name"].get<std::string>(), ::getpid()));
-    const Entry entry = find_entry(order["entry"].get<std::string>());
-    if (entry == nullptr) throw std::runtime_error("no entry named " + order["entry"].dump());
-    entry(order["args"], std::move(fds));
-    return 0;
+    detail::Fd timeline;
+    if (order.value("timeline", false) && !fds.empty()) {
+      timeline = std::move(fds.back());
+      fds.pop_back();
+      record_for_parent();
+    }
+    int code = 0;
+    try {
+      const Entry entry = find_entry(order["entry"].get<std::string>());
+      if (entry == nullptr) throw std::runtime_error("no entry named " + order["entry"].dump());
+      ScopedSpan running(SpanKind::running, Recorder::intern("running " + order["entry"].get<std::string>()));
+      entry(order["args"], std::move(fds));
+    } catch (const std::exception& e) {
+      Console::get().event(current_actor(), fmt::format("raised an exception: {}", e.what()));
+      code = 1;
+    }
+    if (timeline) send_timeline_home(timeline.get());
+    return code;
   } catch (const std::exception& e) {
-    Console::get().event(current_actor(), fmt::format("raised an exception: {}", e.what()));
+    Console::get().event(current_actor(), fmt::format("could not start: {}", e.what()));
     return 1;
   }
+}
+
+void record_for_parent() { Recorder::begin_run(); }
+
+void send_timeline_home(int fd) noexcept {
+  try {
+    const std::string bytes = encode_timeline(Recorder::end_run());
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+      const ssize_t n = detail::retry_eintr(
+          [&] { return ::pwrite(fd, bytes.data() + done, bytes.size() - done, static_cast<off_t>(done)); });
+      if (n <= 0) return;
+      done += static_cast<std::size_t>(n);
+    }
+  } catch (...) {
+    // Out of memory while encoding: the parent's timeline just lacks this child.
+  }
+}
+
+void collect_child_timeline(int fd) noexcept {
+  try {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || st.st_size <= 0) return;  // it recorded nothing, or was killed
+    std::string bytes(static_cast<std::size_t>(st.st_size), '\0');
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+      const ssize_t n = detail::retry_eintr(
+          [&] { return ::pread(fd, bytes.data() + done, bytes.size() - done, static_cast<off_t>(done)); });
+      if (n <= 0) return;
+      done += static_cast<std::size_t>(n);
+    }
+    Recorder::adopt(decode_timeline(bytes));
+  } catch (...) {
+    // A child killed in the middle of writing leaves half a timeline: drop it.
+  }
+}
+
+detail::Fd make_timeline_file() {
+  detail::Fd fd(::memfd_create("concur-timeline", MFD_CLOEXEC));
+  if (!fd) detail::throw_errno("memfd_create");
+  return fd;
 }
 
 pid_t exec_self(const char* word, int socket) {
@@ -120,8 +179,9 @@ pid_t exec_self(const char* word, int socket) {
   const pid_t pid = ::fork();
   if (pid < 0) detail::throw_errno("fork");
   if (pid == 0) {
-    // Between fork and exec only async-signal-safe calls: dup2 (which clears
-    // close-on-exec on the copy), execv, _exit.
+    // Between fork and exec only async-signal-safe calls: sigprocmask, dup2 (which
+    // clears close-on-exec on the copy), execv, _exit.
+    unblock_interrupts();  // the signal mask survives exec: the new program starts open
     if (::dup2(socket, kBootFd) < 0) ::_exit(127);
     ::execv(exe, argv);
     ::_exit(127);

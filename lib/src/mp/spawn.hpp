@@ -1,6 +1,7 @@
 // Internal: the spawn and forkserver start methods, used by Process.
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <string>
@@ -34,6 +35,14 @@ nlohmann::json start_order(const Target& target, const std::string& name);
 // the exit code (0, or 1 if it threw or does not exist).
 int run_order(const nlohmann::json& order, std::vector<detail::Fd> fds);
 
+// A child's timeline, carried home in a memory file: the child starts recording (its
+// clock already set to the parent's run), and at the end writes its tracks into `fd`;
+// the parent, once the child has ended, reads them into its own run.
+void record_for_parent();
+void send_timeline_home(int fd) noexcept;
+void collect_child_timeline(int fd) noexcept;
+detail::Fd make_timeline_file();
+
 // Descriptors across a Unix socket (SCM_RIGHTS); received ones are close-on-exec.
 void send_fds(int socket, const std::vector<int>& fds);
 std::vector<detail::Fd> receive_fds(int socket, std::size_t count);
@@ -45,6 +54,23 @@ inline constexpr int kBootFd = 3;
 
 // A waitpid() status as Python's exitcode: the exit code, or minus the signal.
 int exit_code_of(int wait_status) noexcept;
+
+// Holds off SIGINT and SIGTERM on this thread while it lives: between fork() and
+// register_child() the interrupt handler would not know the new child, and leave it
+// running. A signal that comes meanwhile is delivered when this ends.
+class InterruptsBlocked {
+ public:
+  InterruptsBlocked() noexcept;
+  ~InterruptsBlocked();
+  InterruptsBlocked(const InterruptsBlocked&) = delete;
+  InterruptsBlocked& operator=(const InterruptsBlocked&) = delete;
+
+ private:
+  sigset_t old_;
+};
+// In a new child (after fork, before exec or the entry): lets SIGINT and SIGTERM in.
+// Async-signal-safe.
+void unblock_interrupts() noexcept;
 
 // The table of live children the Ctrl-C handler stops (process.cpp).
 void register_child(pid_t pid);

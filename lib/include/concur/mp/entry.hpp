@@ -37,6 +37,9 @@ struct Target {
   std::string entry;
   nlohmann::json args = nlohmann::json::object();
   std::vector<int> fds;  // duplicated into the child; the parent keeps its own
+  // Set by Process, not by callers: the last of fds is a memory file where the child
+  // writes what it recorded on the timeline, for the parent to add to its own.
+  bool timeline = false;
 };
 
 void register_entry(std::string name, Entry entry);

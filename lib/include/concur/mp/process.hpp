@@ -94,6 +94,7 @@ class Process {
   bool reap(bool block, int timeout_ms);  // call with mu_ held; true once it has ended
   void signal(int sig);                   // call with mu_ held, while it runs
   [[noreturn]] void run_forked_child();
+  void take_timeline();  // call with mu_ held, once it has ended
 
   std::function<void()> target_;   // a closure, for fork
   std::optional<Target> entry_;    // or a registered entry, for any method
@@ -106,6 +107,7 @@ class Process {
   bool reaped_elsewhere_ = false;  // guarded by mu_: by terminate_all_from_signal()
   detail::Fd pidfd_;               // guarded by mu_: readable once the child has ended
   detail::Fd status_;              // guarded by mu_: forkserver's report of the exit code
+  detail::Fd timeline_;            // guarded by mu_: where the child writes its timeline
 };
 
 // The calling process's id and its parent's (Python's os.getpid() and os.getppid()).
