@@ -198,6 +198,27 @@ const Example& find_or_explain(const Catalogue& cat, const std::string& name) {
   throw UsageError(fmt::format("unknown example '{}' ('concur list' shows them all)", name));
 }
 
+// "10.12 = 11.4": an example's id and its aliases.
+std::string ids_of(const Example& e) {
+  std::string ids = e.id;
+  for (const std::string& a : e.aliases) ids += " = " + a;
+  return ids;
+}
+
+// Column widths that fit every example's ids, name and title.
+struct Columns {
+  std::size_t ids = 0, name = 0, title = 0;
+};
+Columns columns_of(const Catalogue& cat) {
+  Columns c;
+  for (const Example& e : cat.examples()) {
+    c.ids = std::max(c.ids, ids_of(e).size());
+    c.name = std::max(c.name, e.name.size());
+    c.title = std::max(c.title, e.title.size());
+  }
+  return c;
+}
+
 std::string short_help(const Catalogue& cat) {
   std::string out = fmt::format(
       "concur {} - the concurrency course's examples as runnable, measurable C++ programs\n\n"
@@ -205,28 +226,29 @@ std::string short_help(const Catalogue& cat) {
       "Read and change it:             concur lesson race    concur show race\n"
       "See them all:                   concur list    concur tour\n",
       version());
+  const Columns width = columns_of(cat);
   int lecture = -1;
   for (const Example& e : cat.examples()) {
     if (e.lecture != lecture) {
       lecture = e.lecture;
       out += fmt::format("\n{}\n", lecture_heading(lecture));
     }
-    out += fmt::format("  {:<6} {:<12} {}\n", e.id, e.name, e.title);
+    out += fmt::format("  {:<{}}  {:<{}}  {}\n", ids_of(e), width.ids, e.name, width.name, e.title);
   }
   out += "\n'concur NAME --help' lists an example's options; 'concur --help' every command.\n";
   return out;
 }
 
 void print_list(const Catalogue& cat) {
+  const Columns width = columns_of(cat);
   int lecture = -1;
   for (const Example& e : cat.examples()) {
     if (e.lecture != lecture) {
       lecture = e.lecture;
       std::cout << (lecture == cat.examples().front().lecture ? "" : "\n") << lecture_heading(lecture) << "\n";
     }
-    std::string ids = e.id;
-    for (const std::string& a : e.aliases) ids += " = " + a;
-    std::cout << fmt::format("  {:<6} {:<12} {:<24} {}\n", ids, e.name, e.title, e.summary);
+    std::cout << fmt::format("  {:<{}}  {:<{}}  {:<{}}  {}\n", ids_of(e), width.ids, e.name, width.name, e.title,
+                             width.title, e.summary);
   }
 }
 

@@ -1,0 +1,194 @@
+// CLI tests of the process examples (lectures 10 and 11, supplementary): each example's
+// claims under every start method, and hygiene: no process, shared-memory file or
+// descriptor left behind, on success and on Ctrl-C.
+#include <gtest/gtest.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "report_of.hpp"
+#include "run_cli.hpp"
+
+namespace concur::test {
+namespace {
+
+TEST(Examples, ProcessStartsAChildByEveryMethod) {
+  for (const char* id : {"process", "10.11", "11.1"}) {
+    const json report = run_report({id});
+    EXPECT_EQ(report["example"]["name"], "process");
+    EXPECT_EQ(variant_names(report), (std::vector<std::string>{"fork", "spawn", "forkserver"}));
+    for (const char* v : {"fork", "spawn", "forkserver"}) {
+      const json& r = result_of(report, v);
+      EXPECT_NE(r["child_pid"], r["parent_pid"]) << v;
+      EXPECT_GT(r["start_ms"].get<double>(), 0) << v;
+    }
+  }
+}
+
+const std::vector<std::string> kStartMethods = {"fork", "spawn", "forkserver"};
+
+TEST(Examples, PipeDeliversEveryMessageInOrderUnderEveryStartMethod) {
+  for (const std::string& method : kStartMethods) {
+    const json report = run_report({"pipe", "--messages", "25", "--start-method", method});
+    EXPECT_EQ(report["params"]["start-method"], method);
+    EXPECT_EQ(variant_names(report), (std::vector<std::string>{"duplex", "one-way"}));
+    for (const char* v : {"duplex", "one-way"}) {
+      const json& r = result_of(report, v);
+      EXPECT_EQ(r["sent"], 25) << method << " " << v;
+      EXPECT_EQ(r["received"], 25) << method << " " << v;
+      EXPECT_EQ(r["in_order"], true) << method << " " << v;
+      EXPECT_GT(r["bytes"].get<long long>(), 25 * 10) << method << " " << v;
+    }
+  }
+  EXPECT_EQ(run_report({"11.4", "--messages", "3"})["example"]["name"], "pipe");
+}
+
+TEST(Examples, SentinelStopsTheWorkerExactlyThere) {
+  for (const std::string& method : kStartMethods) {
+    const json r = result_of(run_report({"sentinel", "--items", "7", "--start-method", method}), "sentinel");
+    EXPECT_EQ(r["items"], 7) << method;
+    EXPECT_EQ(r["processed"], 7) << method;
+  }
+}
+
+TEST(Examples, TerminateEndsAndReapsTheChild) {
+  for (const std::string& method : kStartMethods) {
+    const json r = result_of(run_report({"terminate", "--start-method", method}), "terminate");
+    EXPECT_EQ(r["exitcode"], -15) << method;
+    EXPECT_EQ(r["alive_before"], true) << method;
+    EXPECT_EQ(r["alive_after"], false) << method;
+  }
+}
+
+TEST(Examples, IsolationLeavesTheParentsListAlone) {
+  for (const std::string& method : kStartMethods) {
+    const json r = result_of(run_report({"isolation", "--start-method", method}), "isolation");
+    EXPECT_EQ(r["parent_list"], json::array({1, 2, 3})) << method;
+    EXPECT_EQ(r["child_list"], json::array({1, 2, 3, 4, 5})) << method;
+  }
+}
+
+TEST(Examples, ProcessQueueConsumesEveryItemOnce) {
+  for (const std::string& method : kStartMethods) {
+    const json report = run_report({"process-queue", "--producers", "3", "--consumers", "2", "--items", "40",
+                                    "--maxsize", "3", "--start-method", method});
+    EXPECT_EQ(variant_names(report), std::vector<std::string>{"queue"});
+    const json& r = result_of(report, "queue");
+    EXPECT_EQ(r["produced"], 120) << method;
+    EXPECT_EQ(r["consumed"], 120) << method;
+    EXPECT_EQ(r["duplicates"], 0) << method;
+  }
+  for (const char* id : {"10.13", "11.5"})
+    EXPECT_EQ(run_report({id, "--items", "2"})["example"]["name"], "process-queue");
+}
+
+TEST(Examples, ProcessRaceCountsConsistently) {
+  for (const std::string& method : kStartMethods) {
+    const json report = run_report({"11.2", "--processes", "3", "--iterations", "20000", "--start-method", method});
+    EXPECT_EQ(report["example"]["name"], "process-race");
+    const json& r = result_of(report, "unsynchronized");
+    EXPECT_EQ(r["expected"], 60000) << method;
+    EXPECT_EQ(r["actual"].get<long long>() + r["lost"].get<long long>(), 60000) << method;
+    EXPECT_GE(r["actual"].get<long long>(), 1) << method;
+    EXPECT_GE(r["lost"].get<long long>(), 0) << method;
+  }
+}
+
+TEST(Examples, ProcessLockLosesNothingWithTheLockOrFetchAdd) {
+  for (const std::string& method : kStartMethods) {
+    const json report = run_report({"process-lock", "--iterations", "5000", "--start-method", method});
+    EXPECT_EQ(variant_names(report), (std::vector<std::string>{"unsynchronized", "lock", "atomic"}));
+    for (const char* v : {"lock", "atomic"}) {
+      const json& r = result_of(report, v);
+      EXPECT_EQ(r["expected"], 10000) << method << " " << v;
+      EXPECT_EQ(r["actual"], 10000) << method << " " << v;
+      EXPECT_EQ(r["lost"], 0) << method << " " << v;
+    }
+    EXPECT_TRUE(check_held(report, "lock: no update lost")) << method;
+    EXPECT_TRUE(check_held(report, "atomic: no update lost")) << method;
+  }
+}
+
+TEST(Examples, SharedValueGivesTenAndElevenTwelveThirteen) {
+  for (const std::string& method : kStartMethods) {
+    const json r = result_of(run_report({"11.6", "--start-method", method}), "shared");
+    EXPECT_EQ(r["value"], 10) << method;
+    EXPECT_EQ(r["array"], json::array({11, 12, 13})) << method;
+  }
+  const json r = result_of(run_report({"shared-value", "--processes", "3", "--rounds", "4"}), "shared");
+  EXPECT_EQ(r["value"], 12);
+  EXPECT_EQ(r["array"], json::array({13, 14, 15}));
+}
+
+TEST(Examples, SharedStructIsSeenAndUpdatedByEveryProcess) {
+  for (const std::string& method : kStartMethods) {
+    const json r = result_of(run_report({"11.7", "--processes", "4", "--start-method", method}), "shared");
+    EXPECT_EQ(r["visits"], 4) << method;
+    EXPECT_EQ(r["total"], 10.0) << method;
+    // Each of 4 processes moved every point one step right and doubled its height.
+    EXPECT_EQ(r["points"], json::parse("[[5.5,-4.0],[1.0,16.0],[4.0,72.0]]")) << method;
+  }
+}
+
+// Everything in /dev/shm now: a POSIX shared-memory object concur forgot would show here.
+std::set<std::string> dev_shm() {
+  std::set<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator("/dev/shm")) names.insert(e.path().filename());
+  return names;
+}
+
+// As a subreaper, a test inherits any descendant of concur that outlives concur: a child
+// or fork server concur failed to reap shows up as the test's own child.
+class NothingLeftBehind : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+    shm_before_ = dev_shm();
+  }
+  void TearDown() override {
+    int status = 0;
+    const pid_t left = ::waitpid(-1, &status, WNOHANG);
+    EXPECT_EQ(left, -1) << "a process concur started is still around (pid " << left << ")";
+    EXPECT_EQ(dev_shm(), shm_before_) << "concur left a file in /dev/shm";
+    ::prctl(PR_SET_CHILD_SUBREAPER, 0);
+  }
+  std::set<std::string> shm_before_;
+};
+
+TEST_F(NothingLeftBehind, AfterEveryProcessExampleUnderEveryStartMethod) {
+  for (const std::string& method : kStartMethods)
+    for (const char* example : {"process-queue", "process-race", "process-lock", "shared-value", "shared-struct",
+                                "pipe", "sentinel", "terminate", "isolation"}) {
+      const CliResult r = run_concur({example, "--quiet", "--time-scale", "0.05", "--start-method", method});
+      EXPECT_EQ(r.exit_code, 0) << example << " " << method << ": " << r.err;
+    }
+  const CliResult r = run_concur({"process", "--quiet", "--repeat", "2"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+TEST_F(NothingLeftBehind, CtrlCInTheMiddleOfAProcessExampleExits130) {
+  for (const std::string& method : kStartMethods) {
+    // Producers that would run for minutes; interrupted once items are flowing.
+    const CliOptions opts{{}, false, "got 1-3"};
+    const CliResult r = run_concur({"process-queue", "--items", "100000", "--maxsize", "2", "--start-method", method},
+                                   opts);
+    EXPECT_EQ(r.signal, 0) << method;
+    EXPECT_EQ(r.exit_code, 130) << method << ": " << r.err;
+    EXPECT_NE(r.err.find("interrupted"), std::string::npos) << method;
+  }
+}
+
+TEST_F(NothingLeftBehind, CtrlCWhileAChildWorksForeverExits130) {
+  for (const std::string& method : kStartMethods) {
+    const CliOptions opts{{}, false, "working (round 2)"};
+    const CliResult r = run_concur({"terminate", "--after", "60", "--start-method", method}, opts);
+    EXPECT_EQ(r.exit_code, 130) << method << ": " << r.err;
+  }
+}
+
+}  // namespace
+}  // namespace concur::test
