@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cmath>
@@ -84,6 +85,18 @@ InterruptsBlocked::~InterruptsBlocked() { ::pthread_sigmask(SIG_SETMASK, &old_, 
 void unblock_interrupts() noexcept {
   const sigset_t set = interrupt_signals();
   ::pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+}
+
+void close_all_except(std::vector<int> keep) noexcept {
+  keep.push_back(2);  // and stdin, stdout, stderr: 0 to 2 are never closed
+  std::sort(keep.begin(), keep.end());
+  unsigned first = 3;
+  for (int fd : keep) {
+    if (fd < static_cast<int>(first)) continue;
+    if (static_cast<unsigned>(fd) > first) ::close_range(first, static_cast<unsigned>(fd) - 1, 0);
+    first = static_cast<unsigned>(fd) + 1;
+  }
+  ::close_range(first, ~0U, 0);
 }
 
 pid_t current_pid() noexcept { return ::getpid(); }
@@ -189,6 +202,11 @@ void Process::run_forked_child() {
       // The same hand-over as spawn: the entry gets its own copies of the descriptors.
       std::vector<detail::Fd> fds;
       for (int fd : entry_->fds) fds.emplace_back(::fcntl(fd, F_DUPFD_CLOEXEC, 3));
+      // ... and, like a spawned child, nothing else: a copy of some other pipe end kept
+      // open here would stop its reader ever seeing end of file.
+      std::vector<int> keep = {Console::get().fd(), timeline_.get()};
+      for (const detail::Fd& fd : fds) keep.push_back(fd.get());
+      close_all_except(keep);
       find_entry(entry_->entry)(entry_->args, std::move(fds));
     } else if (target_) {
       target_();
@@ -289,6 +307,11 @@ void Process::terminate() {
 void Process::kill() {
   std::lock_guard guard(mu_);
   if (pid_ && !reap(false, 0)) signal(SIGKILL);
+}
+
+int Process::sentinel() const {
+  std::lock_guard guard(mu_);
+  return pidfd_.get();
 }
 
 std::optional<pid_t> Process::pid() const {

@@ -72,6 +72,9 @@ class InterruptsBlocked {
 // Async-signal-safe.
 void unblock_interrupts() noexcept;
 
+// Closes every descriptor above 2 except those in `keep` (negative entries ignored).
+void close_all_except(std::vector<int> keep) noexcept;
+
 // The table of live children the Ctrl-C handler stops (process.cpp).
 void register_child(pid_t pid);
 void unregister_child(pid_t pid);

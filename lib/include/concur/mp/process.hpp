@@ -90,6 +90,11 @@ class Process {
   // "killed by SIGTERM", "exited with 0", or "running".
   std::string describe_exit();
 
+  // A descriptor that becomes readable when the child ends, to poll() along with others
+  // (Python's Process.sentinel); -1 before start() and once it has been reaped. Owned by
+  // the Process: do not close it.
+  int sentinel() const;
+
  private:
   bool reap(bool block, int timeout_ms);  // call with mu_ held; true once it has ended
   void signal(int sig);                   // call with mu_ held, while it runs
