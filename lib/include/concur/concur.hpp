@@ -23,6 +23,7 @@
 //            mp/synchronize.hpp Lock, RLock, Semaphore, Event (multiprocessing's, robust)
 //            mp/shared_value.hpp Value<T>, Array<T>        (multiprocessing.Value, Array)
 //            mp/queue.hpp      Queue, JoinableQueue        (multiprocessing.Queue)
+//            mp/pool.hpp       Pool, CONCUR_TASK, AsyncResult (multiprocessing.Pool)
 #pragma once
 
 #include "concur/clock.hpp"
@@ -39,6 +40,7 @@
 #include "concur/timeline.hpp"
 #include "concur/mp/connection.hpp"
 #include "concur/mp/entry.hpp"
+#include "concur/mp/pool.hpp"
 #include "concur/mp/process.hpp"
 #include "concur/mp/queue.hpp"
 #include "concur/mp/shared_memory.hpp"
