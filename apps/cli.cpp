@@ -358,10 +358,17 @@ int dispatch(int argc, char** argv) {
     for (const std::string& a : e.aliases) sub->alias(a);
     sub->group(lecture_heading(e.lecture));
     for (const Param& p : e.params) {
-      const std::string def = p.type == Param::Type::choice    ? p.choices.front()
-                              : p.type == Param::Type::integer ? fmt::format("{}", static_cast<long long>(p.default_value))
-                                                               : fmt::format("{}", p.default_value);
-      std::string kind = p.type == Param::Type::integer ? "N" : "SECONDS";
+      if (p.type == Param::Type::flag) {
+        sub->add_flag("--" + p.name + "{true}", given[e.name][p.name], p.help)->group("Options of " + e.name);
+        continue;
+      }
+      const std::string def = p.type == Param::Type::choice         ? p.choices.front()
+                              : p.type == Param::Type::integer      ? fmt::format("{}", static_cast<long long>(p.default_value))
+                              : p.type == Param::Type::integer_list ? std::string()
+                                                                    : fmt::format("{}", p.default_value);
+      std::string kind = p.type == Param::Type::integer        ? "N"
+                         : p.type == Param::Type::integer_list ? "N,N,..."
+                                                               : "SECONDS";
       if (p.type == Param::Type::choice) {
         kind.clear();
         for (const std::string& c : p.choices) kind += (kind.empty() ? "" : "|") + c;

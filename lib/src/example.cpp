@@ -28,8 +28,19 @@ Param Param::choice(std::string name, std::string help, std::vector<std::string>
   return p;
 }
 
+Param Param::integer_list(std::string name, std::string help, long long min, long long max) {
+  return Param{std::move(name), std::move(help), Type::integer_list, 0, static_cast<double>(min),
+               static_cast<double>(max)};
+}
+
+Param Param::flag(std::string name, std::string help) {
+  return Param{std::move(name), std::move(help), Type::flag};
+}
+
 nlohmann::json Param::default_json() const {
+  if (type == Type::flag) return false;
   if (type == Type::choice) return choices.front();
+  if (type == Type::integer_list) return nlohmann::json::array();
   if (type == Type::integer) return static_cast<long long>(default_value);
   return default_value;
 }
@@ -40,6 +51,25 @@ Param::Parsed Param::parse(std::string_view text) const {
     std::string list;
     for (const std::string& c : choices) list += (list.empty() ? "" : ", ") + c;
     return {{}, fmt::format("--{} must be one of {}, got '{}'", name, list, text)};
+  }
+  if (type == Type::flag) return {text == "true", {}};
+  if (type == Type::integer_list) {
+    nlohmann::json values = nlohmann::json::array();
+    std::size_t at = 0;
+    for (;;) {
+      const std::size_t comma = text.find(',', at);
+      const std::string_view item = text.substr(at, comma == std::string_view::npos ? text.npos : comma - at);
+      long long v = 0;
+      auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
+      if (ec != std::errc() || end != item.data() + item.size() || item.empty() || v < static_cast<long long>(min) ||
+          v > static_cast<long long>(max))
+        return {{}, fmt::format("--{} must be whole numbers from {} to {} separated by commas, got '{}'", name,
+                                static_cast<long long>(min), static_cast<long long>(max), text)};
+      values.push_back(v);
+      if (comma == std::string_view::npos) break;
+      at = comma + 1;
+    }
+    return {values, {}};
   }
   const char* first = text.data();
   const char* last = text.data() + text.size();

@@ -28,6 +28,10 @@ long long Run::integer(std::string_view name) const { return param(name).get<lon
 
 double Run::number(std::string_view name) const { return param(name).get<double>(); }
 
+std::vector<long long> Run::integers(std::string_view name) const {
+  return param(name).get<std::vector<long long>>();
+}
+
 std::string Run::text(std::string_view name) const { return param(name).get<std::string>(); }
 
 std::chrono::nanoseconds Run::scaled(double seconds) const {

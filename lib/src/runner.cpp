@@ -55,6 +55,7 @@ Outcome run_example(const Example& example, const RunOptions& options) {
   const auto example_start = Clock::now();
 
   for (const Variant& variant : example.variants) {
+    if (variant.enabled && !variant.enabled(options.params)) continue;
     VariantOutcome vo;
     vo.name = variant.name;
     std::vector<double> walls;

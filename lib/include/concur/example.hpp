@@ -20,7 +20,7 @@ class Run;
 
 // One option of an example, e.g. --threads. Values are validated before anything runs.
 struct Param {
-  enum class Type { integer, seconds, choice };
+  enum class Type { integer, seconds, choice, integer_list, flag };
 
   std::string name;  // without dashes: "threads" is given as --threads
   std::string help;
@@ -36,6 +36,10 @@ struct Param {
   // A duration in seconds in [min, max]; the demo gets it multiplied by --time-scale.
   static Param seconds(std::string name, std::string help, double default_value, double min,
                        double max);
+  // Whole numbers in [min, max], separated by commas (--numbers 7,11,13); empty by default.
+  static Param integer_list(std::string name, std::string help, long long min, long long max);
+  // A switch, off unless given (--kill-worker).
+  static Param flag(std::string name, std::string help);
   // One of a few words, e.g. --start-method fork|spawn|forkserver; the first is the default.
   static Param choice(std::string name, std::string help, std::vector<std::string> choices);
 
@@ -54,6 +58,9 @@ struct Param {
 struct Variant {
   std::string name;
   std::function<void(Run&)> body;
+  // When set, the variant runs only if this says yes to the run's parameters (e.g. only
+  // with --kill-worker).
+  std::function<bool(const nlohmann::json& params)> enabled = {};
 };
 
 struct Example {

@@ -40,6 +40,8 @@ class Run {
   // Parameters (as validated on the command line, or their defaults).
   long long integer(std::string_view name) const;
   double number(std::string_view name) const;
+  // An integer-list parameter's numbers (empty when not given).
+  std::vector<long long> integers(std::string_view name) const;
   // A choice parameter's word ("spawn").
   std::string text(std::string_view name) const;
   // A seconds parameter as a duration, already multiplied by --time-scale.

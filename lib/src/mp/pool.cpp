@@ -14,6 +14,7 @@
 #include <mutex>
 #include <thread>
 
+#include "concur/actor.hpp"
 #include "concur/mp/connection.hpp"
 #include "concur/mp/entry.hpp"
 #include "concur/timeline.hpp"
@@ -317,6 +318,7 @@ struct Pool::Impl {
 
   // The results thread: waits for replies and deaths, delivers, keeps workers busy.
   void serve() {
+    set_current_actor("ResultHandler");  // callbacks run here: their narration says so
     for (;;) {
       {
         std::lock_guard guard(mu);
