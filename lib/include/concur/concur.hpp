@@ -24,6 +24,8 @@
 //            mp/shared_value.hpp Value<T>, Array<T>        (multiprocessing.Value, Array)
 //            mp/queue.hpp      Queue, JoinableQueue        (multiprocessing.Queue)
 //            mp/pool.hpp       Pool, CONCUR_TASK, AsyncResult (multiprocessing.Pool)
+//   executors futures.hpp      Future, ThreadPoolExecutor, ProcessPoolExecutor, wait,
+//                              as_completed            (concurrent.futures)
 #pragma once
 
 #include "concur/clock.hpp"
@@ -40,6 +42,7 @@
 #include "concur/timeline.hpp"
 #include "concur/mp/connection.hpp"
 #include "concur/mp/entry.hpp"
+#include "concur/futures.hpp"
 #include "concur/mp/pool.hpp"
 #include "concur/mp/process.hpp"
 #include "concur/mp/queue.hpp"
