@@ -1,0 +1,129 @@
+// 11.12 primes: CPU-bound work, run sequentially, on threads and on processes.
+//
+// Counting primes by trial division is pure computation: no waiting, no I/O. Splitting
+// the range into chunks lets workers share it. Each worker takes the next chunk as soon
+// as it is free (dynamic scheduling: the high numbers cost more, so equal shares handed
+// out up front would leave someone idle at the end). In C++ threads run in parallel,
+// so threads and processes both scale with the cores; in CPython the GIL lets only one
+// thread compute at a time, and only processes scale (the lesson shows the figures).
+
+#include <concur/concur.hpp>
+
+#include <atomic>
+#include <deque>
+#include <map>
+
+namespace concur::demos {
+
+// The work, the same in every variant.
+static bool is_prime(long long n) {
+  if (n < 2) return false;
+  if (n % 2 == 0) return n == 2;
+  for (long long d = 3; d * d <= n; d += 2)
+    if (n % d == 0) return false;
+  return true;
+}
+
+// A chunk: [from, to) of the range, or one number of --numbers.
+struct Chunk {
+  long long from, to;
+};
+
+static long long count_primes(Chunk c) {
+  long long found = 0;
+  for (long long n = c.from; n < c.to; ++n) found += is_prime(n);
+  return found;
+}
+
+// The same work as a pool task: a chunk in, its count (and who counted it) out.
+static nlohmann::json count_primes_task(const nlohmann::json& chunk) {
+  return {{"primes", count_primes({chunk[0], chunk[1]})}, {"pid", mp::current_pid()}};
+}
+CONCUR_TASK(count_primes_task);
+
+// The numbers to check, cut into chunks: --numbers one by one, else 0..limit in 64 pieces.
+static std::vector<Chunk> chunks_of(Run& run) {
+  std::vector<Chunk> chunks;
+  for (long long n : run.integers("numbers")) chunks.push_back({n, n + 1});
+  if (!chunks.empty()) return chunks;
+  const long long limit = run.integer("limit");
+  for (long long from = 0; from < limit; from += (limit + 63) / 64) chunks.push_back({from, std::min(limit, from + (limit + 63) / 64)});
+  return chunks;
+}
+
+static void sequential(Run&, const std::vector<Chunk>& chunks, long long& primes) {
+  for (const Chunk& c : chunks) primes += count_primes(c);
+  say("counted {} chunks alone", chunks.size());
+}
+
+static void on_threads(Run& run, const std::vector<Chunk>& chunks, long long& primes) {
+  std::atomic<std::size_t> next{0};
+  std::atomic<long long> total{0};
+  auto worker = [&] {
+    int taken = 0;
+    for (std::size_t i = next++; i < chunks.size(); i = next++, ++taken) total += count_primes(chunks[i]);
+    say("took {} chunks", taken);
+  };
+  std::deque<Thread> threads;
+  for (long long t = 0; t < run.integer("workers"); ++t) threads.emplace_back(worker).start();
+  for (Thread& t : threads) t.join();
+  primes = total;
+}
+
+static void on_processes(Run& run, const std::vector<Chunk>& chunks, long long& primes) {
+  mp::Pool pool(static_cast<int>(run.integer("workers")), mp::start_method_of(run));
+  std::vector<nlohmann::json> items;
+  for (const Chunk& c : chunks) items.push_back({c.from, c.to});
+  std::map<pid_t, int> taken;  // worker pid -> chunks it counted
+  for (const nlohmann::json& r : pool.imap_unordered("count_primes_task", items)) {  // as they finish
+    primes += r["primes"].get<long long>();
+    ++taken[r["pid"].get<pid_t>()];
+  }
+  for (const auto& [pid, n] : taken) say("worker pid {} took {} chunks", pid, n);
+  pool.close();
+  pool.join();
+}
+
+using Way = void (*)(Run&, const std::vector<Chunk>&, long long&);
+
+static void count_with(Run& run, Way way) {
+  const std::vector<Chunk> chunks = chunks_of(run);
+  long long checked = 0, primes = 0;
+  for (const Chunk& c : chunks) checked += c.to - c.from;
+  say("checking {} numbers in {} chunks", checked, chunks.size());
+  way(run, chunks, primes);
+  say("{} of them are prime", primes);
+
+  run.result("checked", checked);
+  run.result("primes", primes);
+  static long long sequential_count = -1;  // the variants run in order: sequential first
+  if (run.variant() == "sequential")
+    sequential_count = primes;
+  else
+    run.check("agrees with the sequential count", primes == sequential_count,
+              fmt::format("{} primes, sequential {}", primes, sequential_count));
+  run.explain(run.variant() == "sequential"
+                  ? "One thread did all the work: the time to beat."
+                  : "Compare the speedup with the number of cores: the work splits cleanly, so each worker "
+                    "counted its chunks in parallel with the others.");
+}
+
+Example primes() {
+  return {
+      .id = "11.12",
+      .name = "primes",
+      .title = "CPU-bound prime checking",
+      .lecture = 11,
+      .summary = "Count primes by trial division: sequential, on threads, on processes; both scale with cores.",
+      .params = {Param::integer("limit", "count the primes below this", 5'000'000, 2, 1'000'000'000),
+                 Param::integer("workers", "threads or processes", static_cast<long long>(std::max(1u, std::thread::hardware_concurrency())), 1, 64),
+                 Param::integer_list("numbers", "check these numbers instead of a range", 0, 4'000'000'000'000'000'000),
+                 mp::start_method_param()},
+      .variants = {{"sequential", [](Run& r) { count_with(r, sequential); }},
+                   {"threads", [](Run& r) { count_with(r, on_threads); }},
+                   {"processes", [](Run& r) { count_with(r, on_processes); }}},
+      .baseline = "sequential",
+  };
+}
+
+}  // namespace concur::demos
