@@ -134,6 +134,67 @@ TEST(Examples, SharedStructIsSeenAndUpdatedByEveryProcess) {
   }
 }
 
+TEST(Examples, PoolGetsEveryResultRightByEveryMethod) {
+  for (const std::string& method : kStartMethods) {
+    const json report = run_report({"pool", "--tasks", "7", "--start-method", method});
+    EXPECT_EQ(variant_names(report), (std::vector<std::string>{"map", "imap_unordered", "apply_async", "starmap"}));
+    for (const char* v : {"map", "imap_unordered", "apply_async", "starmap"}) {
+      const json& r = result_of(report, v);
+      EXPECT_EQ(r["tasks"], 7) << method << " " << v;
+      EXPECT_EQ(r["completed"], 7) << method << " " << v;
+      EXPECT_EQ(r["correct"], true) << method << " " << v;
+    }
+  }
+}
+
+TEST(Examples, PoolWithAKilledWorkerReportsItAndReturns) {
+  for (const std::string& method : kStartMethods) {
+    const json report = run_report({"11.11", "--kill-worker", "--tasks", "40", "--start-method", method});
+    EXPECT_EQ(variant_names(report).back(), "kill-worker");
+    const json& r = result_of(report, "kill-worker");
+    EXPECT_EQ(r["tasks"], 40) << method;
+    EXPECT_GT(r["failed"].get<int>(), 0) << method;
+    EXPECT_EQ(r["completed"].get<int>() + r["failed"].get<int>(), 40) << method;
+    EXPECT_NE(r["error"].get<std::string>().find("died: killed by SIGKILL"), std::string::npos) << r["error"];
+  }
+}
+
+TEST(Examples, PrimesAgreeInEveryVariant) {
+  const json report = run_report({"primes", "--limit", "100000", "--workers", "3"});
+  EXPECT_EQ(variant_names(report), (std::vector<std::string>{"sequential", "threads", "processes"}));
+  for (const char* v : {"sequential", "threads", "processes"}) {
+    EXPECT_EQ(result_of(report, v)["primes"], 9592) << v;  // pi(100000)
+    EXPECT_EQ(result_of(report, v)["checked"], 100000) << v;
+  }
+  const json listed = run_report({"11.12", "--numbers", "2,4,97,100,1000000007,4294967297", "--start-method", "spawn"});
+  for (const char* v : {"sequential", "threads", "processes"}) {
+    EXPECT_EQ(result_of(listed, v)["primes"], 3) << v;  // 2, 97 and 1000000007; 2^32+1 = 641 x 6700417
+    EXPECT_EQ(result_of(listed, v)["checked"], 6) << v;
+  }
+}
+
+TEST(Examples, ExecutorsEndEveryFutureOneWayOrAnother) {
+  for (const std::string& method : kStartMethods) {
+    const json report = run_report({"executors", "--calls", "7", "--start-method", method});
+    EXPECT_EQ(variant_names(report), (std::vector<std::string>{"thread-executor", "process-executor"}));
+    for (const char* v : {"thread-executor", "process-executor"}) {
+      const json& r = result_of(report, v);
+      EXPECT_EQ(r["submitted"], 7) << method << " " << v;
+      EXPECT_EQ(r["cancelled"], 2) << method << " " << v;  // two workers busy, the last two queued
+      EXPECT_EQ(r["completed"], 4) << method << " " << v;  // and one raised
+      EXPECT_EQ(r["callbacks"], 7) << method << " " << v;
+    }
+  }
+}
+
+TEST(BadInput, PrimesNumbersMustBeAListOfWholeNumbers) {
+  for (const char* bad : {"1,,2", "1,x", "7,", "-5"}) {
+    const CliResult r = run_concur({"primes", "--numbers", bad});
+    EXPECT_EQ(r.exit_code, 2) << bad;
+    EXPECT_NE(r.err.find("--numbers must be whole numbers"), std::string::npos) << r.err;
+  }
+}
+
 // Everything in /dev/shm now: a POSIX shared-memory object concur forgot would show here.
 std::set<std::string> dev_shm() {
   std::set<std::string> names;
@@ -162,12 +223,17 @@ class NothingLeftBehind : public ::testing::Test {
 TEST_F(NothingLeftBehind, AfterEveryProcessExampleUnderEveryStartMethod) {
   for (const std::string& method : kStartMethods)
     for (const char* example : {"process-queue", "process-race", "process-lock", "shared-value", "shared-struct",
-                                "pipe", "sentinel", "terminate", "isolation"}) {
+                                "pipe", "sentinel", "terminate", "isolation", "pool", "executors"}) {
       const CliResult r = run_concur({example, "--quiet", "--time-scale", "0.05", "--start-method", method});
       EXPECT_EQ(r.exit_code, 0) << example << " " << method << ": " << r.err;
     }
-  const CliResult r = run_concur({"process", "--quiet", "--repeat", "2"});
-  EXPECT_EQ(r.exit_code, 0) << r.err;
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"process", "--quiet", "--repeat", "2"},
+        {"pool", "--quiet", "--kill-worker", "--time-scale", "0.2"},
+        {"primes", "--quiet", "--limit", "20000"}}) {
+    const CliResult r = run_concur(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+  }
 }
 
 TEST_F(NothingLeftBehind, CtrlCInTheMiddleOfAProcessExampleExits130) {

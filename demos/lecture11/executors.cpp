@@ -1,0 +1,86 @@
+// 11.13 executors: futures from a thread executor and from a process executor.
+//
+// submit() returns a Future at once; the call runs later on a worker. With two workers
+// and six calls, four wait their turn: the last two are cancelled before they start
+// (cancel() works only on a call that has not begun). A callback counts the futures as
+// they finish, as_completed() hands them over in the order they finished, and the one
+// call that throws keeps its exception in its future until result() raises it.
+
+#include <concur/concur.hpp>
+
+#include <atomic>
+#include <thread>
+
+namespace concur::demos {
+
+// The work, for both executors: wait a little, then square (and refuse negatives).
+static nlohmann::json nap_then_square(const nlohmann::json& job) {
+  std::this_thread::sleep_for(std::chrono::nanoseconds(job["ns"].get<long long>()));
+  const long long n = job["n"];
+  if (n < 0) throw std::domain_error(fmt::format("{} is negative", n));
+  return n * n;
+}
+CONCUR_TASK(nap_then_square);
+
+template <typename Executor, typename Submit>
+static void use_futures(Run& run, Executor& executor, Submit submit) {
+  const long long calls = run.integer("calls");
+  std::atomic<int> callbacks{0};
+  std::vector<Future> futures;
+  for (long long n = 1; n <= calls; ++n) {
+    const long long arg = n == 2 ? -n : n;  // the second call will throw
+    futures.push_back(submit(nlohmann::json{{"n", arg}, {"ns", run.scaled(0.1).count()}}));
+    futures.back().add_done_callback([&](const Future&) { ++callbacks; });
+  }
+  say("submitted {}; first running: {}, last running: {}", calls, futures.front().running(), futures.back().running());
+  int cancelled = 0;
+  for (std::size_t i = futures.size() - std::min<std::size_t>(2, futures.size() - 1); i < futures.size(); ++i)
+    cancelled += futures[i].cancel();  // still waiting for a worker: they give way
+  say("cancelled {} that had not started", cancelled);
+
+  int completed = 0, raised = 0;
+  for (const Future& f : as_completed(futures, 60.0)) {  // in the order they finished
+    if (f.cancelled()) continue;
+    try {
+      say("result {}", f.result().dump());
+      ++completed;
+    } catch (const std::exception& e) {
+      say("raised: {}", e.what());  // the exception travelled in the future
+      ++raised;
+    }
+  }
+  executor.shutdown();
+  run.result("submitted", calls);
+  run.result("completed", completed);
+  run.result("cancelled", cancelled);
+  run.result("callbacks", callbacks.load());
+  run.check("every future ended: completed, raised or cancelled", completed + raised + cancelled == calls,
+            fmt::format("{} completed, {} raised, {} cancelled of {}", completed, raised, cancelled, calls));
+  run.check("a callback ran for every future", callbacks == calls, fmt::format("{} of {}", callbacks.load(), calls));
+  run.explain("Futures are receipts: submit() returned at once, the workers filled them in as they went, "
+              "and only calls still waiting could be cancelled.");
+}
+
+static void thread_executor(Run& run) {
+  ThreadPoolExecutor executor(2);
+  use_futures(run, executor, [&](nlohmann::json job) { return executor.submit([job] { return nap_then_square(job); }); });
+}
+
+static void process_executor(Run& run) {
+  ProcessPoolExecutor executor(2, mp::start_method_of(run));
+  use_futures(run, executor, [&](const nlohmann::json& job) { return executor.submit("nap_then_square", job); });
+}
+
+Example executors() {
+  return {
+      .id = "11.13",
+      .name = "executors",
+      .title = "Executors and futures",
+      .lecture = 11,
+      .summary = "Thread and process executors: result, exception, done, cancel, running, add_done_callback.",
+      .params = {Param::integer("calls", "calls to submit (two workers)", 6, 3, 1000), mp::start_method_param()},
+      .variants = {{"thread-executor", thread_executor}, {"process-executor", process_executor}},
+  };
+}
+
+}  // namespace concur::demos
