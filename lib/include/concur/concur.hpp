@@ -24,6 +24,7 @@
 //            mp/shared_value.hpp Value<T>, Array<T>        (multiprocessing.Value, Array)
 //            mp/queue.hpp      Queue, JoinableQueue        (multiprocessing.Queue)
 //            mp/pool.hpp       Pool, CONCUR_TASK, AsyncResult (multiprocessing.Pool)
+//            mp/manager.hpp    Manager, proxies, CONCUR_MANAGED (multiprocessing.Manager)
 //   executors futures.hpp      Future, ThreadPoolExecutor, ProcessPoolExecutor, wait,
 //                              as_completed            (concurrent.futures)
 #pragma once
@@ -43,6 +44,7 @@
 #include "concur/mp/connection.hpp"
 #include "concur/mp/entry.hpp"
 #include "concur/futures.hpp"
+#include "concur/mp/manager.hpp"
 #include "concur/mp/pool.hpp"
 #include "concur/mp/process.hpp"
 #include "concur/mp/queue.hpp"

@@ -1,0 +1,189 @@
+// concur/mp/manager.hpp - Manager: objects that live in a server process, used through proxies.
+//
+// Plays the role of multiprocessing.Manager() and BaseManager. The manager starts a
+// server process that holds the shared objects; every other process holds proxies. A
+// proxy call is a request and a reply over a Unix socket (frames as in connection.hpp):
+// the object never leaves the server, so any number of processes see one object.
+//
+//     concur::mp::Manager manager;                    // starts the server
+//     concur::mp::DictProxy scores = manager.dict();
+//     scores.set("alice", 3);                         // a round trip to the server
+//     Target{"worker", {{"scores", scores.token()}}}  // a proxy travels as its token...
+//     concur::mp::DictProxy mine(args["scores"]);     // ...and is rebuilt in the child
+//
+// Slower than shared memory (each call is two messages and two wake-ups), but it holds
+// anything JSON can say, and a registered type of your own: its methods run in the server,
+// its state stays there (the custom manager of 11.9, BaseManager.register):
+//
+//     struct Counter { long long n = 0; };
+//     CONCUR_MANAGED(Counter, (concur::mp::Methods<Counter>{
+//         {"add", [](Counter& c, const nlohmann::json& a) { c.n += a.at(0).get<long long>(); return nlohmann::json(); }},
+//         {"value", [](Counter& c, const nlohmann::json&) { return nlohmann::json(c.n); }}}));
+//     concur::mp::BaseProxy counter = manager.create("Counter");
+//     counter.call("add", {5});
+//
+// Each object's calls are serialised in the server (one at a time per object), so a
+// single call is atomic; two calls are not (get, then set, can still lose an update: hold
+// a manager lock around them). The server listens on an abstract Unix socket (no file to
+// clean up) and is stopped and reaped by shutdown() or the destructor.
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "concur/mp/connection.hpp"
+#include "concur/mp/process.hpp"
+
+namespace concur::mp {
+
+// The server answered a call with an error ("KeyError: 'bob'", "no method 'x' ...").
+class RemoteError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// ---- registered types, for custom managers ------------------------------------------
+
+// A managed type as the server sees it: state it can make, and methods by name.
+struct ManagedType {
+  std::function<std::shared_ptr<void>(const nlohmann::json& args)> make;
+  std::map<std::string, std::function<nlohmann::json(void* state, const nlohmann::json& args)>, std::less<>> methods;
+};
+void register_managed(std::string name, ManagedType type);
+const ManagedType* find_managed(std::string_view name);
+
+template <typename T>
+using Methods = std::map<std::string, std::function<nlohmann::json(T&, const nlohmann::json& args)>>;
+
+// Registers T under `name` with these methods. Objects are made by `make` from the
+// create() arguments, or by T's default constructor when no `make` is given.
+template <typename T>
+struct ManagedRegistration {
+  ManagedRegistration(const char* name, Methods<T> methods, std::function<T(const nlohmann::json&)> make = {}) {
+    ManagedType type;
+    type.make = [make](const nlohmann::json& args) -> std::shared_ptr<void> {
+      return make ? std::make_shared<T>(make(args)) : std::make_shared<T>();
+    };
+    for (auto& [method, fn] : methods)
+      type.methods[method] = [fn](void* state, const nlohmann::json& args) { return fn(*static_cast<T*>(state), args); };
+    register_managed(name, std::move(type));
+  }
+};
+
+#define CONCUR_MANAGED(T, methods) \
+  static const ::concur::mp::ManagedRegistration<T> concur_managed_registration_##T(#T, methods)
+
+// ---- proxies ----------------------------------------------------------------------
+
+// A handle on one object in a manager's server. Copyable; a copy in another process (a
+// forked child, or one rebuilt from token()) opens its own connection on first use.
+class BaseProxy {
+ public:
+  // Rebuilds a proxy from the token another process sent (Python unpickling a proxy).
+  explicit BaseProxy(const nlohmann::json& token);
+  // What to send to another process: the server's address, the object's id and type.
+  nlohmann::json token() const { return token_; }
+  const std::string& type() const;
+
+  // Calls a method on the object in the server and returns its result. Throws
+  // RemoteError with the server's message, std::system_error if the server is gone.
+  nlohmann::json call(std::string_view method, nlohmann::json args = nlohmann::json::array()) const;
+
+ private:
+  struct Link;  // the connection, per process
+  nlohmann::json token_;
+  std::shared_ptr<Link> link_;
+};
+
+class DictProxy : public BaseProxy {
+ public:
+  using BaseProxy::BaseProxy;
+  // RemoteError ("KeyError: 'k'") for a missing key.
+  nlohmann::json get(const std::string& key) const { return call("get", {key}); }
+  void set(const std::string& key, const nlohmann::json& value) const { call("set", {key, value}); }
+  bool contains(const std::string& key) const { return call("contains", {key}).get<bool>(); }
+  std::size_t size() const { return call("len").get<std::size_t>(); }
+  // The whole dict, copied out of the server.
+  nlohmann::json copy() const { return call("copy"); }
+};
+
+class ListProxy : public BaseProxy {
+ public:
+  using BaseProxy::BaseProxy;
+  void append(const nlohmann::json& value) const { call("append", {value}); }
+  nlohmann::json get(std::size_t i) const { return call("get", {i}); }
+  void set(std::size_t i, const nlohmann::json& value) const { call("set", {i, value}); }
+  std::size_t size() const { return call("len").get<std::size_t>(); }
+  nlohmann::json copy() const { return call("copy"); }
+};
+
+// Python's Manager().Value(...) and Namespace: one value, read and written whole.
+class ValueProxy : public BaseProxy {
+ public:
+  using BaseProxy::BaseProxy;
+  nlohmann::json get() const { return call("get"); }
+  void set(const nlohmann::json& value) const { call("set", {value}); }
+};
+
+class QueueProxy : public BaseProxy {
+ public:
+  using BaseProxy::BaseProxy;
+  void put(const nlohmann::json& item) const { call("put", {item}); }
+  // Waits at most timeout_s (nullopt: forever); concur::Empty when nothing came.
+  nlohmann::json get(std::optional<double> timeout_s = std::nullopt) const;
+  std::size_t qsize() const { return call("qsize").get<std::size_t>(); }
+};
+
+// A lock held by a connection: release it from the process that took it. A client that
+// disconnects holding it releases it.
+class LockProxy : public BaseProxy {
+ public:
+  using BaseProxy::BaseProxy;
+  bool acquire(bool blocking = true, std::optional<double> timeout_s = std::nullopt) const;
+  void release() const { call("release"); }
+  void lock() const { acquire(); }
+  void unlock() const { release(); }
+};
+
+// ---- the manager ------------------------------------------------------------------
+
+class Manager {
+ public:
+  // Starts the server process (by `method`) and waits until it listens.
+  explicit Manager(StartMethod method = StartMethod::fork);
+  ~Manager();
+  Manager(const Manager&) = delete;
+  Manager& operator=(const Manager&) = delete;
+
+  DictProxy dict(const nlohmann::json& initial = nlohmann::json::object());
+  ListProxy list(const nlohmann::json& initial = nlohmann::json::array());
+  ValueProxy value(const nlohmann::json& initial = nullptr);
+  QueueProxy queue();
+  LockProxy lock();
+  // An object of a type registered with CONCUR_MANAGED, made in the server from `args`.
+  BaseProxy create(std::string_view type, const nlohmann::json& args = nullptr);
+
+  // Stops the server (its objects go with it) and reaps it. Safe to call twice.
+  void shutdown();
+  std::optional<pid_t> pid() const { return server_->pid(); }
+  const std::string& address() const { return address_; }
+
+ private:
+  nlohmann::json make(std::string_view type, const nlohmann::json& args);
+  std::string address_;
+  std::optional<Connection> control_;  // the server stops when this closes
+  std::unique_ptr<Process> server_;
+  std::unique_ptr<BaseProxy> admin_;  // object 0: the server itself, which makes objects
+};
+
+}  // namespace concur::mp

@@ -1,0 +1,348 @@
+#include "concur/mp/manager.hpp"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <thread>
+
+#include "concur/mp/entry.hpp"
+#include "concur/queue.hpp"
+
+namespace concur::mp {
+namespace {
+
+std::mutex& managed_mu() {
+  static std::mutex mu;
+  return mu;
+}
+std::map<std::string, ManagedType, std::less<>>& managed_types() {
+  static std::map<std::string, ManagedType, std::less<>> all;  // guarded by managed_mu()
+  return all;
+}
+
+// An abstract Unix socket address: a name in no filesystem, gone with the socket.
+sockaddr_un address_of(const std::string& name, socklen_t& length) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (name.size() + 1 > sizeof addr.sun_path) throw std::invalid_argument("manager address too long: " + name);
+  std::memcpy(addr.sun_path + 1, name.data(), name.size());  // sun_path[0] == 0: abstract
+  length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size());
+  return addr;
+}
+
+// ---- the server -----------------------------------------------------------------------
+
+struct Object {
+  std::mutex mu;
+  std::condition_variable changed;
+  std::string type;
+  nlohmann::json data;             // dict, list, value, queue items
+  std::shared_ptr<void> state;     // a registered type's state
+  const ManagedType* managed = nullptr;
+  long long owner = 0;             // a lock: the client holding it (0: free)
+};
+
+class Server {
+ public:
+  nlohmann::json handle(long long client, const nlohmann::json& request) {
+    const long long id = request.at("id");
+    const std::string method = request.at("m");
+    const nlohmann::json& args = request.at("a");
+    if (id == 0) return create(args.at(0).get<std::string>(), args.at(1));
+    std::shared_ptr<Object> obj;
+    {
+      std::lock_guard guard(mu_);
+      auto it = objects_.find(id);
+      if (it == objects_.end()) throw std::invalid_argument(fmt::format("no object {} in this manager", id));
+      obj = it->second;
+    }
+    std::unique_lock lock(obj->mu);  // one call at a time per object
+    return call(*obj, lock, client, method, args);
+  }
+
+  // A client went away: the locks it held are free again.
+  void forget(long long client) {
+    std::vector<std::shared_ptr<Object>> all;
+    {
+      std::lock_guard guard(mu_);
+      for (auto& [id, obj] : objects_) all.push_back(obj);
+    }
+    for (auto& obj : all) {
+      std::lock_guard guard(obj->mu);
+      if (obj->type == "lock" && obj->owner == client) {
+        obj->owner = 0;
+        obj->changed.notify_all();
+      }
+    }
+  }
+
+ private:
+  nlohmann::json create(const std::string& type, const nlohmann::json& init) {
+    auto obj = std::make_shared<Object>();
+    obj->type = type;
+    if (type == "dict") obj->data = init.is_null() ? nlohmann::json::object() : init;
+    else if (type == "list") obj->data = init.is_null() ? nlohmann::json::array() : init;
+    else if (type == "value") obj->data = init;
+    else if (type == "queue") obj->data = nlohmann::json::array();
+    else if (type != "lock") {
+      obj->managed = find_managed(type);
+      if (obj->managed == nullptr)
+        throw std::invalid_argument(fmt::format("no managed type named '{}' (register it with CONCUR_MANAGED)", type));
+      obj->state = obj->managed->make(init);
+    }
+    std::lock_guard guard(mu_);
+    const long long id = next_id_++;
+    objects_[id] = std::move(obj);
+    return id;
+  }
+
+  static nlohmann::json call(Object& o, std::unique_lock<std::mutex>& lock, long long client,
+                             const std::string& m, const nlohmann::json& a) {
+    const std::string& t = o.type;
+    if (o.managed != nullptr) {
+      auto it = o.managed->methods.find(m);
+      if (it == o.managed->methods.end()) throw std::invalid_argument(fmt::format("no method '{}' on a {}", m, t));
+      return it->second(o.state.get(), a);
+    }
+    if (t == "dict") {
+      if (m == "get") {
+        auto it = o.data.find(a.at(0).get<std::string>());
+        if (it == o.data.end()) throw std::out_of_range(fmt::format("KeyError: '{}'", a.at(0).get<std::string>()));
+        return *it;
+      }
+      if (m == "set") return o.data[a.at(0).get<std::string>()] = a.at(1), nullptr;
+      if (m == "contains") return o.data.contains(a.at(0).get<std::string>());
+      if (m == "len") return o.data.size();
+      if (m == "copy") return o.data;
+    } else if (t == "list") {
+      if (m == "append") return o.data.push_back(a.at(0)), nullptr;
+      if (m == "get" || m == "set") {
+        const std::size_t i = a.at(0);
+        if (i >= o.data.size()) throw std::out_of_range(fmt::format("IndexError: {} of a list of {}", i, o.data.size()));
+        if (m == "get") return o.data[i];
+        return o.data[i] = a.at(1), nullptr;
+      }
+      if (m == "len") return o.data.size();
+      if (m == "copy") return o.data;
+    } else if (t == "value") {
+      if (m == "get") return o.data;
+      if (m == "set") return o.data = a.at(0), nullptr;
+    } else if (t == "queue") {
+      if (m == "put") {
+        o.data.push_back(a.at(0));
+        o.changed.notify_all();
+        return nullptr;
+      }
+      if (m == "get") {
+        auto has_item = [&] { return !o.data.empty(); };
+        if (a.at(0).is_null())
+          o.changed.wait(lock, has_item);
+        else if (!o.changed.wait_for(lock, std::chrono::duration<double>(a.at(0).get<double>()), has_item))
+          return {{"empty", true}};
+        nlohmann::json item = std::move(o.data.front());
+        o.data.erase(o.data.begin());
+        return {{"item", std::move(item)}};
+      }
+      if (m == "qsize") return o.data.size();
+    } else if (t == "lock") {
+      if (m == "acquire") {
+        if (o.owner == client) throw std::runtime_error("RuntimeError: this client already holds the lock");
+        auto free = [&] { return o.owner == 0; };
+        const bool blocking = a.at(0);
+        bool got = free();
+        if (!got && blocking) {
+          if (a.at(1).is_null()) {
+            o.changed.wait(lock, free);
+            got = true;
+          } else {
+            got = o.changed.wait_for(lock, std::chrono::duration<double>(a.at(1).get<double>()), free);
+          }
+        }
+        if (got) o.owner = client;
+        return got;
+      }
+      if (m == "release") {
+        if (o.owner != client) throw std::runtime_error("RuntimeError: release of a lock this client does not hold");
+        o.owner = 0;
+        o.changed.notify_all();
+        return nullptr;
+      }
+    }
+    throw std::invalid_argument(fmt::format("no method '{}' on a {}", m, t));
+  }
+
+  std::mutex mu_;
+  std::map<long long, std::shared_ptr<Object>> objects_;  // guarded by mu_
+  long long next_id_ = 1;                                 // guarded by mu_
+};
+
+void serve_client(Server& server, detail::Fd fd, long long client) {
+  Connection conn(std::move(fd), true, true);
+  for (;;) {
+    nlohmann::json request;
+    try {
+      request = conn.recv();
+    } catch (const std::exception&) {
+      break;  // end of file, or a frame we cannot read: this client is done
+    }
+    nlohmann::json reply;
+    try {
+      reply = {{"r", server.handle(client, request)}};
+    } catch (const std::exception& e) {
+      reply = {{"e", e.what()}};
+    }
+    try {
+      conn.send(reply);
+    } catch (const std::exception&) {
+      break;
+    }
+  }
+  server.forget(client);
+}
+
+// The server process: listens until its parent closes the control connection.
+void manager_server(const nlohmann::json& args, Handed handed) {
+  Connection control = Connection::adopt(std::move(handed.at(0)));
+  socklen_t length = 0;
+  const sockaddr_un addr = address_of(args.at("address"), length);
+  detail::Fd listener(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!listener) detail::throw_errno("socket");
+  if (::bind(listener.get(), reinterpret_cast<const sockaddr*>(&addr), length) != 0) detail::throw_errno("bind");
+  if (::listen(listener.get(), 128) != 0) detail::throw_errno("listen");
+  control.send({{"ready", current_pid()}});
+  // Never destroyed: client threads may still be running when this process exits.
+  auto* server = new Server;
+  long long clients = 0;
+  for (;;) {
+    pollfd polls[2] = {{listener.get(), POLLIN, 0}, {control.fileno(), POLLIN, 0}};
+    detail::retry_eintr([&] { return ::poll(polls, 2, -1); });
+    if (polls[1].revents != 0) return;  // the manager closed its end (or sent anything): stop
+    if (polls[0].revents != 0) {
+      detail::Fd fd(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+      if (fd) std::thread(serve_client, std::ref(*server), std::move(fd), ++clients).detach();
+    }
+  }
+}
+const EntryRegistration manager_server_registration("concur_manager_server", manager_server);
+
+}  // namespace
+
+void register_managed(std::string name, ManagedType type) {
+  std::lock_guard guard(managed_mu());
+  managed_types()[std::move(name)] = std::move(type);
+}
+
+const ManagedType* find_managed(std::string_view name) {
+  std::lock_guard guard(managed_mu());
+  auto it = managed_types().find(name);
+  return it == managed_types().end() ? nullptr : &it->second;
+}
+
+// ---- proxies ----------------------------------------------------------------------
+
+struct BaseProxy::Link {
+  std::mutex mu;
+  pid_t pid = 0;                    // the process the connection belongs to
+  std::optional<Connection> conn;   // guarded by mu
+};
+
+BaseProxy::BaseProxy(const nlohmann::json& token) : token_(token), link_(std::make_shared<Link>()) {
+  if (!token.is_object() || !token.contains("address") || !token.contains("id") || !token.contains("type"))
+    throw std::invalid_argument("not a proxy token: " + token.dump());
+}
+
+const std::string& BaseProxy::type() const { return token_["type"].get_ref<const std::string&>(); }
+
+nlohmann::json BaseProxy::call(std::string_view method, nlohmann::json args) const {
+  std::lock_guard guard(link_->mu);
+  if (!link_->conn || link_->pid != ::getpid()) {
+    // First use in this process (a forked child has the parent's socket: not ours to use).
+    link_->conn.reset();
+    socklen_t length = 0;
+    const sockaddr_un addr = address_of(token_["address"], length);
+    detail::Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd) detail::throw_errno("socket");
+    if (detail::retry_eintr([&] { return ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), length); }) != 0)
+      detail::throw_errno("connecting to the manager");
+    link_->conn.emplace(std::move(fd), true, true);
+    link_->pid = ::getpid();
+  }
+  link_->conn->send({{"id", token_["id"]}, {"m", method}, {"a", std::move(args)}});
+  nlohmann::json reply = link_->conn->recv();
+  if (reply.contains("e")) throw RemoteError(reply["e"].get<std::string>());
+  return std::move(reply["r"]);
+}
+
+nlohmann::json QueueProxy::get(std::optional<double> timeout_s) const {
+  nlohmann::json r = call("get", {timeout_s ? nlohmann::json(std::max(0.0, *timeout_s)) : nlohmann::json()});
+  if (r.contains("empty")) throw Empty();
+  return std::move(r["item"]);
+}
+
+bool LockProxy::acquire(bool blocking, std::optional<double> timeout_s) const {
+  return call("acquire", {blocking, timeout_s ? nlohmann::json(std::max(0.0, *timeout_s)) : nlohmann::json()}).get<bool>();
+}
+
+// ---- the manager ------------------------------------------------------------------
+
+Manager::Manager(StartMethod method) {
+  static std::atomic<int> count{0};
+  address_ = fmt::format("concur-manager-{}-{}", ::getpid(), ++count);
+  auto [ours, theirs] = Pipe();
+  server_ = std::make_unique<Process>(Target{"concur_manager_server", {{"address", address_}}, {theirs.fileno()}},
+                                      "Manager", method);
+  server_->start();
+  theirs.close();
+  control_.emplace(std::move(ours));
+  try {
+    if (!control_->poll(30.0)) throw std::runtime_error("no answer in 30 s");
+    (void)control_->recv();  // "ready": it listens
+  } catch (const std::exception& e) {
+    shutdown();
+    throw std::runtime_error(fmt::format("the manager's server did not start ({}); it {}", e.what(),
+                                         server_->describe_exit()));
+  }
+  admin_ = std::make_unique<BaseProxy>(nlohmann::json{{"address", address_}, {"id", 0}, {"type", "manager"}});
+}
+
+Manager::~Manager() { shutdown(); }
+
+nlohmann::json Manager::make(std::string_view type, const nlohmann::json& args) {
+  if (!admin_) throw std::logic_error("the manager has been shut down");
+  const long long id = admin_->call("create", {type, args}).get<long long>();
+  return {{"address", address_}, {"id", id}, {"type", type}};
+}
+
+DictProxy Manager::dict(const nlohmann::json& initial) { return DictProxy(make("dict", initial)); }
+ListProxy Manager::list(const nlohmann::json& initial) { return ListProxy(make("list", initial)); }
+ValueProxy Manager::value(const nlohmann::json& initial) { return ValueProxy(make("value", initial)); }
+QueueProxy Manager::queue() { return QueueProxy(make("queue", nullptr)); }
+LockProxy Manager::lock() { return LockProxy(make("lock", nullptr)); }
+
+BaseProxy Manager::create(std::string_view type, const nlohmann::json& args) {
+  if (find_managed(type) == nullptr)
+    throw std::invalid_argument(fmt::format("no managed type named '{}' (register it with CONCUR_MANAGED)", type));
+  return BaseProxy(make(type, args));
+}
+
+void Manager::shutdown() {
+  admin_.reset();
+  if (control_ && !control_->closed()) control_->close();  // the server's signal to stop
+  if (server_ && server_->pid()) {
+    if (!server_->join(5.0)) {
+      server_->terminate();
+      server_->join();
+    }
+  }
+}
+
+}  // namespace concur::mp
