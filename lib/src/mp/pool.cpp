@@ -430,7 +430,13 @@ std::shared_ptr<PoolJob> Pool::submit(std::string_view task, const std::vector<n
 
 std::vector<nlohmann::json> Pool::map(std::string_view task, const std::vector<nlohmann::json>& items,
                                       std::size_t chunksize) {
-  return map_async(task, items, chunksize).get().get<std::vector<nlohmann::json>>();
+  std::shared_ptr<PoolJob> job = submit(task, items, chunksize, kList, {}, {});
+  // As AsyncResult::get(), but the results are moved out, not copied twice.
+  std::unique_lock lock(job->mu);
+  job->changed.wait(lock, [&] { return job->ready; });
+  if (job->broken) throw BrokenPoolError(*job->broken);
+  if (auto error = job->first_error()) throw TaskError(*error);
+  return std::move(job->results);
 }
 
 AsyncResult Pool::map_async(std::string_view task, const std::vector<nlohmann::json>& items, std::size_t chunksize,
