@@ -5,6 +5,7 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 #include <string>
@@ -187,6 +188,29 @@ TEST(Examples, ExecutorsEndEveryFutureOneWayOrAnother) {
   }
 }
 
+TEST(Examples, ManagerSharesADictAndAListWithEveryWorker) {
+  for (const std::string& method : kStartMethods) {
+    const json r = result_of(run_report({"11.8", "--workers", "5", "--start-method", method}), "manager");
+    EXPECT_EQ(r["dict"], r["expected_dict"]) << method;
+    EXPECT_EQ(r["dict"].size(), 5u) << method;
+    EXPECT_EQ(r["dict"]["worker-5"], 25) << method;
+    json sorted = r["list"];
+    std::sort(sorted.begin(), sorted.end());
+    EXPECT_EQ(sorted, r["expected_list"]) << method;
+  }
+}
+
+TEST(Examples, CustomManagerRunsTheMethodsInTheServer) {
+  for (const std::string& method : kStartMethods) {
+    const json r = result_of(run_report({"custom-manager", "--workers", "4", "--rounds", "15", "--start-method", method}),
+                             "custom");
+    EXPECT_EQ(r["balance"], 7 * 4 * 15) << method;
+    EXPECT_EQ(r["expected_balance"], 7 * 4 * 15) << method;
+    EXPECT_EQ(r["operations"], 2 * 4 * 15) << method;
+    EXPECT_GT(r["server_pid"].get<int>(), 0) << method;
+  }
+}
+
 TEST(BadInput, PrimesNumbersMustBeAListOfWholeNumbers) {
   for (const char* bad : {"1,,2", "1,x", "7,", "-5"}) {
     const CliResult r = run_concur({"primes", "--numbers", bad});
@@ -223,7 +247,8 @@ class NothingLeftBehind : public ::testing::Test {
 TEST_F(NothingLeftBehind, AfterEveryProcessExampleUnderEveryStartMethod) {
   for (const std::string& method : kStartMethods)
     for (const char* example : {"process-queue", "process-race", "process-lock", "shared-value", "shared-struct",
-                                "pipe", "sentinel", "terminate", "isolation", "pool", "executors"}) {
+                                "pipe", "sentinel", "terminate", "isolation", "pool", "executors", "manager",
+                                "custom-manager"}) {
       const CliResult r = run_concur({example, "--quiet", "--time-scale", "0.05", "--start-method", method});
       EXPECT_EQ(r.exit_code, 0) << example << " " << method << ": " << r.err;
     }
