@@ -15,64 +15,18 @@
 // kRoundTrips per repetition keeps every run under half a second.
 #include <benchmark/benchmark.h>
 
-#include <pthread.h>
-#include <sched.h>
-
 #include <atomic>
-#include <optional>
 #include <thread>
-#include <vector>
 
 #include <concur/event.hpp>
 
+#include "bench_os.hpp"
+
 namespace {
 
-enum Placement { kScheduler = 0, kSameCore = 1, kOtherCores = 2 };
+using namespace bench;  // Placement, placement_of, Pinning (bench_os.hpp)
+
 constexpr benchmark::IterationCount kRoundTrips = 2000;
-
-// The CPUs this process may run on, in order.
-std::vector<int> allowed_cpus() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  std::vector<int> cpus;
-  if (sched_getaffinity(0, sizeof set, &set) != 0) return cpus;
-  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
-    if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
-  return cpus;
-}
-
-bool pin(pthread_t thread, int cpu) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
-  return pthread_setaffinity_np(thread, sizeof set, &set) == 0;
-}
-
-// Pins the main thread and the partner as `placement` asks, and gives the main thread
-// its old affinity back when the benchmark ends. ok() is false when it could not.
-class Pinning {
- public:
-  Pinning(Placement placement, std::thread& partner) {
-    pthread_getaffinity_np(pthread_self(), sizeof saved_, &saved_);
-    if (placement == kScheduler) return;
-    const std::vector<int> cpus = allowed_cpus();
-    if (cpus.empty() || (placement == kOtherCores && cpus.size() < 2)) {
-      ok_ = false;
-      return;
-    }
-    const int partner_cpu = placement == kSameCore ? cpus[0] : cpus[1];
-    ok_ = pin(pthread_self(), cpus[0]) && pin(partner.native_handle(), partner_cpu);
-  }
-  ~Pinning() { pthread_setaffinity_np(pthread_self(), sizeof saved_, &saved_); }
-  Pinning(const Pinning&) = delete;
-  Pinning& operator=(const Pinning&) = delete;
-
-  bool ok() const { return ok_; }
-
- private:
-  cpu_set_t saved_;
-  bool ok_ = true;
-};
 
 // Two handoffs per iteration: counting them as a rate with kInvert prints seconds per
 // handoff.
@@ -97,7 +51,7 @@ void BM_EventPingPong(benchmark::State& state) {
     }
   });
   {
-    Pinning pinning(static_cast<Placement>(state.range(0)), partner);
+    Pinning pinning(placement_of(state), partner);
     if (!pinning.ok()) state.SkipWithError("could not pin the threads");
     for (auto _ : state) {
       ping.set();
@@ -131,7 +85,7 @@ void BM_AtomicWaitPingPong(benchmark::State& state) {
     }
   });
   {
-    Pinning pinning(static_cast<Placement>(state.range(0)), partner);
+    Pinning pinning(placement_of(state), partner);
     if (!pinning.ok()) state.SkipWithError("could not pin the threads");
     for (auto _ : state) {
       turn.store(kPartner, std::memory_order_release);
