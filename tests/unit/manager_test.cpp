@@ -9,7 +9,14 @@
 
 #include <algorithm>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
 
 #include <mutex>
 #include <thread>
@@ -162,6 +169,115 @@ TEST(Manager, ShutdownStopsTheServerAndProxiesFailCleanly) {
   }();
   EXPECT_ANY_THROW((void)v.get());
   EXPECT_EQ(mp::live_children(), before);
+}
+
+// ---- over TCP, with an auth key -------------------------------------------------------
+
+// A raw TCP connection to the manager, speaking frames but no handshake of its own.
+mp::Connection raw_connection(int port) {
+  concur::detail::Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  EXPECT_EQ(::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  return mp::Connection(std::move(fd), true, true);
+}
+
+void remote_put(const json& args, Handed) {
+  mp::RemoteManager remote("127.0.0.1", args["port"], "sesame");
+  mp::QueueProxy q(remote.get("jobs").token());
+  q.put("from a child");
+}
+CONCUR_ENTRY(remote_put);
+
+TEST(RemoteManager, TheRightKeyReachesTheExposedObjects) {
+  mp::Manager server("127.0.0.1", 0, "sesame");
+  ASSERT_GT(server.port(), 0);
+  mp::QueueProxy jobs = server.queue();
+  server.expose("jobs", jobs);
+  mp::RemoteManager client("127.0.0.1", server.port(), "sesame");
+  mp::QueueProxy theirs(client.get("jobs").token());
+  theirs.put(7);
+  EXPECT_EQ(jobs.get(10.0), 7);
+  Process child(Target{"remote_put", {{"port", server.port()}}}, "", StartMethod::spawn);
+  child.start();
+  EXPECT_EQ(jobs.get(30.0), "from a child");
+  child.join();
+  EXPECT_EQ(child.exitcode(), 0);
+  EXPECT_THROW((void)client.get("no such name"), mp::RemoteError);
+}
+
+TEST(RemoteManager, AWrongKeyIsRefusedAndLearnsNothing) {
+  mp::Manager server("127.0.0.1", 0, "sesame");
+  server.expose("secret", server.value("the treasure"));
+  try {
+    mp::RemoteManager intruder("127.0.0.1", server.port(), "open barley");
+    FAIL() << "expected AuthenticationError";
+  } catch (const mp::AuthenticationError& e) {
+    EXPECT_NE(std::string(e.what()).find("refused our key"), std::string::npos) << e.what();
+  }
+  // A client that skips the handshake and just asks gets no answer but the challenge.
+  mp::Connection rude = raw_connection(server.port());
+  rude.send({{"id", 0}, {"m", "lookup"}, {"a", {"secret"}}});
+  const std::string first = rude.recv_bytes();
+  EXPECT_EQ(first.rfind("#CHALLENGE#", 0), 0u);
+  // The server still serves those with the key.
+  mp::RemoteManager friendly("127.0.0.1", server.port(), "sesame");
+  EXPECT_EQ(mp::ValueProxy(friendly.get("secret").token()).get(), "the treasure");
+  EXPECT_THROW(mp::Manager("127.0.0.1", 0, ""), std::invalid_argument);
+  EXPECT_THROW(mp::Manager("localhost", 0, "k"), std::invalid_argument);
+}
+
+TEST(RemoteManager, ARecordedAnswerDoesNotOpenTheNextConnection) {
+  mp::Manager server("127.0.0.1", 0, "sesame");
+  mp::Connection first = raw_connection(server.port());
+  const std::string challenge = first.recv_bytes();
+  const std::string answer = mp::hmac_sha256("sesame", challenge.substr(11));
+  first.send_bytes(answer);
+  EXPECT_EQ(first.recv_bytes(), "#WELCOME#");
+  mp::Connection replay = raw_connection(server.port());
+  const std::string other = replay.recv_bytes();
+  EXPECT_NE(other, challenge);  // a fresh challenge
+  replay.send_bytes(answer);     // yesterday's answer
+  EXPECT_EQ(replay.recv_bytes(), "#FAILURE#");
+  EXPECT_THROW((void)replay.recv_bytes(), mp::EOFError);  // and the server hangs up
+}
+
+TEST(RemoteManager, GarbageAndHalfFramesCloseOnlyTheirOwnConnection) {
+  mp::Manager server("127.0.0.1", 0, "sesame");
+  mp::ValueProxy counter = server.value(0);
+  server.expose("counter", counter);
+  std::srand(42);
+  for (int i = 0; i < 40; ++i) {
+    mp::Connection bad = raw_connection(server.port());
+    std::string junk(static_cast<std::size_t>(std::rand() % 64), '\0');
+    for (char& c : junk) c = static_cast<char>(std::rand());
+    switch (i % 4) {
+      case 0: ::write(bad.fileno(), junk.data(), junk.size()); break;                  // raw garbage
+      case 1: ::write(bad.fileno(), "\xff\xff\xff\xff", 4); break;                     // a 4 GiB frame
+      case 2: ::write(bad.fileno(), "\x00\x00\x00\x40" "abc", 7); break;               // half a frame
+      case 3: bad.send_bytes(junk); break;                                             // a wrong answer
+    }
+    bad.close();
+  }
+  mp::RemoteManager client("127.0.0.1", server.port(), "sesame");
+  mp::ValueProxy theirs(client.get("counter").token());
+  theirs.set(41);
+  EXPECT_EQ(counter.get(), 41);
+}
+
+TEST(RemoteManager, TheKeyComesFromTheEnvironmentOrAFile) {
+  ::unsetenv("CONCUR_AUTHKEY");
+  EXPECT_THROW((void)mp::load_authkey(), std::runtime_error);
+  ::setenv("CONCUR_AUTHKEY", "from-env", 1);
+  EXPECT_EQ(mp::load_authkey(), "from-env");
+  const std::string path = "/tmp/concur_manager_test_key";
+  { std::ofstream(path) << "from-file\n"; }
+  EXPECT_EQ(mp::load_authkey(path), "from-file");
+  std::remove(path.c_str());
+  EXPECT_THROW((void)mp::load_authkey(path), std::runtime_error);
+  ::unsetenv("CONCUR_AUTHKEY");
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "concur/mp/manager.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -14,6 +16,7 @@
 #include <deque>
 #include <thread>
 
+#include "concur/mp/auth.hpp"
 #include "concur/mp/entry.hpp"
 #include "concur/queue.hpp"
 
@@ -39,6 +42,61 @@ sockaddr_un address_of(const std::string& name, socklen_t& length) {
   return addr;
 }
 
+// Addresses: "tcp:HOST:PORT" for a manager served over TCP, anything else is the name
+// of an abstract Unix socket.
+bool is_tcp(const std::string& address) { return address.rfind("tcp:", 0) == 0; }
+
+sockaddr_in tcp_address(const std::string& host, int port) {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  if (::inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1)
+    throw std::invalid_argument(fmt::format("'{}' is not an IPv4 address (e.g. 127.0.0.1)", host));
+  return addr;
+}
+
+std::mutex& keys_mu() {
+  static std::mutex mu;
+  return mu;
+}
+std::map<std::string, std::string>& keys() {
+  static std::map<std::string, std::string> k;  // TCP address -> auth key; guarded by keys_mu()
+  return k;
+}
+
+// A connection to a manager's server, authenticated when it is a TCP one.
+Connection connect_to(const std::string& address) {
+  detail::Fd fd;
+  if (is_tcp(address)) {
+    const std::size_t colon = address.rfind(':');
+    const sockaddr_in addr = tcp_address(address.substr(4, colon - 4), std::stoi(address.substr(colon + 1)));
+    fd = detail::Fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd) detail::throw_errno("socket");
+    if (detail::retry_eintr([&] { return ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr); }) != 0)
+      detail::throw_errno(fmt::format("connecting to the manager at {}", address.substr(4)));
+  } else {
+    socklen_t length = 0;
+    const sockaddr_un addr = address_of(address, length);
+    fd = detail::Fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd) detail::throw_errno("socket");
+    if (detail::retry_eintr([&] { return ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), length); }) != 0)
+      detail::throw_errno("connecting to the manager");
+  }
+  Connection conn(std::move(fd), true, true);
+  if (is_tcp(address)) {
+    std::string key;
+    {
+      std::lock_guard guard(keys_mu());
+      auto it = keys().find(address);
+      if (it == keys().end()) throw AuthenticationError("no auth key for the manager at " + address.substr(4));
+      key = it->second;
+    }
+    answer_challenge(conn, key);   // we prove we have the key ...
+    deliver_challenge(conn, key);  // ... and so does the server
+  }
+  return conn;
+}
+
 // ---- the server -----------------------------------------------------------------------
 
 struct Object {
@@ -57,7 +115,18 @@ class Server {
     const long long id = request.at("id");
     const std::string method = request.at("m");
     const nlohmann::json& args = request.at("a");
-    if (id == 0) return create(args.at(0).get<std::string>(), args.at(1));
+    if (id == 0) {
+      if (method == "create") return create(args.at(0).get<std::string>(), args.at(1));
+      if (method == "ping") return current_pid();
+      std::lock_guard guard(mu_);
+      if (method == "expose") return names_[args.at(0).get<std::string>()] = args.at(1), nullptr;
+      if (method == "lookup") {
+        auto it = names_.find(args.at(0).get<std::string>());
+        if (it == names_.end()) throw std::invalid_argument(fmt::format("no object named '{}' in this manager", args.at(0).get<std::string>()));
+        return it->second;
+      }
+      throw std::invalid_argument(fmt::format("no method '{}' on the manager", method));
+    }
     std::shared_ptr<Object> obj;
     {
       std::lock_guard guard(mu_);
@@ -183,10 +252,20 @@ class Server {
   std::mutex mu_;
   std::map<long long, std::shared_ptr<Object>> objects_;  // guarded by mu_
   long long next_id_ = 1;                                 // guarded by mu_
+  std::map<std::string, nlohmann::json> names_;           // guarded by mu_: exposed objects
 };
 
-void serve_client(Server& server, detail::Fd fd, long long client) {
+void serve_client(Server& server, detail::Fd fd, long long client, const std::string& authkey) {
   Connection conn(std::move(fd), true, true);
+  conn.set_max_frame(std::size_t{16} << 20);  // a bigger frame ends this connection, only it
+  if (!authkey.empty()) {
+    try {
+      deliver_challenge(conn, authkey);  // the client proves it has the key ...
+      answer_challenge(conn, authkey);   // ... and we prove we do
+    } catch (const std::exception&) {
+      return;  // refused: it learns nothing, and the connection closes
+    }
+  }
   for (;;) {
     nlohmann::json request;
     try {
@@ -212,13 +291,30 @@ void serve_client(Server& server, detail::Fd fd, long long client) {
 // The server process: listens until its parent closes the control connection.
 void manager_server(const nlohmann::json& args, Handed handed) {
   Connection control = Connection::adopt(std::move(handed.at(0)));
-  socklen_t length = 0;
-  const sockaddr_un addr = address_of(args.at("address"), length);
-  detail::Fd listener(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!listener) detail::throw_errno("socket");
-  if (::bind(listener.get(), reinterpret_cast<const sockaddr*>(&addr), length) != 0) detail::throw_errno("bind");
+  const std::string authkey = args.value("authkey", "");
+  detail::Fd listener;
+  int port = 0;
+  if (args.contains("tcp")) {
+    const sockaddr_in addr = tcp_address(args["tcp"]["host"], args["tcp"]["port"]);
+    listener = detail::Fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!listener) detail::throw_errno("socket");
+    const int on = 1;
+    ::setsockopt(listener.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    if (::bind(listener.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0)
+      detail::throw_errno(fmt::format("bind to {}:{}", args["tcp"]["host"].get<std::string>(), args["tcp"]["port"].get<int>()));
+    sockaddr_in bound{};
+    socklen_t size = sizeof bound;
+    ::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&bound), &size);
+    port = ntohs(bound.sin_port);  // the one the kernel picked, when asked for port 0
+  } else {
+    socklen_t length = 0;
+    const sockaddr_un addr = address_of(args.at("address"), length);
+    listener = detail::Fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!listener) detail::throw_errno("socket");
+    if (::bind(listener.get(), reinterpret_cast<const sockaddr*>(&addr), length) != 0) detail::throw_errno("bind");
+  }
   if (::listen(listener.get(), 128) != 0) detail::throw_errno("listen");
-  control.send({{"ready", current_pid()}});
+  control.send({{"ready", current_pid()}, {"port", port}});
   // Never destroyed: client threads may still be running when this process exits.
   auto* server = new Server;
   long long clients = 0;
@@ -228,7 +324,7 @@ void manager_server(const nlohmann::json& args, Handed handed) {
     if (polls[1].revents != 0) return;  // the manager closed its end (or sent anything): stop
     if (polls[0].revents != 0) {
       detail::Fd fd(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
-      if (fd) std::thread(serve_client, std::ref(*server), std::move(fd), ++clients).detach();
+      if (fd) std::thread(serve_client, std::ref(*server), std::move(fd), ++clients, authkey).detach();
     }
   }
 }
@@ -267,13 +363,7 @@ nlohmann::json BaseProxy::call(std::string_view method, nlohmann::json args) con
   if (!link_->conn || link_->pid != ::getpid()) {
     // First use in this process (a forked child has the parent's socket: not ours to use).
     link_->conn.reset();
-    socklen_t length = 0;
-    const sockaddr_un addr = address_of(token_["address"], length);
-    detail::Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (!fd) detail::throw_errno("socket");
-    if (detail::retry_eintr([&] { return ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), length); }) != 0)
-      detail::throw_errno("connecting to the manager");
-    link_->conn.emplace(std::move(fd), true, true);
+    link_->conn.emplace(connect_to(token_["address"]));
     link_->pid = ::getpid();
   }
   link_->conn->send({{"id", token_["id"]}, {"m", method}, {"a", std::move(args)}});
@@ -297,28 +387,66 @@ bool LockProxy::acquire(bool blocking, std::optional<double> timeout_s) const {
 Manager::Manager(StartMethod method) {
   static std::atomic<int> count{0};
   address_ = fmt::format("concur-manager-{}-{}", ::getpid(), ++count);
+  start({{"address", address_}}, method);
+}
+
+Manager::Manager(const std::string& host, int port, const std::string& authkey, StartMethod method) {
+  if (authkey.empty()) throw std::invalid_argument("a manager served over TCP needs an auth key");
+  tcp_address(host, port);  // refuses a bad host before anything starts
+  start({{"tcp", {{"host", host}, {"port", port}}}, {"authkey", authkey}}, method);
+  address_ = fmt::format("tcp:{}:{}", host, port_);
+  std::lock_guard guard(keys_mu());
+  keys()[address_] = authkey;
+}
+
+void Manager::start(const nlohmann::json& args, StartMethod method) {
   auto [ours, theirs] = Pipe();
-  server_ = std::make_unique<Process>(Target{"concur_manager_server", {{"address", address_}}, {theirs.fileno()}},
-                                      "Manager", method);
+  server_ = std::make_unique<Process>(Target{"concur_manager_server", args, {theirs.fileno()}}, "Manager", method);
   server_->start();
   theirs.close();
   control_.emplace(std::move(ours));
   try {
     if (!control_->poll(30.0)) throw std::runtime_error("no answer in 30 s");
-    (void)control_->recv();  // "ready": it listens
+    port_ = control_->recv().value("port", 0);  // "ready": it listens
   } catch (const std::exception& e) {
     shutdown();
     throw std::runtime_error(fmt::format("the manager's server did not start ({}); it {}", e.what(),
                                          server_->describe_exit()));
   }
+}
+
+BaseProxy& Manager::admin() {
+  if (!admin_) {
+    if (!server_ || !control_ || control_->closed()) throw std::logic_error("the manager has been shut down");
+    admin_ = std::make_unique<BaseProxy>(nlohmann::json{{"address", address_}, {"id", 0}, {"type", "manager"}});
+  }
+  return *admin_;
+}
+
+void Manager::expose(const std::string& name, const BaseProxy& proxy) {
+  admin().call("expose", {name, {{"id", proxy.token()["id"]}, {"type", proxy.type()}}});
+}
+
+RemoteManager::RemoteManager(const std::string& host, int port, const std::string& authkey)
+    : address_(fmt::format("tcp:{}:{}", host, port)) {
+  tcp_address(host, port);
+  {
+    std::lock_guard guard(keys_mu());
+    keys()[address_] = authkey;
+  }
   admin_ = std::make_unique<BaseProxy>(nlohmann::json{{"address", address_}, {"id", 0}, {"type", "manager"}});
+  (void)admin_->call("ping");  // connects and authenticates now: a wrong key fails here
+}
+
+BaseProxy RemoteManager::get(const std::string& name) const {
+  const nlohmann::json found = admin_->call("lookup", {name});
+  return BaseProxy({{"address", address_}, {"id", found["id"]}, {"type", found["type"]}});
 }
 
 Manager::~Manager() { shutdown(); }
 
 nlohmann::json Manager::make(std::string_view type, const nlohmann::json& args) {
-  if (!admin_) throw std::logic_error("the manager has been shut down");
-  const long long id = admin_->call("create", {type, args}).get<long long>();
+  const long long id = admin().call("create", {type, args}).get<long long>();
   return {{"address", address_}, {"id", id}, {"type", type}};
 }
 

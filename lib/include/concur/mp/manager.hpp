@@ -41,6 +41,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "concur/mp/auth.hpp"
 #include "concur/mp/connection.hpp"
 #include "concur/mp/process.hpp"
 
@@ -161,6 +162,10 @@ class Manager {
  public:
   // Starts the server process (by `method`) and waits until it listens.
   explicit Manager(StartMethod method = StartMethod::fork);
+  // A manager served over TCP on host:port (port 0: one the kernel picks; see port()).
+  // Every connection must prove it has `authkey` (auth.hpp), and the server proves it
+  // back. Listen on 127.0.0.1 unless other machines must reach it.
+  Manager(const std::string& host, int port, const std::string& authkey, StartMethod method = StartMethod::fork);
   ~Manager();
   Manager(const Manager&) = delete;
   Manager& operator=(const Manager&) = delete;
@@ -173,17 +178,39 @@ class Manager {
   // An object of a type registered with CONCUR_MANAGED, made in the server from `args`.
   BaseProxy create(std::string_view type, const nlohmann::json& args = nullptr);
 
+  // Gives an object a name that RemoteManager::get() finds it by.
+  void expose(const std::string& name, const BaseProxy& proxy);
+
   // Stops the server (its objects go with it) and reaps it. Safe to call twice.
   void shutdown();
   std::optional<pid_t> pid() const { return server_->pid(); }
   const std::string& address() const { return address_; }
+  // The TCP port it listens on (0 for a local manager).
+  int port() const noexcept { return port_; }
 
  private:
+  void start(const nlohmann::json& args, StartMethod method);
+  BaseProxy& admin();
   nlohmann::json make(std::string_view type, const nlohmann::json& args);
   std::string address_;
+  int port_ = 0;
   std::optional<Connection> control_;  // the server stops when this closes
   std::unique_ptr<Process> server_;
   std::unique_ptr<BaseProxy> admin_;  // object 0: the server itself, which makes objects
+};
+
+// A client of a manager served over TCP by another program (Python's BaseManager with
+// an address and connect()): proves the key, then finds objects by the names the
+// server exposed. Throws AuthenticationError when the server refuses the key.
+class RemoteManager {
+ public:
+  RemoteManager(const std::string& host, int port, const std::string& authkey);
+  // The object the server exposed under `name`; RemoteError when there is none.
+  BaseProxy get(const std::string& name) const;
+
+ private:
+  std::string address_;
+  std::unique_ptr<BaseProxy> admin_;
 };
 
 }  // namespace concur::mp
