@@ -313,6 +313,31 @@ std::string explain_extras(CLI::App& app, int argc, char** argv) {
                      argc > 2 ? argv[argc - 1] : "", where);
 }
 
+// The options of an example or a command, each into given[name] as text, checked later.
+void add_params(CLI::App& sub, const std::vector<Param>& params, std::map<std::string, std::string>& given,
+                const std::string& group) {
+  for (const Param& p : params) {
+    if (p.type == Param::Type::flag) {
+      sub.add_flag("--" + p.name + "{true}", given[p.name], p.help)->group(group);
+      continue;
+    }
+    const std::string def = p.type == Param::Type::choice         ? p.choices.front()
+                            : p.type == Param::Type::integer      ? fmt::format("{}", static_cast<long long>(p.default_value))
+                            : p.type == Param::Type::integer_list ? std::string()
+                            : p.type == Param::Type::text         ? p.default_text
+                                                                  : fmt::format("{}", p.default_value);
+    std::string kind = p.type == Param::Type::integer        ? "N"
+                       : p.type == Param::Type::integer_list ? "N,N,..."
+                       : p.type == Param::Type::text         ? "TEXT"
+                                                             : "SECONDS";
+    if (p.type == Param::Type::choice) {
+      kind.clear();
+      for (const std::string& c : p.choices) kind += (kind.empty() ? "" : "|") + c;
+    }
+    sub.add_option("--" + p.name, given[p.name], p.help)->type_name(kind)->default_str(def)->group(group);
+  }
+}
+
 int dispatch(int argc, char** argv) {
   const Catalogue cat = demos::catalogue();
 
@@ -352,34 +377,28 @@ int dispatch(int argc, char** argv) {
   Common common;
   std::map<std::string, std::map<std::string, std::string>> given;  // example -> option -> text
   std::map<CLI::App*, const Example*> example_of;
+  std::map<CLI::App*, const Command*> command_of;
+  std::map<std::string, std::string> argument_of;  // command id -> its positional argument
   for (const Example& e : cat.examples()) {
     auto* sub = app.add_subcommand(e.name, fmt::format("{} {}: {}", e.id, e.title, e.summary));
     sub->alias(e.id);
     for (const std::string& a : e.aliases) sub->alias(a);
     sub->group(lecture_heading(e.lecture));
-    for (const Param& p : e.params) {
-      if (p.type == Param::Type::flag) {
-        sub->add_flag("--" + p.name + "{true}", given[e.name][p.name], p.help)->group("Options of " + e.name);
-        continue;
-      }
-      const std::string def = p.type == Param::Type::choice         ? p.choices.front()
-                              : p.type == Param::Type::integer      ? fmt::format("{}", static_cast<long long>(p.default_value))
-                              : p.type == Param::Type::integer_list ? std::string()
-                                                                    : fmt::format("{}", p.default_value);
-      std::string kind = p.type == Param::Type::integer        ? "N"
-                         : p.type == Param::Type::integer_list ? "N,N,..."
-                                                               : "SECONDS";
-      if (p.type == Param::Type::choice) {
-        kind.clear();
-        for (const std::string& c : p.choices) kind += (kind.empty() ? "" : "|") + c;
-      }
-      sub->add_option("--" + p.name, given[e.name][p.name], p.help)
-          ->type_name(kind)
-          ->default_str(def)
-          ->group("Options of " + e.name);
-    }
+    add_params(*sub, e.params, given[e.name], "Options of " + e.name);
     add_common(*sub, common);
     example_of[sub] = &e;
+    // Commands of their own (remote-manager serve/put/get), by name under the example
+    // and by id at the top (hidden from the list: `concur NAME --help` shows them).
+    for (const Command& cmd : e.commands) {
+      for (CLI::App* parent : {sub, &app}) {
+        CLI::App* c = parent == sub ? sub->add_subcommand(cmd.name, fmt::format("{} {}", cmd.id, cmd.help))
+                                    : app.add_subcommand(cmd.id, cmd.help)->group("");
+        add_params(*c, cmd.params, given[cmd.id], "Options");
+        if (!cmd.argument.empty()) c->add_option(cmd.argument, argument_of[cmd.id], cmd.argument)->required();
+        command_of[c] = &cmd;
+      }
+    }
+    if (!e.commands.empty()) sub->require_subcommand(0, 1);
   }
 
   try {
@@ -425,6 +444,33 @@ int dispatch(int argc, char** argv) {
     timeline_mode(tour_opts);
     setup_output(tour_opts, false);
     return run_tour(cat, tour_opts);
+  }
+
+  // A command: the chosen top-level one (by id), or one under the chosen example.
+  CLI::App* command = command_of.contains(chosen) ? chosen : nullptr;
+  for (CLI::App* nested : chosen->get_subcommands())
+    if (command_of.contains(nested)) command = nested;
+  if (command != nullptr) {
+    const Command& cmd = *command_of.at(command);
+    nlohmann::json params = nlohmann::json::object();
+    for (const Param& p : cmd.params) {
+      const std::string& text = given[cmd.id][p.name];
+      if (text.empty()) {
+        params[p.name] = p.default_json();
+        continue;
+      }
+      auto parsed = p.parse(text);
+      if (!parsed.error.empty()) throw UsageError(parsed.error);
+      params[p.name] = parsed.value;
+    }
+    try {
+      return cmd.run(params, argument_of[cmd.id]);
+    } catch (const BadUsage& e) {
+      throw UsageError(e.what());
+    } catch (const std::exception& e) {
+      std::cerr << "concur: " << e.what() << "\n";  // e.g. the port is taken
+      return kCheckFailed;
+    }
   }
 
   const Example& e = *example_of.at(chosen);

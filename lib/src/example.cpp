@@ -33,12 +33,19 @@ Param Param::integer_list(std::string name, std::string help, long long min, lon
                static_cast<double>(max)};
 }
 
+Param Param::text(std::string name, std::string help, std::string default_value) {
+  Param p{std::move(name), std::move(help), Type::text};
+  p.default_text = std::move(default_value);
+  return p;
+}
+
 Param Param::flag(std::string name, std::string help) {
   return Param{std::move(name), std::move(help), Type::flag};
 }
 
 nlohmann::json Param::default_json() const {
   if (type == Type::flag) return false;
+  if (type == Type::text) return default_text;
   if (type == Type::choice) return choices.front();
   if (type == Type::integer_list) return nlohmann::json::array();
   if (type == Type::integer) return static_cast<long long>(default_value);
@@ -53,6 +60,7 @@ Param::Parsed Param::parse(std::string_view text) const {
     return {{}, fmt::format("--{} must be one of {}, got '{}'", name, list, text)};
   }
   if (type == Type::flag) return {text == "true", {}};
+  if (type == Type::text) return {std::string(text), {}};
   if (type == Type::integer_list) {
     nlohmann::json values = nlohmann::json::array();
     std::size_t at = 0;
@@ -108,6 +116,7 @@ Catalogue::Catalogue(std::vector<Example> examples) : examples_(std::move(exampl
   for (const Example& e : examples_) {
     std::vector<std::string> keys{e.name, e.id};
     keys.insert(keys.end(), e.aliases.begin(), e.aliases.end());
+    for (const Command& c : e.commands) keys.push_back(c.id);
     for (const std::string& k : keys)
       if (!seen.insert(k).second)
         throw std::invalid_argument(fmt::format("catalogue: '{}' is used twice", k));
@@ -118,6 +127,8 @@ const Example* Catalogue::find(std::string_view name_or_id) const {
   for (const Example& e : examples_) {
     if (e.name == name_or_id || e.id == name_or_id) return &e;
     if (std::find(e.aliases.begin(), e.aliases.end(), name_or_id) != e.aliases.end()) return &e;
+    for (const Command& c : e.commands)
+      if (c.id == name_or_id) return &e;  // 11.10.2: a command's id finds its example
   }
   return nullptr;
 }

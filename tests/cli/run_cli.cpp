@@ -32,7 +32,8 @@ namespace {
 }
 
 // Reads every fd until all reach end of file; sends SIGINT once the marker is seen.
-void drain(pid_t child, std::vector<std::pair<int, std::string*>> fds, const std::string& marker) {
+void drain(pid_t child, std::vector<std::pair<int, std::string*>> fds, const std::string& marker,
+           const std::function<void(const std::string&)>& on_marker) {
   bool interrupted = marker.empty();
   while (!fds.empty()) {
     std::vector<pollfd> polls;
@@ -48,6 +49,7 @@ void drain(pid_t child, std::vector<std::pair<int, std::string*>> fds, const std
       if (n > 0) {
         fds[i].second->append(buf, static_cast<std::size_t>(n));
         if (!interrupted && fds[i].second->find(marker) != std::string::npos) {
+          if (on_marker) on_marker(*fds[i].second);
           ::kill(child, SIGINT);
           interrupted = true;
         }
@@ -80,7 +82,7 @@ CliResult run_concur(const std::vector<std::string>& args, const CliOptions& opt
     const pid_t child = ::forkpty(&master, nullptr, nullptr, &ws);
     if (child < 0) throw std::runtime_error("forkpty failed");
     if (child == 0) exec_child(args, options);
-    drain(child, {{master, &r.out}}, options.interrupt_after);
+    drain(child, {{master, &r.out}}, options.interrupt_after, options.on_marker);
     return finish(child, std::move(r));
   }
   int out[2], err[2];
@@ -96,7 +98,7 @@ CliResult run_concur(const std::vector<std::string>& args, const CliOptions& opt
   }
   ::close(out[1]);
   ::close(err[1]);
-  drain(child, {{out[0], &r.out}, {err[0], &r.err}}, options.interrupt_after);
+  drain(child, {{out[0], &r.out}, {err[0], &r.err}}, options.interrupt_after, options.on_marker);
   return finish(child, std::move(r));
 }
 

@@ -1,6 +1,7 @@
 // tests/cli/run_cli.hpp - runs the concur binary and captures what it did.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -20,6 +21,9 @@ struct CliOptions {
   bool terminal = false;   // run on a pseudo-terminal instead of pipes
   // Sends SIGINT once this text has appeared in the output (then keeps reading).
   std::string interrupt_after;
+  // Called with the output so far when that text appears, before the SIGINT: to talk to
+  // a server while it runs (the remote manager's serve).
+  std::function<void(const std::string& output)> on_marker = {};
 };
 
 CliResult run_concur(const std::vector<std::string>& args, const CliOptions& options = {});

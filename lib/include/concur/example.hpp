@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,7 +21,7 @@ class Run;
 
 // One option of an example, e.g. --threads. Values are validated before anything runs.
 struct Param {
-  enum class Type { integer, seconds, choice, integer_list, flag };
+  enum class Type { integer, seconds, choice, integer_list, flag, text };
 
   std::string name;  // without dashes: "threads" is given as --threads
   std::string help;
@@ -38,6 +39,9 @@ struct Param {
                        double max);
   // Whole numbers in [min, max], separated by commas (--numbers 7,11,13); empty by default.
   static Param integer_list(std::string name, std::string help, long long min, long long max);
+  // Any non-empty text (--host 127.0.0.1), checked by whoever uses it.
+  static Param text(std::string name, std::string help, std::string default_value);
+  std::string default_text;  // text: the default
   // A switch, off unless given (--kill-worker).
   static Param flag(std::string name, std::string help);
   // One of a few words, e.g. --start-method fork|spawn|forkserver; the first is the default.
@@ -63,6 +67,26 @@ struct Variant {
   std::function<bool(const nlohmann::json& params)> enabled = {};
 };
 
+// Bad input a command found before doing anything (a host that is no address, a missing
+// key): the CLI prints its message on one line and exits 2.
+class BadUsage : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
+// A command of its own under an example, for what runs as separate programs (the remote
+// manager's serve, put and get, one per terminal): `concur remote-manager put 42`, also
+// reachable by its id (`concur 11.10.2 42`). It prints what it does and returns the exit
+// status; it throws BadUsage for bad input.
+struct Command {
+  std::string name;      // "put"
+  std::string id;        // "11.10.2"
+  std::string help;
+  std::vector<Param> params;
+  std::string argument;  // the name of one positional argument ("VALUE"), or "" for none
+  std::function<int(const nlohmann::json& params, const std::string& argument)> run;
+};
+
 struct Example {
   std::string id;                    // "10.4"
   std::vector<std::string> aliases;  // more ids, e.g. "11.1" for 10.11
@@ -77,6 +101,7 @@ struct Example {
   // Result keys whose spread over --repeat runs is worth showing (outcomes.hpp), e.g.
   // the race's "lost" and the order its threads finished in.
   std::vector<std::string> outcomes;
+  std::vector<Command> commands;     // separate programs under this example, if any
 
   // Filled from the catalogue list: paths relative to the source tree.
   std::string source;  // demos/lecture10/race.cpp
@@ -95,7 +120,8 @@ class Catalogue {
 
   const std::vector<Example>& examples() const { return examples_; }
 
-  // By name ("race"), id ("10.4") or alias. nullptr when there is none.
+  // By name ("race"), id ("10.4"), alias, or a command's id ("11.10.2"). nullptr when
+  // there is none.
   const Example* find(std::string_view name_or_id) const;
 
   // The known name closest to a misspelt one ("rase" -> "race"), if any is close enough.
