@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <regex>
+#include <thread>
 #include <set>
 #include <string>
 #include <vector>
@@ -219,6 +221,55 @@ TEST(BadInput, PrimesNumbersMustBeAListOfWholeNumbers) {
   }
 }
 
+TEST(Examples, RemoteManagerPutsGetsAndRefusesAWrongKey) {
+  const json r = result_of(run_report({"remote-manager"}), "remote");
+  EXPECT_EQ(r["put"], r["got"]);
+  EXPECT_EQ(r["wrong_key_refused"], true);
+  EXPECT_EQ(run_report({"11.10"})["example"]["name"], "remote-manager");
+}
+
+// The three programs of 11.10, run as three terminals would: serve until Ctrl-C, and
+// meanwhile put, get, a wrong key and an empty get.
+TEST(Examples, RemoteManagerServePutAndGetAreSeparatePrograms) {
+  const std::map<std::string, std::optional<std::string>> key = {{"CONCUR_AUTHKEY", "test-key"}};
+  CliOptions serve{key, false, "Ctrl-C stops it"};
+  CliResult put, got, wrong, empty;
+  serve.on_marker = [&](const std::string& output) {
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(output, m, std::regex("127\\.0\\.0\\.1:([0-9]+)"))) << output;
+    const std::string port = m[1];
+    put = run_concur({"11.10.2", "a value", "--port", port}, CliOptions{key});
+    got = run_concur({"remote-manager", "get", "--port", port, "--timeout", "10"}, CliOptions{key});
+    wrong = run_concur({"11.10.3", "--port", port}, CliOptions{{{"CONCUR_AUTHKEY", "not-the-key"}}});
+    empty = run_concur({"11.10.3", "--port", port, "--timeout", "0.1"}, CliOptions{key});
+  };
+  const CliResult server = run_concur({"11.10.1", "--port", "0"}, serve);
+  EXPECT_EQ(server.exit_code, 130) << server.err;
+  EXPECT_EQ(put.exit_code, 0) << put.err;
+  EXPECT_NE(put.out.find("put 'a value'"), std::string::npos) << put.out;
+  EXPECT_EQ(got.exit_code, 0) << got.err;
+  EXPECT_NE(got.out.find("got 'a value'"), std::string::npos) << got.out;
+  EXPECT_EQ(wrong.exit_code, 1);
+  EXPECT_NE(wrong.out.find("refused"), std::string::npos) << wrong.out;
+  EXPECT_EQ(empty.exit_code, 1);
+  EXPECT_NE(empty.out.find("nothing arrived"), std::string::npos) << empty.out;
+}
+
+TEST(BadInput, RemoteManagerNeedsAKeyAndAnAddress) {
+  const CliResult no_key = run_concur({"remote-manager", "put", "x"}, CliOptions{{{"CONCUR_AUTHKEY", std::nullopt}}});
+  EXPECT_EQ(no_key.exit_code, 2);
+  EXPECT_NE(no_key.err.find("set CONCUR_AUTHKEY or give --authkey-file"), std::string::npos) << no_key.err;
+  const CliResult bad_host =
+      run_concur({"11.10.1", "--host", "localhost"}, CliOptions{{{"CONCUR_AUTHKEY", "k"}}});
+  EXPECT_EQ(bad_host.exit_code, 2);
+  EXPECT_NE(bad_host.err.find("is not an IPv4 address"), std::string::npos) << bad_host.err;
+  const CliResult no_value = run_concur({"remote-manager", "put"}, CliOptions{{{"CONCUR_AUTHKEY", "k"}}});
+  EXPECT_EQ(no_value.exit_code, 2);
+  const CliResult missing_file = run_concur({"11.10.2", "x", "--authkey-file", "/nonexistent/key"});
+  EXPECT_EQ(missing_file.exit_code, 2);
+  EXPECT_NE(missing_file.err.find("cannot read the auth key file"), std::string::npos) << missing_file.err;
+}
+
 // Everything in /dev/shm now: a POSIX shared-memory object concur forgot would show here.
 std::set<std::string> dev_shm() {
   std::set<std::string> names;
@@ -255,7 +306,8 @@ TEST_F(NothingLeftBehind, AfterEveryProcessExampleUnderEveryStartMethod) {
   for (const std::vector<std::string>& args :
        {std::vector<std::string>{"process", "--quiet", "--repeat", "2"},
         {"pool", "--quiet", "--kill-worker", "--time-scale", "0.2"},
-        {"primes", "--quiet", "--limit", "20000"}}) {
+        {"primes", "--quiet", "--limit", "20000"},
+        {"remote-manager", "--quiet"}}) {
     const CliResult r = run_concur(args);
     EXPECT_EQ(r.exit_code, 0) << r.err;
   }

@@ -183,6 +183,11 @@ class Manager {
 
   // Stops the server (its objects go with it) and reaps it. Safe to call twice.
   void shutdown();
+  // Waits until the server process ends by itself (killed, or crashed), at most timeout_s;
+  // true once it has. For a program whose only job is to serve.
+  bool join(std::optional<double> timeout_s = std::nullopt) { return server_->join(timeout_s); }
+  // "killed by SIGKILL", "running", ...
+  std::string describe_exit() { return server_->describe_exit(); }
   std::optional<pid_t> pid() const { return server_->pid(); }
   const std::string& address() const { return address_; }
   // The TCP port it listens on (0 for a local manager).

@@ -1,0 +1,154 @@
+// 11.10 remote-manager: a manager served over TCP, used from other programs with a key.
+//
+// Three programs, one per terminal (or all three at once with no command):
+//   concur remote-manager serve            (11.10.1) serves a queue named "queue"
+//   concur remote-manager put VALUE        (11.10.2) puts VALUE in it
+//   concur remote-manager get              (11.10.3) takes the next value out
+// Every connection first proves it knows the key (CONCUR_AUTHKEY, or --authkey-file):
+// the server sends a random challenge, the client answers with an HMAC of it, and then
+// the other way round. The key itself never travels; a wrong one is refused.
+
+#include <concur/concur.hpp>
+
+#include <random>
+
+namespace concur::demos {
+
+static std::string key_from(const nlohmann::json& p) {
+  try {
+    return mp::load_authkey(p["authkey-file"].get<std::string>() == "-" ? "" : p["authkey-file"].get<std::string>());
+  } catch (const std::runtime_error& e) {
+    throw BadUsage(e.what());
+  }
+}
+
+static int serve(const nlohmann::json& p, const std::string&) {
+  const std::string key = key_from(p);
+  std::unique_ptr<mp::Manager> made;
+  try {
+    made = std::make_unique<mp::Manager>(p["host"], static_cast<int>(p["port"].get<long long>()), key);
+  } catch (const std::invalid_argument& e) {
+    throw BadUsage(e.what());
+  }
+  mp::Manager& manager = *made;
+  manager.expose("queue", manager.queue());
+  say("serving a queue named 'queue' on {}:{} (server pid {}); Ctrl-C stops it", p["host"].get<std::string>(),
+      manager.port(), *manager.pid());
+  manager.join();  // until Ctrl-C (the interrupt handler stops the server, exit 130) ...
+  say("the server process ended on its own: {}", manager.describe_exit());  // ... or a crash
+  return 1;
+}
+
+// put and get: one client each. A refused key or no server: a clear message, exit 1.
+static int client(const nlohmann::json& p, const std::function<void(mp::QueueProxy&)>& use) {
+  const std::string key = key_from(p);
+  try {
+    mp::RemoteManager remote(p["host"], static_cast<int>(p["port"].get<long long>()), key);
+    mp::QueueProxy queue(remote.get("queue").token());
+    use(queue);
+    return 0;
+  } catch (const std::invalid_argument& e) {
+    throw BadUsage(e.what());  // a host that is no address: nothing was sent
+  } catch (const mp::AuthenticationError& e) {
+    say("refused: {}", e.what());
+  } catch (const Empty&) {
+    say("nothing arrived within {} s", p["timeout"].get<double>());
+  } catch (const std::exception& e) {
+    say("could not use the manager at {}:{}: {}", p["host"].get<std::string>(), p["port"].get<long long>(), e.what());
+  }
+  return 1;
+}
+
+static int put(const nlohmann::json& p, const std::string& value) {
+  return client(p, [&](mp::QueueProxy& q) {
+    q.put(value);
+    say("put '{}'", value);
+  });
+}
+
+static int get(const nlohmann::json& p, const std::string&) {
+  return client(p, [&](mp::QueueProxy& q) { say("got '{}'", q.get(p["timeout"].get<double>()).get<std::string>()); });
+}
+
+// All three at once, on loopback: the server, a putting and a getting process, and a
+// client with the wrong key.
+static void put_entry(const nlohmann::json& a, mp::Handed) {
+  mp::RemoteManager remote("127.0.0.1", a["port"], a["key"]);
+  mp::QueueProxy(remote.get("queue").token()).put(a["value"]);
+  say("put '{}'", a["value"].get<std::string>());
+}
+CONCUR_ENTRY(put_entry);
+
+static void get_entry(const nlohmann::json& a, mp::Handed handed) {
+  mp::Connection to_parent = mp::Connection::adopt(std::move(handed.at(0)));
+  mp::RemoteManager remote("127.0.0.1", a["port"], a["key"]);
+  const nlohmann::json got = mp::QueueProxy(remote.get("queue").token()).get(30.0);
+  say("got '{}'", got.get<std::string>());
+  to_parent.send(got);
+}
+CONCUR_ENTRY(get_entry);
+
+static void all_at_once(Run& run) {
+  std::string key;
+  if (const char* env = std::getenv("CONCUR_AUTHKEY"); env != nullptr && *env != '\0') {
+    key = env;
+  } else {
+    std::random_device random;
+    for (int i = 0; i < 4; ++i) key += fmt::format("{:08x}", random());
+    say("no CONCUR_AUTHKEY: using a random key for this run");
+  }
+  mp::Manager manager("127.0.0.1", 0, key);
+  manager.expose("queue", manager.queue());
+  say("serving on 127.0.0.1:{}", manager.port());
+  const std::string value = "hello over TCP";
+  auto [from_getter, to_parent] = mp::Pipe(false);
+  mp::Process putter(mp::Target{"put_entry", {{"port", manager.port()}, {"key", key}, {"value", value}}}, "Put",
+                     mp::StartMethod::spawn);
+  mp::Process getter(mp::Target{"get_entry", {{"port", manager.port()}, {"key", key}}, {to_parent.fileno()}}, "Get",
+                     mp::StartMethod::spawn);
+  getter.start();
+  putter.start();
+  to_parent.close();
+  const nlohmann::json got = from_getter.recv();
+  putter.join();
+  getter.join();
+  bool refused = false;
+  try {
+    mp::RemoteManager intruder("127.0.0.1", manager.port(), key + "?");
+  } catch (const mp::AuthenticationError& e) {
+    refused = true;
+    say("a client with the wrong key: {}", e.what());
+  }
+  run.result("put", value);
+  run.result("got", got);
+  run.result("wrong_key_refused", refused);
+  run.check("the value one client put, another got", got == value, got.dump());
+  run.check("a wrong key was refused", refused);
+  run.explain("Two separate programs shared one queue through the server, each after proving the key.");
+}
+
+static std::vector<Param> client_params(bool with_timeout) {
+  std::vector<Param> p = {Param::text("host", "the server's address", "127.0.0.1"),
+                          Param::integer("port", "the server's port", 50000, 1, 65535),
+                          Param::text("authkey-file", "read the key from this file (else CONCUR_AUTHKEY)", "-")};
+  if (with_timeout) p.push_back(Param::seconds("timeout", "how long to wait for a value", 10.0, 0.0, 3600.0));
+  return p;
+}
+
+Example remote_manager() {
+  std::vector<Param> serve_params = client_params(false);
+  serve_params[1] = Param::integer("port", "the port to listen on", 50000, 0, 65535);
+  return {
+      .id = "11.10",
+      .name = "remote-manager",
+      .title = "A remote manager",
+      .lecture = 11,
+      .summary = "A manager served over TCP with an auth key: one client puts, another gets, a wrong key is refused.",
+      .variants = {{"remote", all_at_once}},
+      .commands = {{"serve", "11.10.1", "serve a queue over TCP", serve_params, "", serve},
+                   {"put", "11.10.2", "put VALUE in the served queue", client_params(false), "VALUE", put},
+                   {"get", "11.10.3", "get the next value from the served queue", client_params(true), "", get}},
+  };
+}
+
+}  // namespace concur::demos
