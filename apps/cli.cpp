@@ -321,6 +321,15 @@ void add_params(CLI::App& sub, const std::vector<Param>& params, std::map<std::s
       sub.add_flag("--" + p.name + "{true}", given[p.name], p.help)->group(group);
       continue;
     }
+    if (p.type == Param::Type::text_list) {  // repeatable: the values travel joined by '\n'
+      std::string& joined = given[p.name];
+      sub.add_option("--" + p.name, p.help)
+          ->each([&joined](const std::string& v) { joined += (joined.empty() ? "" : "\n") + v; })
+          ->type_name("TEXT")
+          ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+          ->group(group);
+      continue;
+    }
     const std::string def = p.type == Param::Type::choice         ? p.choices.front()
                             : p.type == Param::Type::integer      ? fmt::format("{}", static_cast<long long>(p.default_value))
                             : p.type == Param::Type::integer_list ? std::string()
