@@ -27,6 +27,7 @@
 //            mp/manager.hpp    Manager, proxies, CONCUR_MANAGED (multiprocessing.Manager)
 //   executors futures.hpp      Future, ThreadPoolExecutor, ProcessPoolExecutor, wait,
 //                              as_completed            (concurrent.futures)
+//   web      http.hpp          LocalWebServer, http_get (the websites and requests.get)
 #pragma once
 
 #include "concur/clock.hpp"
@@ -44,6 +45,7 @@
 #include "concur/mp/connection.hpp"
 #include "concur/mp/entry.hpp"
 #include "concur/futures.hpp"
+#include "concur/http.hpp"
 #include "concur/mp/manager.hpp"
 #include "concur/mp/pool.hpp"
 #include "concur/mp/process.hpp"
