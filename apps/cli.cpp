@@ -23,6 +23,7 @@
 
 #include "catalogue.hpp"
 #include "completion.hpp"
+#include "workshop.hpp"
 
 namespace concur::cli {
 namespace {
@@ -374,7 +375,7 @@ int dispatch(int argc, char** argv) {
   // An unknown first word gets a suggestion before CLI11 calls it an extra argument.
   if (argc >= 2 && argv[1][0] != '-') {
     const std::string first = argv[1];
-    static const std::vector<std::string> kCommands = {"list", "lesson", "show", "tour", "completion", "help"};
+    static const std::vector<std::string> kCommands = {"list", "lesson", "show", "edit", "watch", "tour", "completion", "help"};
     if (std::find(kCommands.begin(), kCommands.end(), first) == kCommands.end()) find_or_explain(cat, first);
     if (first == "help") {
       std::cout << short_help(cat);
@@ -399,6 +400,14 @@ int dispatch(int argc, char** argv) {
   auto* show = app.add_subcommand("show", "where the demo's source is, and the source itself");
   show->add_option("example", show_name, "name or id")->required();
   show->add_flag("--no-color", text_no_color, "no colour (also off with NO_COLOR set, or when not a terminal)");
+
+  std::string edit_name, watch_name;
+  auto* edit = app.add_subcommand("edit", "open the demo in $VISUAL or $EDITOR; when you quit, rebuild and run it");
+  edit->add_option("example", edit_name, "name or id")->required();
+  auto* watch = app.add_subcommand("watch", "rebuild and rerun the demo whenever its file changes: concur watch ID [options]");
+  watch->add_option("example", watch_name, "name or id")->required();
+  watch->allow_extras();  // the example's own options, handed to each run
+  watch->footer("Any options after the example are passed to each run: concur watch race --threads 4");
 
   std::string shell;
   auto* completion = app.add_subcommand("completion", "a shell completion script: source <(concur completion bash)");
@@ -474,6 +483,8 @@ int dispatch(int argc, char** argv) {
     print_source(find_or_explain(cat, show_name), text_no_color);
     return kOk;
   }
+  if (chosen == edit) return edit_example(find_or_explain(cat, edit_name));
+  if (chosen == watch) return watch_example(find_or_explain(cat, watch_name), watch->remaining());
   if (chosen == completion) {
     const std::string script = completion_script(app, cat, shell);
     if (script.empty()) throw UsageError(fmt::format("no completion for shell '{}': say bash or zsh", shell));
@@ -535,6 +546,9 @@ int main(int argc, char** argv) {
   try {
     return dispatch(argc, argv);
   } catch (const UsageError& e) {
+    std::cerr << "concur: " << e.what() << "\n";
+    return kUsage;
+  } catch (const BadUsage& e) {
     std::cerr << "concur: " << e.what() << "\n";
     return kUsage;
   }
