@@ -2,7 +2,9 @@
 
 #include <chrono>
 #include <stdexcept>
+#include <thread>
 
+#include "concur/actor.hpp"
 #include "concur/clock.hpp"
 #include "concur/timeline.hpp"
 
@@ -23,17 +25,24 @@ void Mutex::took_it() {
   Recorder::open(this, SpanKind::holding, holding_label_);
 }
 
+// Only this thread ever stores its own key, so seeing it means we hold the lock.
+bool Mutex::held_by_me() const noexcept {
+  return owner_.load(std::memory_order_relaxed) == this_thread_key();
+}
+
 void Mutex::lock() {
+  // Locking a std::timed_mutex we already own is undefined: report it before touching mu_.
+  if (held_by_me()) throw DeadlockError::self(current_actor(), name_);
   // Only a lock that is really contended gets a waiting span: the free case stays cheap.
   if (!mu_.try_lock()) {
     ScopedSpan waiting(SpanKind::waiting, waiting_label_);
-    mu_.lock();
+    detail::lock_watching_for_deadlock(mu_, {&owner_, &name_});
   }
   took_it();
 }
 
 bool Mutex::try_lock() {
-  if (!mu_.try_lock()) return false;
+  if (held_by_me() || !mu_.try_lock()) return false;
   took_it();
   return true;
 }
@@ -51,6 +60,10 @@ bool Mutex::acquire(bool blocking, std::optional<double> timeout_s) {
   if (!timeout_s) {
     lock();
     return true;
+  }
+  if (held_by_me()) {  // it can only fail; wait as Python would, without touching mu_
+    std::this_thread::sleep_for(std::chrono::duration<double>(std::max(0.0, *timeout_s)));
+    return false;
   }
   if (mu_.try_lock()) {
     took_it();
