@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "concur/actor.hpp"
+#include "concur/detail/timed_lock.hpp"
 #include "concur/mutex.hpp"
 
 namespace concur {
@@ -92,7 +93,7 @@ namespace detail {
 
 void lock_watching_for_deadlock(std::timed_mutex& mu, LockIdentity lock) {
   // A short wait is the common case under contention: it never touches the registry.
-  if (mu.try_lock_for(kDeadlockCheckInterval)) return;
+  if (try_lock_within(mu, kDeadlockCheckInterval)) return;
 
   const std::uintptr_t me = this_thread_key();
   registry().enter(me, lock);
@@ -102,7 +103,7 @@ void lock_watching_for_deadlock(std::timed_mutex& mu, LockIdentity lock) {
   } leave{me};
   for (;;) {
     if (auto cycle = registry().find_cycle_through(me)) throw DeadlockError(std::move(*cycle));
-    if (mu.try_lock_for(kDeadlockCheckInterval)) return;
+    if (try_lock_within(mu, kDeadlockCheckInterval)) return;
   }
 }
 

@@ -6,6 +6,7 @@
 
 #include "concur/deadlock.hpp"
 #include "concur/mutex.hpp"
+#include "concur/detail/timed_lock.hpp"
 #include "concur/timeline.hpp"
 
 namespace concur {
@@ -62,7 +63,8 @@ bool RLock::acquire(bool blocking, std::optional<double> timeout_s) {
   bool got = false;
   {
     ScopedSpan waiting(SpanKind::waiting, waiting_label_);
-    got = mu_.try_lock_for(std::chrono::duration<double>(std::max(0.0, *timeout_s)));
+    got = detail::try_lock_within(
+        mu_, std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(std::max(0.0, *timeout_s))));
   }
   if (got) took_it();
   return got;
