@@ -14,66 +14,68 @@
 
 namespace concur::demos {
 
-static void over_release(Run& run, Semaphore& slots) {
-  const long long permits = slots.initial(), workers = run.integer("workers");
+struct OverRelease {
+  std::string error;  // what the extra release() threw, if anything
+  long long value_after = 0, max_concurrent = 0;
+};
 
+static OverRelease over_release(Run& run, Semaphore& slots) {
+  OverRelease out;
   slots.acquire();
   say("took a slot and gives it back");
   slots.release();
-  std::string error;
   try {
     slots.release();  // the bug: a second release for the same acquire
     say("released once more: no complaint, {} slots free now", slots.value());
   } catch (const std::invalid_argument& e) {
-    error = e.what();
-    say("released once more: refused ({}), still {} slots free", error, slots.value());
+    out.error = e.what();
+    say("released once more: refused ({}), still {} slots free", out.error, slots.value());
   }
-  const long long value_after = slots.value();
+  out.value_after = slots.value();
 
-  // Then `workers` workers use the slots together: our own count of who is inside.
+  // Then the workers use the slots together; we count who is inside ourselves.
   std::atomic<long long> inside{0}, most_inside{0};
   std::deque<Thread> threads;
-  for (long long i = 1; i <= workers; ++i)
+  for (long long i = 1; i <= run.integer("workers"); ++i)
     threads.emplace_back([&] {
       slots.acquire();
       const long long now = inside.fetch_add(1) + 1;
       long long seen = most_inside.load();
       while (now > seen && !most_inside.compare_exchange_weak(seen, now)) {}
-      say("inside ({} of {} slots in use)", now, permits);
+      say("inside ({} of {} slots in use)", now, slots.initial());
       std::this_thread::sleep_for(run.duration("hold"));
       inside.fetch_sub(1);
       slots.release();
     }, fmt::format("Worker-{}", i));
   for (Thread& t : threads) t.start();
   for (Thread& t : threads) t.join();
+  out.max_concurrent = most_inside.load();
 
-  run.result("permits", permits);
-  run.result("over_release_error", error);
-  run.result("value_after", value_after);
-  run.result("max_concurrent", most_inside.load());
+  run.result("permits", slots.initial());
+  run.result("over_release_error", out.error);
+  run.result("value_after", out.value_after);
+  run.result("max_concurrent", out.max_concurrent);
+  return out;
 }
 
 static void bounded(Run& run) {
-  BoundedSemaphore slots(run.integer("permits"), "bounded slots");
-  over_release(run, slots);
-  const auto& r = run.results();
-  run.check("the over-release is an error", r["over_release_error"] == "Semaphore released too many times",
-            r["over_release_error"].get<std::string>());
-  run.check("the count is unchanged", r["value_after"] == r["permits"],
-            fmt::format("{} free of {}", r["value_after"].dump(), r["permits"].dump()));
-  run.check("never more inside than permits", r["max_concurrent"] <= r["permits"]);
+  const long long permits = run.integer("permits");
+  BoundedSemaphore slots(permits, "bounded slots");
+  const OverRelease r = over_release(run, slots);
+  run.check("the over-release is an error", r.error == "Semaphore released too many times", r.error);
+  run.check("the count is unchanged", r.value_after == permits, fmt::format("{} free of {}", r.value_after, permits));
+  run.check("never more inside than permits", r.max_concurrent <= permits);
   run.explain("The bounded semaphore knows its starting count, so a release that would go above it "
               "must be a bug; it says so at the faulty line and leaves the count as it was.");
 }
 
 static void plain(Run& run) {
-  Semaphore slots(run.integer("permits"), "plain slots");
-  over_release(run, slots);
-  const auto& r = run.results();
-  run.check("the count silently grew", r["over_release_error"] == "" && r["value_after"] == r["permits"].get<long long>() + 1,
-            fmt::format("{} free of {}", r["value_after"].dump(), r["permits"].dump()));
-  run.likely("more inside than permits", r["max_concurrent"] > r["permits"],
-             fmt::format("at most {} inside", r["max_concurrent"].dump()));
+  const long long permits = run.integer("permits");
+  Semaphore slots(permits, "plain slots");
+  const OverRelease r = over_release(run, slots);
+  run.check("the count silently grew", r.error.empty() && r.value_after == permits + 1,
+            fmt::format("{} free of {}", r.value_after, permits));
+  run.likely("more inside than permits", r.max_concurrent > permits, fmt::format("at most {} inside", r.max_concurrent));
   run.explain("The plain semaphore took the extra release as a new permit. Nothing failed where the bug "
               "was; it showed later, as one worker more inside than the resource allows.");
 }
