@@ -37,8 +37,9 @@ class Mutex {
   Mutex& operator=(const Mutex&) = delete;
 
   // Lockable: blocks until the lock is this thread's. Throws DeadlockError at once if this
-  // thread already holds it, and after 50-100 ms if it closes a cycle of waiting threads.
-  // The uncontended case is a try_lock: no global state is touched.
+  // thread already holds it, and 50-100 ms after a cycle of waiting threads forms if this
+  // thread is the one of the cycle chosen to break it. The uncontended case is a
+  // try_lock: no global state is touched.
   void lock();
   // Takes the lock if it is free; never blocks. False if taken, by this thread too.
   bool try_lock();

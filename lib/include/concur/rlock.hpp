@@ -13,8 +13,8 @@
 // does not hold it throws std::runtime_error (Python's RuntimeError) instead of being
 // undefined behaviour. While a run is recorded, the outermost acquire opens one
 // "holding <name>" span and the last release closes it; a thread that has to wait records
-// "waiting for <name>". A wait that closes a cycle of threads throws DeadlockError
-// (see deadlock.hpp); re-entry by the owner is never a deadlock.
+// "waiting for <name>". A wait caught in a cycle of threads may throw DeadlockError
+// (one thread per cycle is told; see deadlock.hpp); re-entry by the owner never does.
 //
 // Memory ordering: everything a thread wrote before its last unlock() is visible to the
 // next thread that locks it.
@@ -37,7 +37,8 @@ class RLock {
   RLock& operator=(const RLock&) = delete;
 
   // Lockable: returns at once when this thread already holds it (one level deeper),
-  // otherwise blocks until it is free. Throws DeadlockError if the wait closes a cycle.
+  // otherwise blocks until it is free. Throws DeadlockError if this thread is chosen to
+  // break a cycle of waiting threads.
   void lock();
   // Takes it (or one level deeper) if that needs no waiting; never blocks.
   bool try_lock();
