@@ -10,8 +10,10 @@
 //            run.hpp         Run: parameters, results, checks, explanation
 //   threads  thread.hpp      Thread, current_thread()      (threading.Thread)
 //            start_line.hpp  StartLine: threads start together
+//            deadlock.hpp    DeadlockError: lock() finds a deadlock instead of hanging
 //            mutex.hpp       Mutex                         (threading.Lock)
-//            semaphore.hpp   Semaphore                     (threading.Semaphore)
+//            rlock.hpp       RLock                         (threading.RLock)
+//            semaphore.hpp   Semaphore, BoundedSemaphore   (threading.Semaphore, BoundedSemaphore)
 //            event.hpp       Event                         (threading.Event)
 //            queue.hpp       Queue<T>, Full, Empty         (queue.Queue)
 //            thread_pool.hpp ThreadPool
@@ -32,10 +34,12 @@
 
 #include "concur/clock.hpp"
 #include "concur/console.hpp"
+#include "concur/deadlock.hpp"
 #include "concur/event.hpp"
 #include "concur/example.hpp"
 #include "concur/mutex.hpp"
 #include "concur/queue.hpp"
+#include "concur/rlock.hpp"
 #include "concur/run.hpp"
 #include "concur/semaphore.hpp"
 #include "concur/start_line.hpp"
