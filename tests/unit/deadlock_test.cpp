@@ -1,6 +1,7 @@
 // Deadlock detection in concur::Mutex and concur::RLock: cycles of two and three threads
 // are reported (never a hang, one victim per cycle, every thread joined), a Mutex locked
 // again by its owner is reported at once, and heavy contention without a cycle is not.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <concur/actor.hpp>
@@ -46,7 +47,7 @@ std::vector<Outcome> take_in_turn(std::vector<First*> first, std::vector<Second*
             outcomes[i].cycle = e.cycle();
           }
         },
-        "T" + std::to_string(i + 1));
+        fmt::format("T{}", i + 1));
   for (auto& t : threads) t.start();
   for (auto& t : threads) t.join();
   return outcomes;
