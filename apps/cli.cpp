@@ -284,30 +284,46 @@ void print_lesson(const Catalogue& cat, const std::string& which, bool no_color)
   print_paged(render_markdown(text, text_style(no_color)));
 }
 
+// One example per section of the course, each with a line on why it is there and settings
+// that keep the whole tour under half a minute.
+struct TourStop {
+  std::string name;
+  std::string why;
+  nlohmann::json settings = nlohmann::json::object();
+};
+
 int run_tour(const Catalogue& cat, const Common& c) {
-  static const std::vector<std::pair<std::string, std::string>> kStops = {
-      {"race", "First, what goes wrong: two threads share a counter with no protection."},
+  static const std::vector<TourStop> kStops = {
+      {"threading", "Lecture 9: one batch of waiting and one of computing, on threads.", {{"work", 50}}},
+      {"race", "Lecture 10: what goes wrong when two threads share a counter with no protection."},
       {"lock", "The fix: a mutex (and an atomic), and what each costs."},
       {"semaphore", "A semaphore lets a limited number of threads in at once."},
       {"event", "An event holds threads back until one thread gives the signal."},
       {"queue-pool", "A queue feeds a fixed pool of worker threads."},
+      {"scraper", "Threads shine on I/O: downloads overlap their waiting."},
+      {"process", "Processes: a child started by fork, spawn and forkserver, each timed."},
+      {"process-lock", "Lecture 11: the same race across processes, and a lock in shared memory."},
+      {"primes", "CPU-bound work on every core: threads and processes both scale in C++.", {{"limit", 1'000'000}}},
+      {"deadlock", "The supplementary notes: two locks taken in opposite orders, caught by the watchdog."},
   };
   Console& con = Console::get();
   int status = kOk;
   int n = 0;
-  for (const auto& [name, why] : kStops) {
-    const Example* e = cat.find(name);
+  for (const TourStop& stop : kStops) {
+    const Example* e = cat.find(stop.name);
     if (e == nullptr) continue;
     con.line();
-    con.line(con.paint(fmt::format("━━ tour {}/{}: {} ━━", ++n, kStops.size(), why), Style::bold));
+    con.line(con.paint(fmt::format("━━ tour {}/{}: {} ━━", ++n, kStops.size(), stop.why), Style::bold));
     nlohmann::json params = e->default_params();
     for (const auto& [k, v] : e->tour.items()) params[k] = v;
+    for (const auto& [k, v] : stop.settings.items()) params[k] = v;
     Outputs none;
     if (run_one(*e, params, c, none) != kOk) status = kCheckFailed;
   }
   con.line();
-  con.line(fmt::format("That was the tour. Read a lesson with 'concur lesson race', open a demo with "
-                       "'concur show race', or list everything with 'concur list'."));
+  con.line(fmt::format("That was the tour. Read a lesson with 'concur lesson race' (or a lecture's overview: "
+                       "'concur lesson 10'), open a demo with 'concur show race', or list everything with "
+                       "'concur list'."));
   return status;
 }
 

@@ -386,12 +386,19 @@ TEST(Commands, HelpOfAnExampleListsItsOptions) {
     EXPECT_NE(r.out.find(opt), std::string::npos) << opt;
 }
 
-TEST(Commands, TourRunsTheFiveExamples) {
+TEST(Commands, TourWalksOneExamplePerSectionOfTheCourse) {
   const CliResult r = run_concur({"tour", "--time-scale", "0.02", "--quiet"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  for (const char* name : {"concur race", "concur lock", "concur semaphore", "concur event", "concur queue-pool"})
-    EXPECT_NE(r.out.find(name), std::string::npos) << name;
-  EXPECT_NE(r.out.find("tour 5/5"), std::string::npos);
+  std::size_t at = 0;
+  for (const char* name : {"concur threading", "concur race", "concur lock", "concur semaphore", "concur event",
+                           "concur queue-pool", "concur scraper", "concur process", "concur process-lock",
+                           "concur primes", "concur deadlock"}) {
+    at = r.out.find(name, at);  // in this order
+    EXPECT_NE(at, std::string::npos) << name;
+  }
+  EXPECT_NE(r.out.find("tour 11/11"), std::string::npos);
+  for (const char* section : {"Lecture 9:", "Lecture 10:", "Lecture 11:", "supplementary notes"})
+    EXPECT_NE(r.out.find(section), std::string::npos) << section;
 }
 
 }  // namespace
