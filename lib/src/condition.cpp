@@ -1,8 +1,19 @@
 #include "concur/condition.hpp"
 
+#include <algorithm>
 #include <stdexcept>
+#include <vector>
 
 namespace concur {
+namespace {
+
+// The locks the calling thread took through some Condition and still holds (a lock
+// taken twice, e.g. a recursive one, is listed twice). Only its own thread touches it.
+thread_local std::vector<const void*> t_held;
+
+bool held_here(const void* lock) { return std::find(t_held.begin(), t_held.end(), lock) != t_held.end(); }
+
+}  // namespace
 
 Condition::Condition(std::string_view name)
     : Condition(name, nullptr, &ops_for<Mutex>) {}
@@ -18,20 +29,21 @@ Condition::Condition(std::string_view name, void* lock, const LockOps* ops)
 
 void Condition::lock() {
   ops_->lock(lock_);
-  owner_.store(this_thread_key());
+  t_held.push_back(lock_);
 }
 
 bool Condition::try_lock() {
   if (!ops_->try_lock(lock_)) return false;
-  owner_.store(this_thread_key());
+  t_held.push_back(lock_);
   return true;
 }
 
 void Condition::unlock() {
-  if (owner_.load() != this_thread_key())
+  const auto it = std::find(t_held.rbegin(), t_held.rend(), lock_);
+  if (it == t_held.rend())
     throw std::runtime_error("release of '" + name_ + "', which this thread does not hold");
-  owner_.store(0);  // before the release: the next holder writes its own key after it
-  ops_->unlock(lock_);
+  ops_->unlock(lock_);  // first: if the lock itself refuses, the note stays true
+  t_held.erase(std::next(it).base());
 }
 
 bool Condition::acquire(bool blocking) {
@@ -41,14 +53,13 @@ bool Condition::acquire(bool blocking) {
 }
 
 void Condition::require_owned(const char* what) const {
-  if (owner_.load() != this_thread_key())
-    throw std::runtime_error(std::string("cannot ") + what + " on un-acquired lock");
+  if (!held_here(lock_)) throw std::runtime_error(std::string("cannot ") + what + " on un-acquired lock");
 }
 
 bool Condition::wait(std::optional<double> timeout_s) {
   require_owned("wait");
   ScopedSpan waiting(SpanKind::waiting, waiting_label_);
-  // cv_ releases and re-takes the lock through *this, so owner_ stays right throughout.
+  // cv_ releases and re-takes the lock through *this, so the note stays right throughout.
   if (!timeout_s) {
     cv_.wait(*this);
     return true;

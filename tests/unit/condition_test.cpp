@@ -134,25 +134,33 @@ TEST(Condition, WorksOverAGivenLockSharedByTwoConditions) {
       not_empty.wait_for([&] { return !buffer.empty(); });
       got.push_back(buffer.front());
       buffer.pop_front();
-      guard.unlock();
-      std::lock_guard other(not_full);  // the same lock, taken through the other condition
-      not_full.notify();
+      not_full.notify();  // the lock was taken through not_empty: it is the same lock
     }
   });
   consumer.start();
   for (int i = 0; i < kItems; ++i) {
-    {
-      std::unique_lock guard(not_full);
-      not_full.wait_for([&] { return buffer.size() < kCapacity; });
-      EXPECT_TRUE(lock.locked());
-      buffer.push_back(i);
-    }
-    std::lock_guard guard(not_empty);
+    std::unique_lock guard(not_full);
+    not_full.wait_for([&] { return buffer.size() < kCapacity; });
+    EXPECT_TRUE(lock.locked());
+    buffer.push_back(i);
     not_empty.notify();
   }
   consumer.join();
   ASSERT_EQ(got.size(), static_cast<std::size_t>(kItems));
   for (int i = 0; i < kItems; ++i) EXPECT_EQ(got[static_cast<std::size_t>(i)], i);
+}
+
+TEST(Condition, ALockTakenThroughOneConditionCountsForAnotherOverIt) {
+  concur::Mutex lock;
+  concur::Condition a(lock, "a"), b(lock, "b");
+  {
+    std::lock_guard guard(a);
+    b.notify_all();
+    EXPECT_FALSE(b.wait(0.0));
+    EXPECT_TRUE(lock.locked());
+  }
+  EXPECT_FALSE(lock.locked());
+  EXPECT_THROW(b.notify(), std::runtime_error);
 }
 
 TEST(Condition, WorksOverAStdMutex) {

@@ -17,7 +17,9 @@
 // std::mutex, ...); several conditions may share one lock, as in Python. The condition is
 // Lockable itself (lock/try_lock/unlock, acquire/release), so std::unique_lock,
 // std::lock_guard and std::scoped_lock take it like Python's `with cond:`. Take the lock
-// through the condition, not behind its back: the condition tracks which thread holds it.
+// through a condition (this one or another over the same lock), not behind their back:
+// each thread keeps a note of the locks it took through conditions, and wait/notify
+// consult that note (a plain std::mutex cannot say who holds it).
 //
 // Always wait for a state, never for a notify: `while (!ready) wait();` or wait_for(pred).
 // A notify sent before the waiter arrived is gone (it is not remembered the way an Event
@@ -32,7 +34,6 @@
 // lock, including a waiter when its wait() returns.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <concepts>
 #include <condition_variable>
@@ -133,10 +134,6 @@ class Condition {
   const LockOps* ops_;
   // Sleepers wait here; condition_variable_any works over any Lockable (here, *this).
   std::condition_variable_any cv_;
-  // Which thread holds the lock through this condition (this_thread_key()), 0 if none.
-  // Written only by the holder, just after taking the lock and just before releasing
-  // it, so a thread reading its own key here really holds the lock.
-  std::atomic<std::uintptr_t> owner_{0};
   std::uint32_t waiting_label_;
   std::uint32_t notify_label_;
   std::uint32_t notify_all_label_;
