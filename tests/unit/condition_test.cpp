@@ -86,39 +86,34 @@ TEST(Condition, WaitForSeesTheStateANotifierChanged) {
   EXPECT_EQ(seen, 42);
 }
 
-TEST(Condition, NotifyAllWakesEveryWaiterAndNotifyNWakesAtMostN) {
+TEST(Condition, NotifyNWakesNWaitersAndNotifyAllTheRest) {
   constexpr int kWaiters = 4;
-  concur::Condition cond;
-  int waiting = 0, passes = 0, woken = 0;  // guarded by cond
+  concur::Mutex lock;
+  // Waiters sleep in `go`; they tell the test what they did through `report`, so the
+  // test's own waits never take a wake-up meant for them.
+  concur::Condition go(lock, "go"), report(lock, "report");
+  int waiting = 0, woken = 0;  // guarded by lock
   std::deque<concur::Thread> threads;
   for (int i = 0; i < kWaiters; ++i)
     threads.emplace_back([&] {
-      std::unique_lock guard(cond);
+      std::unique_lock guard(go);
       ++waiting;
-      cond.notify_all();  // tells the test another waiter is in
-      const int my_pass = passes;
-      cond.wait_for([&] { return passes > my_pass && woken < passes * 2; });
+      report.notify();
+      go.wait();  // a bare wait on purpose: it counts wake-ups, not a state
       ++woken;
+      report.notify();
     });
   for (auto& t : threads) t.start();
-  {
-    std::unique_lock guard(cond);
-    cond.wait_for([&] { return waiting == kWaiters; });
-  }
-  // Pass 1: let two through. The predicate lets at most two in, whatever notify does.
-  {
-    std::lock_guard guard(cond);
-    ++passes;
-    cond.notify(2);
-  }
-  {
-    std::unique_lock guard(cond);
-    EXPECT_TRUE(cond.wait_for([&] { return woken == 2; }, 60.0));
-    ++passes;
-    cond.notify_all();
-  }
+  std::unique_lock guard(report);
+  // Each waiter released the lock only by entering wait(), so all are asleep by now.
+  ASSERT_TRUE(report.wait_for([&] { return waiting == kWaiters; }, 60.0));
+  go.notify(2);
+  ASSERT_TRUE(report.wait_for([&] { return woken >= 2; }, 60.0));
+  EXPECT_EQ(woken, 2);
+  go.notify_all();
+  ASSERT_TRUE(report.wait_for([&] { return woken == kWaiters; }, 60.0));
+  guard.unlock();
   for (auto& t : threads) t.join();
-  EXPECT_EQ(woken, kWaiters);
 }
 
 TEST(Condition, WorksOverAGivenLockSharedByTwoConditions) {
