@@ -40,8 +40,8 @@ static void bounded_buffer(Run& run) {
       buffer.pop_front();
       taken.push_back(item);
       not_full.notify();  // the same lock: holding it through not_empty is enough
-      guard.unlock();     // do the slow part outside the lock
-      say("took item {}", item);
+      say("took item {}", item);  // still under the lock, so the lines keep the take order
+      guard.unlock();             // the slow part outside the lock
       std::this_thread::sleep_for(consume);
     }
   };
