@@ -75,8 +75,10 @@ class Thread {
   // True when the owner asked the thread to stop (daemon threads at the end of main).
   bool stop_requested() const;
   // Asks the thread to stop: stop_requested() turns true and a concur::sleep_for() it is
-  // in returns at once. Never blocks; the thread ends only when its code looks. Not in
-  // Python (which has no way to ask); end_of_main() and the destructor use it on daemons.
+  // in returns at once. Does not wait for the thread, which ends only when its code
+  // looks. Not in Python (which has no way to ask); end_of_main() and the destructor use
+  // it on daemons. Memory ordering: what the caller wrote before request_stop() is
+  // visible to the thread once it sees stop_requested() true (or sleep_for() false).
   void request_stop();
   // The token a stop request shows on (empty for a thread concur did not start).
   std::stop_token stop_token() const;
