@@ -16,10 +16,14 @@
 #include <stdexcept>
 
 #include <concur/console.hpp>
+#include <concur/markdown.hpp>
+#include <concur/timeline_view.hpp>
 #include <concur/report.hpp>
 #include <concur/runner.hpp>
 
 #include "catalogue.hpp"
+#include "completion.hpp"
+#include "workshop.hpp"
 
 namespace concur::cli {
 namespace {
@@ -252,14 +256,32 @@ void print_list(const Catalogue& cat) {
   }
 }
 
-void print_source(const Example& e) {
+// How lesson and show draw text: coloured and laid out on a terminal, as is elsewhere.
+TextStyle text_style(bool no_color) {
+  return {Console::color_wanted(1, no_color), terminal_width(1)};
+}
+
+void print_source(const Example& e, bool no_color) {
   const std::string path = std::string(CONCUR_SOURCE_DIR) + "/" + e.source;
+  print_paged(fmt::format("// {}\n{}\nEdit it, rebuild with 'make', and run 'concur {}' again.\n", path,
+                          render_source(read_file(path), text_style(no_color)), e.name));
+}
+
+// `concur lesson 10`: a lecture's overview; otherwise an example's lesson.
+void print_lesson(const Catalogue& cat, const std::string& which, bool no_color) {
+  static const std::map<std::string, std::string, std::less<>> kOverviews = {
+      {"9", "lessons/lecture09/overview.md"},      {"10", "lessons/lecture10/overview.md"},
+      {"11", "lessons/lecture11/overview.md"},     {"s", "lessons/supplementary/overview.md"},
+      {"supplementary", "lessons/supplementary/overview.md"}};
+  const auto overview = kOverviews.find(which);
+  const std::string path = std::string(CONCUR_SOURCE_DIR) + "/" +
+                           (overview != kOverviews.end() ? overview->second : find_or_explain(cat, which).lesson);
   const std::string text = read_file(path);
-  std::cout << "// " << path << "\n";
-  std::istringstream lines(text);
-  std::string line;
-  for (int n = 1; std::getline(lines, line); ++n) std::cout << fmt::format("{:>4}  {}\n", n, line);
-  std::cout << fmt::format("\nEdit it, rebuild with 'make', and run 'concur {}' again.\n", e.name);
+  if (::isatty(1) != 1) {  // piped or redirected: the markdown as it is
+    std::cout << text;
+    return;
+  }
+  print_paged(render_markdown(text, text_style(no_color)));
 }
 
 int run_tour(const Catalogue& cat, const Common& c) {
@@ -321,6 +343,15 @@ void add_params(CLI::App& sub, const std::vector<Param>& params, std::map<std::s
       sub.add_flag("--" + p.name + "{true}", given[p.name], p.help)->group(group);
       continue;
     }
+    if (p.type == Param::Type::text_list) {  // repeatable: the values travel joined by '\n'
+      std::string& joined = given[p.name];
+      sub.add_option("--" + p.name, p.help)
+          ->each([&joined](const std::string& v) { joined += (joined.empty() ? "" : "\n") + v; })
+          ->type_name("TEXT")
+          ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+          ->group(group);
+      continue;
+    }
     const std::string def = p.type == Param::Type::choice         ? p.choices.front()
                             : p.type == Param::Type::integer      ? fmt::format("{}", static_cast<long long>(p.default_value))
                             : p.type == Param::Type::integer_list ? std::string()
@@ -344,7 +375,7 @@ int dispatch(int argc, char** argv) {
   // An unknown first word gets a suggestion before CLI11 calls it an extra argument.
   if (argc >= 2 && argv[1][0] != '-') {
     const std::string first = argv[1];
-    static const std::vector<std::string> kCommands = {"list", "lesson", "show", "tour", "help"};
+    static const std::vector<std::string> kCommands = {"list", "lesson", "show", "edit", "watch", "tour", "completion", "help"};
     if (std::find(kCommands.begin(), kCommands.end(), first) == kCommands.end()) find_or_explain(cat, first);
     if (first == "help") {
       std::cout << short_help(cat);
@@ -362,10 +393,25 @@ int dispatch(int argc, char** argv) {
   list->add_flag("--json", list_json, "the catalogue as JSON");
 
   std::string lesson_name, show_name;
-  auto* lesson = app.add_subcommand("lesson", "the lesson text for an example");
-  lesson->add_option("example", lesson_name, "name or id")->required();
+  bool text_no_color = false;
+  auto* lesson = app.add_subcommand("lesson", "the lesson for an example, or a lecture's overview (concur lesson 10)");
+  lesson->add_option("example", lesson_name, "name or id of an example, or a lecture: 9, 10, 11, s")->required();
+  lesson->add_flag("--no-color", text_no_color, "no colour (also off with NO_COLOR set, or when not a terminal)");
   auto* show = app.add_subcommand("show", "where the demo's source is, and the source itself");
   show->add_option("example", show_name, "name or id")->required();
+  show->add_flag("--no-color", text_no_color, "no colour (also off with NO_COLOR set, or when not a terminal)");
+
+  std::string edit_name, watch_name;
+  auto* edit = app.add_subcommand("edit", "open the demo in $VISUAL or $EDITOR; when you quit, rebuild and run it");
+  edit->add_option("example", edit_name, "name or id")->required();
+  auto* watch = app.add_subcommand("watch", "rebuild and rerun the demo whenever its file changes: concur watch ID [options]");
+  watch->add_option("example", watch_name, "name or id")->required();
+  watch->allow_extras();  // the example's own options, handed to each run
+  watch->footer("Any options after the example are passed to each run: concur watch race --threads 4");
+
+  std::string shell;
+  auto* completion = app.add_subcommand("completion", "a shell completion script: source <(concur completion bash)");
+  completion->add_option("shell", shell, "bash or zsh")->required();
 
   Common tour_opts;
   tour_opts.time_scale = "0.25";
@@ -430,12 +476,19 @@ int dispatch(int argc, char** argv) {
     return kOk;
   }
   if (chosen == lesson) {
-    const Example& e = find_or_explain(cat, lesson_name);
-    std::cout << read_file(std::string(CONCUR_SOURCE_DIR) + "/" + e.lesson);
+    print_lesson(cat, lesson_name, text_no_color);
     return kOk;
   }
   if (chosen == show) {
-    print_source(find_or_explain(cat, show_name));
+    print_source(find_or_explain(cat, show_name), text_no_color);
+    return kOk;
+  }
+  if (chosen == edit) return edit_example(find_or_explain(cat, edit_name));
+  if (chosen == watch) return watch_example(find_or_explain(cat, watch_name), watch->remaining());
+  if (chosen == completion) {
+    const std::string script = completion_script(app, cat, shell);
+    if (script.empty()) throw UsageError(fmt::format("no completion for shell '{}': say bash or zsh", shell));
+    std::cout << script;
     return kOk;
   }
   if (chosen == tour) {
@@ -493,6 +546,9 @@ int main(int argc, char** argv) {
   try {
     return dispatch(argc, argv);
   } catch (const UsageError& e) {
+    std::cerr << "concur: " << e.what() << "\n";
+    return kUsage;
+  } catch (const BadUsage& e) {
     std::cerr << "concur: " << e.what() << "\n";
     return kUsage;
   }

@@ -39,6 +39,10 @@ Param Param::text(std::string name, std::string help, std::string default_value)
   return p;
 }
 
+Param Param::text_list(std::string name, std::string help) {
+  return Param{std::move(name), std::move(help), Type::text_list};
+}
+
 Param Param::flag(std::string name, std::string help) {
   return Param{std::move(name), std::move(help), Type::flag};
 }
@@ -47,7 +51,7 @@ nlohmann::json Param::default_json() const {
   if (type == Type::flag) return false;
   if (type == Type::text) return default_text;
   if (type == Type::choice) return choices.front();
-  if (type == Type::integer_list) return nlohmann::json::array();
+  if (type == Type::integer_list || type == Type::text_list) return nlohmann::json::array();
   if (type == Type::integer) return static_cast<long long>(default_value);
   return default_value;
 }
@@ -60,7 +64,24 @@ Param::Parsed Param::parse(std::string_view text) const {
     return {{}, fmt::format("--{} must be one of {}, got '{}'", name, list, text)};
   }
   if (type == Type::flag) return {text == "true", {}};
-  if (type == Type::text) return {std::string(text), {}};
+  if (type == Type::text) {
+    if (check_text)
+      if (std::string why = check_text(text); !why.empty()) return {{}, fmt::format("--{}: {}", name, why)};
+    return {std::string(text), {}};
+  }
+  if (type == Type::text_list) {
+    nlohmann::json values = nlohmann::json::array();
+    for (std::size_t at = 0; at <= text.size();) {
+      const std::size_t end = std::min(text.find('\n', at), text.size());
+      const std::string_view item = text.substr(at, end - at);
+      if (item.empty()) return {{}, fmt::format("--{} needs a value", name)};
+      if (check_text)
+        if (std::string why = check_text(item); !why.empty()) return {{}, fmt::format("--{}: {}", name, why)};
+      values.push_back(std::string(item));
+      at = end + 1;
+    }
+    return {values, {}};
+  }
   if (type == Type::integer_list) {
     nlohmann::json values = nlohmann::json::array();
     std::size_t at = 0;

@@ -2,8 +2,11 @@
 
 #include <chrono>
 #include <stdexcept>
+#include <thread>
 
+#include "concur/actor.hpp"
 #include "concur/clock.hpp"
+#include "concur/detail/timed_lock.hpp"
 #include "concur/timeline.hpp"
 
 namespace concur {
@@ -23,17 +26,24 @@ void Mutex::took_it() {
   Recorder::open(this, SpanKind::holding, holding_label_);
 }
 
+// Only this thread ever stores its own key, so seeing it means we hold the lock.
+bool Mutex::held_by_me() const noexcept {
+  return owner_.load(std::memory_order_relaxed) == this_thread_key();
+}
+
 void Mutex::lock() {
+  // Locking a std::timed_mutex we already own is undefined: report it before touching mu_.
+  if (held_by_me()) throw DeadlockError::self(current_actor(), name_);
   // Only a lock that is really contended gets a waiting span: the free case stays cheap.
   if (!mu_.try_lock()) {
     ScopedSpan waiting(SpanKind::waiting, waiting_label_);
-    mu_.lock();
+    detail::lock_watching_for_deadlock(mu_, {&owner_, &name_});
   }
   took_it();
 }
 
 bool Mutex::try_lock() {
-  if (!mu_.try_lock()) return false;
+  if (held_by_me() || !mu_.try_lock()) return false;
   took_it();
   return true;
 }
@@ -52,6 +62,10 @@ bool Mutex::acquire(bool blocking, std::optional<double> timeout_s) {
     lock();
     return true;
   }
+  if (held_by_me()) {  // it can only fail; wait as Python would, without touching mu_
+    std::this_thread::sleep_for(std::chrono::duration<double>(std::max(0.0, *timeout_s)));
+    return false;
+  }
   if (mu_.try_lock()) {
     took_it();
     return true;
@@ -59,7 +73,8 @@ bool Mutex::acquire(bool blocking, std::optional<double> timeout_s) {
   bool got = false;
   {
     ScopedSpan waiting(SpanKind::waiting, waiting_label_);
-    got = mu_.try_lock_for(std::chrono::duration<double>(std::max(0.0, *timeout_s)));
+    got = detail::try_lock_within(
+        mu_, std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(std::max(0.0, *timeout_s))));
   }
   if (got) took_it();
   return got;

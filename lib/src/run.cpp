@@ -34,6 +34,10 @@ std::vector<long long> Run::integers(std::string_view name) const {
 
 std::string Run::text(std::string_view name) const { return param(name).get<std::string>(); }
 
+std::vector<std::string> Run::texts(std::string_view name) const {
+  return param(name).get<std::vector<std::string>>();
+}
+
 std::chrono::nanoseconds Run::scaled(double seconds) const {
   return std::chrono::nanoseconds(static_cast<long long>(seconds * time_scale_ * 1e9));
 }

@@ -13,9 +13,12 @@ std::ptrdiff_t checked(std::ptrdiff_t permits) {
 }
 }  // namespace
 
-Semaphore::Semaphore(std::ptrdiff_t permits, std::string_view name)
+Semaphore::Semaphore(std::ptrdiff_t permits, std::string_view name) : Semaphore(permits, name, false) {}
+
+Semaphore::Semaphore(std::ptrdiff_t permits, std::string_view name, bool bounded)
     : free_(checked(permits)),
       initial_(permits),
+      bounded_(bounded),
       name_(name),
       waiting_label_(Recorder::intern("waiting for " + name_)),
       holding_label_(Recorder::intern("holding " + name_)),
@@ -62,6 +65,11 @@ bool Semaphore::try_acquire_for(std::chrono::nanoseconds timeout) {
   return true;
 }
 
+std::ptrdiff_t Semaphore::value() const {
+  std::lock_guard guard(mu_);
+  return free_;
+}
+
 bool Semaphore::acquire(bool blocking, std::optional<double> timeout_s) {
   if (!blocking) return try_acquire();
   if (!timeout_s) {
@@ -74,17 +82,21 @@ bool Semaphore::acquire(bool blocking, std::optional<double> timeout_s) {
 
 void Semaphore::release(std::ptrdiff_t n) {
   if (n < 1) throw std::invalid_argument("Semaphore::release: n must be >= 1");
+  std::ptrdiff_t now_in_use = 0;
+  {
+    std::lock_guard guard(mu_);
+    // Checked and counted in one critical section, so two racing over-releases cannot
+    // both pass the check.
+    if (bounded_ && free_ + n > initial_) throw std::invalid_argument("Semaphore released too many times");
+    now_in_use = in_use_.fetch_sub(n, std::memory_order_relaxed) - n;
+    free_ += n;
+  }
   for (std::ptrdiff_t i = 0; i < n; ++i) {
     // A permit released by the thread that took it closes its holding span; one
     // released by another thread (a signal, not a return) is an instant.
     if (!Recorder::close(this)) Recorder::instant(release_label_);
   }
-  const auto now_in_use = in_use_.fetch_sub(n, std::memory_order_relaxed) - n;
   Recorder::counter(in_use_label_, now_in_use);
-  {
-    std::lock_guard guard(mu_);
-    free_ += n;
-  }
   // Wake as many waiters as permits came back; each re-checks the count under the lock.
   if (n == 1)
     freed_.notify_one();

@@ -349,8 +349,8 @@ TEST(Commands, ListJsonIsTheCatalogueInOrder) {
     EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(CONCUR_SOURCE_DIR) / e["source"].get<std::string>()));
     EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(CONCUR_SOURCE_DIR) / e["lesson"].get<std::string>()));
   }
-  EXPECT_EQ(ids, (std::vector<std::string>{"10.4", "10.5", "10.6", "10.7", "10.8", "10.11", "10.12", "10.13", "11.2",
-                                           "11.3", "11.6", "11.7", "11.8", "11.9", "11.10", "11.11", "11.12", "11.13", "s.8", "s.11", "s.13"}));
+  EXPECT_EQ(ids, (std::vector<std::string>{"10.4", "10.5", "10.6", "10.7", "10.8", "10.9", "10.11", "10.12", "10.13", "11.2",
+                                           "11.3", "11.6", "11.7", "11.8", "11.9", "11.10", "11.11", "11.12", "11.13", "s.8", "s.11", "s.12", "s.13"}));
 }
 
 TEST(Commands, ListTableShowsEveryExample) {

@@ -298,7 +298,7 @@ class NothingLeftBehind : public ::testing::Test {
 TEST_F(NothingLeftBehind, AfterEveryProcessExampleUnderEveryStartMethod) {
   for (const std::string& method : kStartMethods)
     for (const char* example : {"process-queue", "process-race", "process-lock", "shared-value", "shared-struct",
-                                "pipe", "sentinel", "terminate", "isolation", "pool", "executors", "manager",
+                                "pipe", "sentinel", "terminate", "hybrid", "isolation", "pool", "executors", "manager",
                                 "custom-manager"}) {
       const CliResult r = run_concur({example, "--quiet", "--time-scale", "0.05", "--start-method", method});
       EXPECT_EQ(r.exit_code, 0) << example << " " << method << ": " << r.err;

@@ -22,7 +22,7 @@ namespace {
       ::unsetenv(name.c_str());
   }
   std::vector<char*> argv;
-  std::string bin = CONCUR_BIN;
+  std::string bin = options.binary.empty() ? std::string(CONCUR_BIN) : options.binary;
   argv.push_back(bin.data());
   std::vector<std::string> copy = args;
   for (std::string& a : copy) argv.push_back(a.data());
@@ -32,9 +32,11 @@ namespace {
 }
 
 // Reads every fd until all reach end of file; sends SIGINT once the marker is seen.
-void drain(pid_t child, std::vector<std::pair<int, std::string*>> fds, const std::string& marker,
-           const std::function<void(const std::string&)>& on_marker) {
+void drain(pid_t child, std::vector<std::pair<int, std::string*>> fds, const CliOptions& options) {
+  const std::string& marker = options.interrupt_after;
   bool interrupted = marker.empty();
+  std::size_t next_action = 0;
+  std::size_t seen_from = 0;  // where the next action's text is looked for
   while (!fds.empty()) {
     std::vector<pollfd> polls;
     for (auto& [fd, _] : fds) polls.push_back({fd, POLLIN, 0});
@@ -48,8 +50,14 @@ void drain(pid_t child, std::vector<std::pair<int, std::string*>> fds, const std
       const ssize_t n = ::read(fds[i].first, buf, sizeof buf);
       if (n > 0) {
         fds[i].second->append(buf, static_cast<std::size_t>(n));
+        while (next_action < options.when_seen.size()) {
+          const std::size_t at = fds[i].second->find(options.when_seen[next_action].first, seen_from);
+          if (at == std::string::npos) break;
+          seen_from = at + options.when_seen[next_action].first.size();
+          options.when_seen[next_action++].second();
+        }
         if (!interrupted && fds[i].second->find(marker) != std::string::npos) {
-          if (on_marker) on_marker(*fds[i].second);
+          if (options.on_marker) options.on_marker(*fds[i].second);
           ::kill(child, SIGINT);
           interrupted = true;
         }
@@ -82,7 +90,7 @@ CliResult run_concur(const std::vector<std::string>& args, const CliOptions& opt
     const pid_t child = ::forkpty(&master, nullptr, nullptr, &ws);
     if (child < 0) throw std::runtime_error("forkpty failed");
     if (child == 0) exec_child(args, options);
-    drain(child, {{master, &r.out}}, options.interrupt_after, options.on_marker);
+    drain(child, {{master, &r.out}}, options);
     return finish(child, std::move(r));
   }
   int out[2], err[2];
@@ -98,7 +106,7 @@ CliResult run_concur(const std::vector<std::string>& args, const CliOptions& opt
   }
   ::close(out[1]);
   ::close(err[1]);
-  drain(child, {{out[0], &r.out}, {err[0], &r.err}}, options.interrupt_after, options.on_marker);
+  drain(child, {{out[0], &r.out}, {err[0], &r.err}}, options);
   return finish(child, std::move(r));
 }
 

@@ -24,6 +24,10 @@ struct CliOptions {
   // Called with the output so far when that text appears, before the SIGINT: to talk to
   // a server while it runs (the remote manager's serve).
   std::function<void(const std::string& output)> on_marker = {};
+  // Actions run once each, in order, each when its text has appeared in the output (after
+  // the previous one ran): to change a file while `concur watch` waits.
+  std::vector<std::pair<std::string, std::function<void()>>> when_seen = {};
+  std::string binary = {};  // another concur than the one under test (a scratch build)
 };
 
 CliResult run_concur(const std::vector<std::string>& args, const CliOptions& options = {});

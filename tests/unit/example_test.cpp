@@ -77,6 +77,21 @@ TEST(Param, DefaultJsonKeepsTheType) {
   EXPECT_DOUBLE_EQ(kHold.default_json().get<double>(), 0.5);
 }
 
+TEST(Param, TextListSplitsRepeatedValuesAndChecksEach) {
+  const Param p = Param::text_list("url", "addresses").checked_by([](std::string_view v) {
+    return v.starts_with("http") ? std::string() : std::string("must start with http");
+  });
+  EXPECT_EQ(p.default_json(), nlohmann::json::array());
+  EXPECT_EQ(p.parse("http://a").value, (nlohmann::json{"http://a"}));
+  EXPECT_EQ(p.parse("http://a\nhttp://b").value, (nlohmann::json{"http://a", "http://b"}));
+  EXPECT_EQ(p.parse("http://a\nftp://b").error, "--url: must start with http");
+  EXPECT_EQ(p.parse("").error, "--url needs a value");
+  const Param text = Param::text("host", "where", "localhost").checked_by([](std::string_view v) {
+    return v.empty() ? std::string("empty") : std::string();
+  });
+  EXPECT_EQ(text.parse("h").value, "h");
+}
+
 TEST(ExampleTest, FindParamAndDefaultParams) {
   Example e{.id = "99.1", .name = "sample", .params = {kThreads, kHold}};
   ASSERT_NE(e.find_param("hold"), nullptr);

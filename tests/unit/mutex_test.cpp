@@ -165,3 +165,17 @@ TEST(Mutex, UnlockingAFreeLockThrowsRuntimeError) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Mutex, LockingItAgainFromTheOwnerThrowsDeadlockErrorAndKeepsItHeld) {
+  concur::Mutex m("counter lock");
+  m.lock();
+  EXPECT_THROW(m.lock(), concur::DeadlockError);
+  EXPECT_FALSE(m.try_lock());  // never reaches the std::timed_mutex
+  EXPECT_TRUE(m.locked());
+  m.unlock();
+  EXPECT_FALSE(m.locked());
+}
+
+}  // namespace

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <thread>
 
 namespace {
@@ -38,6 +39,9 @@ json sleep_ms(const json& ms) {
   return ms;
 }
 CONCUR_TASK(sleep_ms);
+
+json identity(const json& x) { return x; }
+CONCUR_TASK(identity);
 
 json whoami(const json&) { return ::getpid(); }
 CONCUR_TASK(whoami);
@@ -134,6 +138,30 @@ TEST(Pool, ApplyAsyncGetWaitReadySuccessfulAndCallbacks) {
   EXPECT_FALSE(slow.wait(0.01));
   EXPECT_THROW((void)slow.get(0.01), mp::TimeoutError);
   EXPECT_EQ(slow.get(30.0), 300);
+}
+
+// Whole numbers travel as raw int64s, everything else as JSON: both must come back intact,
+// and a chunk with one value that is not an int64 must not be forced into one.
+TEST(Pool, MapCarriesWholeNumbersAndEveryOtherValueIntact) {
+  Pool pool(2);
+  const std::vector<json> ints = {0, -1, 42, INT64_MIN, INT64_MAX, -7};
+  EXPECT_EQ(pool.map("identity", ints, 2), ints);
+  const std::vector<json> mixed = {1, 2.5, "three", json::array({4}), nullptr, true, UINT64_MAX, json::object({{"k", 5}})};
+  for (std::size_t chunk : {1u, 3u, 8u}) EXPECT_EQ(pool.map("identity", mixed, chunk), mixed) << chunk;
+  // A failing item's result is null: its chunk's other results still arrive by position.
+  try {
+    (void)pool.map("fail_on_three", numbers(8), 8);
+    ADD_FAILURE() << "expected TaskError";
+  } catch (const mp::TaskError&) {
+  }
+  mp::ResultStream stream = pool.imap("fail_on_three", numbers(6), 6);
+  for (int i = 0; i < 6; ++i) {
+    if (i == 3)
+      EXPECT_THROW((void)stream.next(), mp::TaskError);
+    else
+      EXPECT_EQ(stream.next(), i);
+  }
+  EXPECT_EQ(pool.apply("square", -9), 81);
 }
 
 TEST(Pool, ATaskThatThrowsComesBackAsItsError) {

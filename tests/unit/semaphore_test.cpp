@@ -108,3 +108,63 @@ TEST(Semaphore, ReleasingFewerThanOnePermitThrowsInvalidArgument) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(BoundedSemaphore, OverReleaseThrowsAndChangesNothing) {
+  concur::BoundedSemaphore pool(2, "pool");
+  EXPECT_TRUE(pool.bounded());
+  EXPECT_EQ(pool.value(), 2);
+  try {
+    pool.release();
+    FAIL() << "no std::invalid_argument";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "Semaphore released too many times");
+  }
+  EXPECT_EQ(pool.value(), 2);
+  EXPECT_EQ(pool.in_use(), 0);
+
+  pool.acquire();
+  pool.acquire();
+  EXPECT_FALSE(pool.try_acquire());
+  EXPECT_THROW(pool.release(3), std::invalid_argument);  // more than were taken
+  EXPECT_EQ(pool.value(), 0);
+  EXPECT_EQ(pool.in_use(), 2);
+  pool.release(2);
+  EXPECT_EQ(pool.value(), 2);
+  EXPECT_THROW(pool.release(), std::invalid_argument);
+  EXPECT_EQ(pool.value(), 2);
+}
+
+TEST(BoundedSemaphore, RacingOverReleasesLetExactlyTheRightNumberThrough) {
+  concur::BoundedSemaphore pool(3);
+  for (int i = 0; i < 3; ++i) pool.acquire();
+  std::atomic<int> accepted{0}, refused{0};
+  std::deque<concur::Thread> threads;
+  for (int i = 0; i < 6; ++i)
+    threads.emplace_back([&] {
+      try {
+        pool.release();
+        ++accepted;
+      } catch (const std::invalid_argument&) {
+        ++refused;
+      }
+    });
+  for (auto& t : threads) t.start();
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(accepted.load(), 3);
+  EXPECT_EQ(refused.load(), 3);
+  EXPECT_EQ(pool.value(), 3);
+}
+
+TEST(Semaphore, APlainSemaphoreGrowsPastItsInitialCount) {
+  concur::Semaphore plain(1);
+  EXPECT_FALSE(plain.bounded());
+  plain.release();
+  EXPECT_EQ(plain.value(), 2);
+  EXPECT_TRUE(plain.try_acquire());
+  EXPECT_TRUE(plain.try_acquire());
+  EXPECT_FALSE(plain.try_acquire());
+}
+
+}  // namespace

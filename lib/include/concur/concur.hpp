@@ -11,8 +11,10 @@
 //   threads  thread.hpp      Thread, current_thread(), sleep_for(), end_of_main()
 //                                                          (threading.Thread, daemons)
 //            start_line.hpp  StartLine: threads start together
+//            deadlock.hpp    DeadlockError: lock() finds a deadlock instead of hanging
 //            mutex.hpp       Mutex                         (threading.Lock)
-//            semaphore.hpp   Semaphore                     (threading.Semaphore)
+//            rlock.hpp       RLock                         (threading.RLock)
+//            semaphore.hpp   Semaphore, BoundedSemaphore   (threading.Semaphore, BoundedSemaphore)
 //            event.hpp       Event                         (threading.Event)
 //            condition.hpp   Condition                     (threading.Condition)
 //            queue.hpp       Queue<T>, Full, Empty         (queue.Queue)
@@ -29,15 +31,18 @@
 //            mp/manager.hpp    Manager, proxies, CONCUR_MANAGED (multiprocessing.Manager)
 //   executors futures.hpp      Future, ThreadPoolExecutor, ProcessPoolExecutor, wait,
 //                              as_completed            (concurrent.futures)
+//   web      http.hpp          LocalWebServer, http_get (the websites and requests.get)
 #pragma once
 
 #include "concur/clock.hpp"
 #include "concur/condition.hpp"
 #include "concur/console.hpp"
+#include "concur/deadlock.hpp"
 #include "concur/event.hpp"
 #include "concur/example.hpp"
 #include "concur/mutex.hpp"
 #include "concur/queue.hpp"
+#include "concur/rlock.hpp"
 #include "concur/run.hpp"
 #include "concur/semaphore.hpp"
 #include "concur/start_line.hpp"
@@ -47,6 +52,7 @@
 #include "concur/mp/connection.hpp"
 #include "concur/mp/entry.hpp"
 #include "concur/futures.hpp"
+#include "concur/http.hpp"
 #include "concur/mp/manager.hpp"
 #include "concur/mp/pool.hpp"
 #include "concur/mp/process.hpp"

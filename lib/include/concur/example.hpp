@@ -21,7 +21,7 @@ class Run;
 
 // One option of an example, e.g. --threads. Values are validated before anything runs.
 struct Param {
-  enum class Type { integer, seconds, choice, integer_list, flag, text };
+  enum class Type { integer, seconds, choice, integer_list, flag, text, text_list };
 
   std::string name;  // without dashes: "threads" is given as --threads
   std::string help;
@@ -42,12 +42,21 @@ struct Param {
   // Any non-empty text (--host 127.0.0.1), checked by whoever uses it.
   static Param text(std::string name, std::string help, std::string default_value);
   std::string default_text;  // text: the default
+  // Texts from an option given once per value (--url A --url B); empty by default.
+  static Param text_list(std::string name, std::string help);
+  // For text and text_list: says what is wrong with one value ("" when it is fine), so
+  // a bad value is refused before anything runs.
+  std::function<std::string(std::string_view)> check_text = {};
+  Param&& checked_by(std::function<std::string(std::string_view)> check) && {
+    check_text = std::move(check);
+    return std::move(*this);
+  }
   // A switch, off unless given (--kill-worker).
   static Param flag(std::string name, std::string help);
   // One of a few words, e.g. --start-method fork|spawn|forkserver; the first is the default.
   static Param choice(std::string name, std::string help, std::vector<std::string> choices);
 
-  // Parses a command-line value. Returns the value as JSON, or the one-line error that
+  // Parses a command-line value (a text_list's values arrive joined by '\n'). Returns the value as JSON, or the one-line error that
   // names the problem ("--threads must be a whole number from 1 to 64, got 'abc'").
   struct Parsed {
     nlohmann::json value;

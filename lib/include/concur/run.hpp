@@ -42,8 +42,10 @@ class Run {
   double number(std::string_view name) const;
   // An integer-list parameter's numbers (empty when not given).
   std::vector<long long> integers(std::string_view name) const;
-  // A choice parameter's word ("spawn").
+  // A choice or text parameter's word ("spawn").
   std::string text(std::string_view name) const;
+  // A text_list parameter's values (empty when not given).
+  std::vector<std::string> texts(std::string_view name) const;
   // A seconds parameter as a duration, already multiplied by --time-scale.
   std::chrono::nanoseconds duration(std::string_view name) const;
   // Any fixed delay the demo makes, multiplied by --time-scale.

@@ -15,6 +15,9 @@
 // thread that got a permit records "holding <name>" until it releases it, and the
 // number of permits in use is recorded as a counter.
 //
+// BoundedSemaphore (below) is Python's threading.BoundedSemaphore: the same, except that
+// a release() that would leave more free permits than it was created with is an error.
+//
 // Memory ordering: release() happens before the acquire() that takes that permit.
 #pragma once
 
@@ -46,8 +49,15 @@ class Semaphore {
   // Python's acquire(blocking=True, timeout=None).
   bool acquire(bool blocking, std::optional<double> timeout_s = std::nullopt);
 
-  // Gives back `n` permits, waking up to n waiters.
+  // Gives back `n` permits, waking up to n waiters. A plain Semaphore accepts any number
+  // (like Python's, the count can grow past the initial one); a BoundedSemaphore throws
+  // std::invalid_argument instead, and changes nothing, when it would grow past it.
   void release(std::ptrdiff_t n = 1);
+
+  // Free permits now (a snapshot; Python's private _value).
+  std::ptrdiff_t value() const;
+  // True for a BoundedSemaphore.
+  bool bounded() const noexcept { return bounded_; }
 
   // Permits taken and not yet given back (a snapshot).
   std::ptrdiff_t in_use() const noexcept { return in_use_.load(std::memory_order_relaxed); }
@@ -55,21 +65,35 @@ class Semaphore {
   std::ptrdiff_t initial() const noexcept { return initial_; }
   const std::string& name() const { return name_; }
 
+ protected:
+  Semaphore(std::ptrdiff_t permits, std::string_view name, bool bounded);
+
  private:
   void took_one();
 
   bool take_if_free();  // one permit if there is one; never blocks
 
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable freed_;
   std::ptrdiff_t free_;  // guarded by mu_: permits not taken
   std::ptrdiff_t initial_;
+  bool bounded_;
   std::string name_;
   std::uint32_t waiting_label_;
   std::uint32_t holding_label_;
   std::uint32_t in_use_label_;
   std::uint32_t release_label_;
   std::atomic<std::ptrdiff_t> in_use_{0};
+};
+
+// Plays the role of Python's threading.BoundedSemaphore: a Semaphore whose release()
+// throws std::invalid_argument ("Semaphore released too many times", Python's ValueError)
+// rather than raise the count above `permits`. It catches a release without an acquire,
+// the bug a plain Semaphore silently turns into one permit too many.
+class BoundedSemaphore : public Semaphore {
+ public:
+  explicit BoundedSemaphore(std::ptrdiff_t permits, std::string_view name = "bounded semaphore")
+      : Semaphore(permits, name, true) {}
 };
 
 }  // namespace concur

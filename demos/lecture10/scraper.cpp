@@ -1,0 +1,105 @@
+// 10.9 scraper: download a batch of pages one after another, then on a pool of threads.
+//
+// A download is mostly waiting: the request goes out, the server takes its time, the
+// bytes come back. A waiting thread needs no CPU, so while one waits another can send
+// its own request. With W threads, W downloads wait at the same time and the batch
+// takes about 1/W of the sequential time. The pages come over real HTTP from a server
+// on this machine that answers each one after --latency seconds (--url fetches real
+// addresses instead). Watch the threaded run: the GET lines come in a burst.
+
+#include <concur/concur.hpp>
+
+#include <future>
+#include <optional>
+
+namespace concur::demos {
+
+// One page: ask, wait, report. The same code in both variants.
+static Response download(const std::string& url) {
+  say("GET {}", url);
+  Response page = http_get(url);
+  if (page.ok())
+    say("got {} bytes in {:.0f} ms", page.bytes, page.seconds * 1e3);
+  else
+    say("failed after {:.0f} ms: {}", page.seconds * 1e3, page.error.empty() ? fmt::format("HTTP {}", page.status) : page.error);
+  return page;
+}
+
+static std::vector<Response> one_by_one(const std::vector<std::string>& urls, Run&) {
+  std::vector<Response> pages;
+  for (const std::string& url : urls) pages.push_back(download(url));
+  return pages;
+}
+
+static std::vector<Response> on_threads(const std::vector<std::string>& urls, Run& run) {
+  ThreadPool pool(static_cast<std::size_t>(run.integer("workers")));
+  std::vector<std::future<Response>> pending;
+  for (const std::string& url : urls) pending.push_back(pool.submit([&url] { return download(url); }));
+  std::vector<Response> pages;
+  for (auto& p : pending) pages.push_back(p.get());  // in the order they were asked for
+  return pages;
+}
+
+using Way = std::vector<Response> (*)(const std::vector<std::string>&, Run&);
+
+static void scrape(Run& run, Way way) {
+  std::optional<LocalWebServer> site;  // only when no --url was given
+  std::vector<std::string> urls = run.texts("url");
+  if (urls.empty()) {
+    site.emplace(ServerOptions{.latency = run.duration("latency"),
+                               .body_bytes = static_cast<std::size_t>(run.integer("bytes")),
+                               .threads = static_cast<int>(run.integer("workers")) + 8});
+    urls = site->page_urls(static_cast<int>(run.integer("urls")));
+    say("the local server answers on port {}, each page after {:.0f} ms", site->port(), to_seconds(run.duration("latency")) * 1e3);
+  }
+
+  const std::vector<Response> pages = way(urls, run);
+
+  long long ok = 0, bytes = 0;
+  double waited = 0;
+  nlohmann::json per_url = nlohmann::json::array();
+  for (const Response& p : pages) {
+    ok += p.ok();
+    bytes += static_cast<long long>(p.bytes);
+    waited += p.seconds;
+    per_url.push_back({{"url", p.url}, {"status", p.status}, {"bytes", p.bytes}, {"seconds", p.seconds}, {"error", p.error}});
+  }
+  run.result("urls", urls.size());
+  run.result("ok", ok);
+  run.result("bytes", bytes);
+  run.result("per_url", per_url);
+  const std::string detail = fmt::format("{} of {} pages, {} bytes", ok, urls.size(), bytes);
+  if (site) {
+    run.check("every page was downloaded", ok == static_cast<long long>(urls.size()), detail);
+    run.result("server_max_in_flight", site->max_in_flight());
+  } else {
+    run.likely("every page was downloaded", ok == static_cast<long long>(urls.size()), detail);  // the web may say no
+  }
+  run.explain(run.variant() == "sequential"
+                  ? fmt::format("One request at a time: the batch took the sum of {} waits ({:.2f} s of waiting).",
+                                pages.size(), waited)
+                  : fmt::format("{} threads kept up to {} requests in flight{}, so their waits overlapped: the "
+                                "speedup is at most the number of workers.",
+                                run.integer("workers"), std::min<long long>(run.integer("workers"), urls.size()),
+                                site ? fmt::format(" (the server saw {} at once)", site->max_in_flight()) : ""));
+}
+
+Example scraper() {
+  return {
+      .id = "10.9",
+      .name = "scraper",
+      .title = "Web scraper",
+      .lecture = 10,
+      .summary = "I/O-bound downloads from a local web server, sequential vs a thread pool.",
+      .params = {Param::integer("urls", "pages to download from the local server", 16, 1, 1000),
+                 Param::integer("workers", "threads downloading at once", 8, 1, 64),
+                 Param::seconds("latency", "how long the local server takes to answer a page", 0.1, 0, 10),
+                 Param::integer("bytes", "size of each page", 20'000, 0, 10'000'000),
+                 Param::text_list("url", "download this address instead of local pages (repeatable)").checked_by(check_url)},
+      .variants = {{"sequential", [](Run& r) { scrape(r, one_by_one); }},
+                   {"threads", [](Run& r) { scrape(r, on_threads); }}},
+      .baseline = "sequential",
+  };
+}
+
+}  // namespace concur::demos

@@ -1,0 +1,88 @@
+// s.4 deadlock: two threads take the same two locks in opposite order.
+//
+// Thread-1 takes lock A, Thread-2 takes lock B; each then pauses (which makes the bad
+// timing certain) and asks for the other lock. Neither can go on: a deadlock, and in
+// Python both threads would wait forever. concur's locks keep track of who holds what
+// and who waits for what; about 0.1 s after the cycle closes, one of the waiting threads
+// finds it, its lock() throws DeadlockError, its guard lets go of its lock, and the other
+// thread finishes. With --fix both threads take A before B, and no cycle can form.
+
+#include <concur/concur.hpp>
+
+#include <deque>
+#include <mutex>
+#include <thread>
+
+namespace concur::demos {
+
+static void take_two(Run& run, bool same_order) {
+  Mutex a("lock A"), b("lock B");
+  std::mutex report_mu;
+  nlohmann::json cycle = nlohmann::json::array();  // guarded by report_mu
+  std::string error, victim;                         // guarded by report_mu
+  int completed = 0;                                 // guarded by report_mu
+
+  auto worker = [&](Mutex& first, Mutex& second) {
+    try {
+      std::lock_guard one(first);
+      say("holds '{}', now wants '{}'", first.name(), second.name());
+      std::this_thread::sleep_for(run.duration("hold"));  // lets the other take its first lock
+      std::lock_guard two(second);
+      say("holds both locks: done");
+      std::lock_guard report(report_mu);
+      ++completed;
+    } catch (const DeadlockError& e) {  // `one` has released `first` by now
+      say("gives up: {}", e.what());
+      std::lock_guard report(report_mu);
+      error = e.what();
+      victim = current_actor();
+      for (const auto& edge : e.cycle())
+        cycle.push_back({{"thread", edge.thread}, {"holds", edge.holds}, {"waits_for", edge.waits_for}});
+    }
+  };
+
+  std::deque<Thread> threads;
+  threads.emplace_back([&] { worker(a, b); }, "Thread-1");
+  threads.emplace_back([&] { same_order ? worker(a, b) : worker(b, a); }, "Thread-2");
+  for (Thread& t : threads) t.start();
+  for (Thread& t : threads) t.join();
+
+  run.result("fixed", same_order);
+  run.result("deadlock_detected", !error.empty());
+  run.result("completed", completed);
+  run.result("victim", victim);
+  run.result("cycle", cycle);
+  run.result("error", error);
+  if (same_order) {
+    run.check("completed, no deadlock", completed == 2 && error.empty(),
+              fmt::format("{} of 2 threads got both locks", completed));
+    run.explain("Both threads asked for lock A first. Whoever lost that race waited while holding "
+                "nothing, so the winner could always get lock B too: no cycle, no deadlock.");
+  } else {
+    run.check("deadlock detected", cycle.size() == 2, error);
+    run.check("the other thread finished", completed == 1, fmt::format("{} of 2 threads got both locks", completed));
+    run.explain(fmt::format("Each thread held one lock and waited for the other's: a cycle. {} was told "
+                            "(DeadlockError), let go of its lock, and the other thread got both. Python has "
+                            "no such check; there both threads would wait forever.",
+                            victim));
+  }
+}
+
+Example deadlock() {
+  return {
+      .id = "s.4",
+      .name = "deadlock",
+      .title = "Deadlock",
+      .lecture = 0,
+      .summary = "Two threads take two locks in opposite order: the deadlock is detected and reported; --fix completes.",
+      .params = {Param::seconds("hold", "seconds each thread holds its first lock before asking for the second",
+                                1.0, 0.0, 30.0),
+                 Param::flag("fix", "take the locks in one order (A, then B) in both threads")},
+      .variants = {{"opposite-order", [](Run& run) { take_two(run, false); },
+                    [](const nlohmann::json& p) { return p["fix"] != true; }},
+                   {"one-order", [](Run& run) { take_two(run, true); },
+                    [](const nlohmann::json& p) { return p["fix"] == true; }}},
+  };
+}
+
+}  // namespace concur::demos

@@ -1,0 +1,91 @@
+// s.5 try-lock: acquire(false) returns at once, with or without the lock.
+//
+// Worker-1 takes the lock and works on the shared printer for a few steps. Worker-2
+// arrives while it is busy and asks with acquire(false) (C++: try_lock()), which cannot
+// succeed. The `wrong` variant ignores the answer: Worker-2 prints alongside Worker-1,
+// then calls release() on a lock it never got, and that release is an error (Python's
+// RuntimeError; here std::runtime_error). The `right` variant looks at the answer:
+// Worker-2 works and releases only if it got the lock, and otherwise skips cleanly.
+
+#include <concur/concur.hpp>
+
+#include <atomic>
+#include <thread>
+
+namespace concur::demos {
+
+static void share_the_printer(Run& run, bool check_the_answer) {
+  Mutex printer("printer lock");
+  Event worker1_inside("Worker-1 inside");
+  std::atomic<int> inside{0}, skipped{0};
+  std::atomic<bool> overlapped{false};  // our own evidence: someone found someone else printing
+  std::string release_error;  // written by Worker-2 only, read after join
+
+  auto print_lines = [&] {
+    if (inside.fetch_add(1) > 0) overlapped = true;
+    for (long long step = 1; step <= run.integer("steps"); ++step) {
+      say("printing line {}", step);
+      std::this_thread::sleep_for(run.duration("step"));
+    }
+    inside.fetch_sub(1);
+  };
+
+  Thread worker1([&] {
+    std::lock_guard guard(printer);
+    worker1_inside.set();
+    print_lines();
+  }, "Worker-1");
+  Thread worker2([&] {
+    worker1_inside.wait();  // arrive while Worker-1 is printing
+    const bool got_it = printer.acquire(false);
+    say("acquire(false) returned {}", got_it ? "true: it has the lock" : "false: the lock is taken");
+    if (check_the_answer && !got_it) {
+      say("skips the printer this time");
+      ++skipped;
+      return;
+    }
+    print_lines();  // wrong: without the lock, side by side with Worker-1
+    try {
+      printer.release();
+    } catch (const std::runtime_error& e) {  // a lock it does not hold
+      release_error = e.what();
+      say("release() failed: {}", release_error);
+    }
+  }, "Worker-2");
+  worker1.start();
+  worker2.start();
+  worker1.join();
+  worker2.join();
+
+  run.result("overlapped", overlapped.load());
+  run.result("skipped", skipped.load());
+  run.result("release_error", release_error);
+  if (check_the_answer) {
+    run.check("never two inside at once", !overlapped.load());
+    run.check("released only what was acquired", release_error.empty(), release_error);
+    run.likely("Worker-2 skipped cleanly", skipped.load() == 1);
+    run.explain("Worker-2 asked, heard no, and went on without the printer. Releasing only after a "
+                "successful acquire keeps every release matched with an acquire.");
+  } else {
+    run.check("releasing a lock not held is an error", !release_error.empty(), release_error);
+    run.likely("both printed at once", overlapped.load());
+    run.explain("acquire(false) said no, but Worker-2 printed anyway, interleaved with Worker-1, then "
+                "released a lock it never had. The lock caught that release; nothing caught the overlap.");
+  }
+}
+
+Example try_lock() {
+  return {
+      .id = "s.5",
+      .name = "try-lock",
+      .title = "Non-blocking acquire",
+      .lecture = 0,
+      .summary = "acquire(false): ignoring its answer releases a lock not held (an error); checking it skips cleanly.",
+      .params = {Param::integer("steps", "lines each worker prints", 4, 1, 100),
+                 Param::seconds("step", "seconds per printed line", 0.25, 0.0, 10.0)},
+      .variants = {{"wrong", [](Run& run) { share_the_printer(run, false); }},
+                   {"right", [](Run& run) { share_the_printer(run, true); }}},
+  };
+}
+
+}  // namespace concur::demos

@@ -1,0 +1,96 @@
+// `concur watch` end to end: a scratch copy of the sources, built, watched, edited twice
+// (a change that builds, then one that does not), as a student would.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "run_cli.hpp"
+
+namespace concur::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string read(const fs::path& p) {
+  std::ifstream in(p);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void replace_in(const fs::path& p, const std::string& from, const std::string& to) {
+  std::string text = read(p);
+  const std::size_t at = text.find(from);
+  ASSERT_NE(at, std::string::npos) << from;
+  text.replace(at, from.size(), to);
+  std::ofstream(p) << text;
+}
+
+TEST(Watch, RebuildsAndRerunsOnEveryChangeAndKeepsTheLastGoodBuild) {
+  const fs::path scratch = fs::temp_directory_path() / fmt::format("concur-watch-test-{}", ::getpid());
+  fs::remove_all(scratch);
+  fs::create_directories(scratch / "src");
+  for (const char* part : {"CMakeLists.txt", "apps", "lib", "demos", "lessons"})
+    fs::copy(fs::path(CONCUR_SOURCE_DIR) / part, scratch / "src" / part,
+             fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+  // Only the demo under test: the scratch build is then mostly lib/, a few minutes less.
+  std::ofstream(scratch / "src/demos/catalogue.txt") << "lecture10/race\n";
+  const std::string build = fmt::format(
+      "cmake -S {0}/src -B {0}/build -G Ninja -DCMAKE_BUILD_TYPE=Release -DCONCUR_BUILD_TESTS=OFF "
+      "-DCONCUR_BUILD_BENCH=OFF > {0}/build.log 2>&1 && cmake --build {0}/build --target concur >> {0}/build.log 2>&1",
+      scratch.string());
+  ASSERT_EQ(std::system(build.c_str()), 0) << read(scratch / "build.log");
+
+  const fs::path demo = scratch / "src/demos/lecture10/race.cpp";
+  CliOptions opts;
+  opts.binary = (scratch / "build/concur").string();
+  opts.when_seen = {
+      {"waiting for a change", [&] { replace_in(demo, "say(\"finished {} increments\"", "say(\"EDITED-BY-TEST {}\""); }},
+      {"waiting for a change", [&] { replace_in(demo, "EDITED-BY-TEST {}\"", "EDITED-BY-TEST {}\" oops"); }},
+  };
+  opts.interrupt_after = "the build failed";
+  const CliResult r = run_concur({"watch", "race", "--threads", "1", "--iterations", "10", "--no-timeline"}, opts);
+
+  EXPECT_EQ(r.exit_code, 130) << r.out << r.err;
+  EXPECT_NE(r.out.find("finished 10 increments"), std::string::npos) << "the first run, before any change";
+  EXPECT_NE(r.out.find("EDITED-BY-TEST 10"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("error:"), std::string::npos) << "the compiler's error is shown";
+  // The broken change did not replace the last good binary.
+  CliOptions again;
+  again.binary = opts.binary;
+  const CliResult last = run_concur({"race", "--threads", "1", "--iterations", "10"}, again);
+  EXPECT_EQ(last.exit_code, 0);
+  EXPECT_NE(last.out.find("EDITED-BY-TEST 10"), std::string::npos) << last.out;
+
+  // Installed, and the sources gone: edit and watch say what is missing and exit 2.
+  const std::string install = fmt::format("cmake --install {0}/build --prefix {0}/prefix > {0}/install.log 2>&1", scratch.string());
+  ASSERT_EQ(std::system(install.c_str()), 0) << read(scratch / "install.log");
+  fs::remove_all(scratch / "src");
+  CliOptions installed;
+  installed.binary = (scratch / "prefix/bin/concur").string();
+  for (const char* command : {"edit", "watch"}) {
+    const CliResult gone = run_concur({command, "race"}, installed);
+    EXPECT_EQ(gone.exit_code, 2) << command;
+    EXPECT_NE(gone.err.find("installed without its sources"), std::string::npos) << gone.err;
+  }
+  fs::remove_all(scratch);
+}
+
+TEST(Watch, EditAndWatchNeedAnExampleTheyKnow) {
+  EXPECT_EQ(run_concur({"watch"}).exit_code, 2);
+  const CliResult unknown = run_concur({"edit", "rase"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("did you mean 'race'"), std::string::npos) << unknown.err;
+  const CliResult no_editor = run_concur({"edit", "race"}, {{{"VISUAL", std::nullopt}, {"EDITOR", std::nullopt}}});
+  EXPECT_EQ(no_editor.exit_code, 2);
+  EXPECT_NE(no_editor.err.find("set VISUAL or EDITOR"), std::string::npos) << no_editor.err;
+}
+
+}  // namespace
+}  // namespace concur::test
