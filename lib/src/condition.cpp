@@ -56,8 +56,16 @@ void Condition::require_owned(const char* what) const {
   if (!held_here(lock_)) throw std::runtime_error(std::string("cannot ") + what + " on un-acquired lock");
 }
 
-bool Condition::wait(std::optional<double> timeout_s) {
+void Condition::require_waitable() const {
   require_owned("wait");
+  // Python's wait() releases a recursive lock all the way; ours would release one level
+  // and sleep holding the rest, so every notifier would block on it for good.
+  if (std::count(t_held.begin(), t_held.end(), lock_) > 1)
+    throw std::runtime_error("cannot wait on a lock this thread holds more than once (wait releases one level)");
+}
+
+bool Condition::wait(std::optional<double> timeout_s) {
+  require_waitable();
   ScopedSpan waiting(SpanKind::waiting, waiting_label_);
   // cv_ releases and re-takes the lock through *this, so the note stays right throughout.
   if (!timeout_s) {

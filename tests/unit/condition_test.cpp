@@ -5,6 +5,7 @@
 
 #include <concur/condition.hpp>
 #include <concur/event.hpp>
+#include <concur/rlock.hpp>
 #include <concur/thread.hpp>
 #include <concur/timeline.hpp>
 
@@ -156,6 +157,21 @@ TEST(Condition, ALockTakenThroughOneConditionCountsForAnotherOverIt) {
   }
   EXPECT_FALSE(lock.locked());
   EXPECT_THROW(b.notify(), std::runtime_error);
+}
+
+TEST(Condition, OverAnRLockWaitsOnlyWhenHeldOnce) {
+  concur::RLock rlock("rlock");
+  concur::Condition cond(rlock, "recursive");
+  std::unique_lock outer(cond);
+  EXPECT_FALSE(cond.wait(0.0));  // held once: fine
+  {
+    std::unique_lock inner(cond);  // re-entered
+    EXPECT_THROW(cond.wait(0.0), std::runtime_error);
+    EXPECT_THROW(cond.wait_for([] { return false; }, 0.0), std::runtime_error);
+    cond.notify();  // notifying needs the lock held, at any depth
+  }
+  EXPECT_FALSE(cond.wait_for([] { return false; }, 0.0));
+  EXPECT_TRUE(rlock.is_owned());
 }
 
 TEST(Condition, WorksOverAStdMutex) {

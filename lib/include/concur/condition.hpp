@@ -26,7 +26,8 @@
 // remembers set()), and a wait may also return for no reason (a spurious wake-up).
 //
 // Waiting or notifying without holding the lock throws std::runtime_error, as Python
-// raises RuntimeError ("cannot wait on un-acquired lock"). While a run is recorded, a
+// raises RuntimeError ("cannot wait on un-acquired lock"). Over a concur::RLock, waiting
+// while holding it more than once throws too: wait() here releases one level only. While a run is recorded, a
 // wait is a "waiting for <name>" span and notify()/notify_all() are instants.
 //
 // Memory ordering: the lock gives it. Everything a thread wrote before it released the
@@ -83,7 +84,8 @@ class Condition {
   // Releases the lock, sleeps until notified (or at most `timeout_s` seconds), then takes
   // the lock back before returning, whatever the outcome. Returns false when the timeout
   // passed first. It may also return true with nothing changed (a spurious wake-up): look
-  // at the state again. Throws std::runtime_error unless this thread holds the lock.
+  // at the state again. Throws std::runtime_error unless this thread holds the lock
+  // (exactly once, for a recursive lock).
   bool wait(std::optional<double> timeout_s = std::nullopt);
 
   // Waits until `predicate()` is true, checking it first and after every wake-up, with
@@ -92,7 +94,7 @@ class Condition {
   // holds the lock.
   template <typename Predicate>
   bool wait_for(Predicate predicate, std::optional<double> timeout_s = std::nullopt) {
-    require_owned("wait");
+    require_waitable();
     if (predicate()) return true;
     ScopedSpan waiting(SpanKind::waiting, waiting_label_);
     if (!timeout_s) {
@@ -127,6 +129,7 @@ class Condition {
 
   Condition(std::string_view name, void* lock, const LockOps* ops);
   void require_owned(const char* what) const;
+  void require_waitable() const;  // owned, and only once
 
   std::string name_;
   std::unique_ptr<Mutex> own_lock_;  // set when no lock was given
