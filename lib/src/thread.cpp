@@ -147,6 +147,43 @@ bool Thread::stop_requested() const {
   return stop_token_.stop_requested();
 }
 
+void Thread::request_stop() {
+  std::lock_guard join_guard(join_mu_);  // start() may be assigning thread_
+  thread_.request_stop();
+}
+
+std::stop_token Thread::stop_token() const {
+  std::lock_guard guard(mu_);
+  return stop_token_;
+}
+
+bool sleep_for(std::chrono::nanoseconds duration) {
+  const std::stop_token token = current_thread().stop_token();
+  if (token.stop_requested()) return false;
+  if (duration <= std::chrono::nanoseconds::zero()) return true;
+  // A private mutex and condition variable: nobody notifies them, only a stop request
+  // (through the token's callback) or the timeout ends the wait.
+  std::mutex mu;
+  std::condition_variable_any cv;
+  std::unique_lock lock(mu);
+  cv.wait_for(lock, token, duration, [] { return false; });
+  return !token.stop_requested();
+}
+
+std::size_t end_of_main(std::initializer_list<std::reference_wrapper<Thread>> threads) {
+  // ident() is set by start(), so it tells a started thread from one never started.
+  for (Thread& t : threads)
+    if (!t.daemon() && t.ident()) t.join();
+  std::size_t cut_off = 0;
+  for (Thread& t : threads) {
+    if (!t.daemon() || !t.ident()) continue;
+    if (t.is_alive()) ++cut_off;
+    t.request_stop();
+    t.join();
+  }
+  return cut_off;
+}
+
 Thread& current_thread() {
   if (t_current != nullptr) return *t_current;
   thread_local std::unique_ptr<ForeignThread> stand_in;

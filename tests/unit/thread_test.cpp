@@ -1,5 +1,6 @@
 // concur::Thread: names, the start/join/is_alive life cycle, ids, misuse errors,
-// current_thread(), subclassing run(), and exceptions escaping run().
+// current_thread(), subclassing run(), exceptions escaping run(), the stop-aware
+// sleep_for() and end_of_main()'s daemon cut-off.
 #include <gtest/gtest.h>
 
 #include <concur/actor.hpp>
@@ -9,6 +10,7 @@
 #include <pthread.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <optional>
@@ -291,3 +293,89 @@ TEST(Thread, DestructorJoinsARunningThread) {
 }
 
 }  // namespace
+
+// sleep_for(): a plain sleep unless the calling Thread is asked to stop.
+
+TEST(SleepFor, SleepsTheWholeTimeWhenNobodyAsksToStop) {
+  bool slept = false;
+  concur::Thread t([&] { slept = concur::sleep_for(std::chrono::milliseconds(1)); });
+  t.start();
+  t.join();
+  EXPECT_TRUE(slept);
+  EXPECT_TRUE(concur::sleep_for(std::chrono::milliseconds(1)));  // the main thread: plain sleep
+  EXPECT_TRUE(concur::sleep_for(std::chrono::nanoseconds(0)));
+}
+
+TEST(SleepFor, AStopRequestCutsALongSleepShort) {
+  concur::Event sleeping;
+  std::optional<bool> slept;
+  concur::Thread t([&] {
+    sleeping.set();
+    slept = concur::sleep_for(std::chrono::hours(1));  // would hang the test if not cut short
+  });
+  t.start();
+  sleeping.wait();
+  t.request_stop();
+  EXPECT_TRUE(t.join(60.0));
+  ASSERT_TRUE(slept.has_value());
+  EXPECT_FALSE(*slept);
+  EXPECT_TRUE(t.stop_requested());
+}
+
+TEST(SleepFor, ReturnsAtOnceOnceAStopWasRequested) {
+  concur::Event asked, go;
+  int completed_sleeps = -1;
+  concur::Thread t([&] {
+    go.wait();
+    completed_sleeps = 0;
+    for (int i = 0; i < 3; ++i)
+      if (concur::sleep_for(std::chrono::hours(1))) ++completed_sleeps;
+  });
+  t.start();
+  t.request_stop();  // before it sleeps at all
+  go.set();
+  EXPECT_TRUE(t.join(60.0));
+  EXPECT_EQ(completed_sleeps, 0);
+}
+
+// end_of_main(): non-daemons finish, daemons are cut off at their next check.
+
+TEST(EndOfMain, JoinsNonDaemonsToCompletionThenCutsDaemonsOff) {
+  constexpr int kSteps = 5;
+  std::atomic<int> worker_steps{0}, daemon_steps{0};
+  std::atomic<bool> worker_done_first{false};
+  concur::Event daemon_running;
+  concur::Thread daemon([&] {
+    daemon_running.set();
+    for (int i = 0; i < kSteps; ++i) {
+      if (!concur::sleep_for(std::chrono::hours(1))) return;  // only a stop ends this
+      ++daemon_steps;
+    }
+  }, "Daemon", true);
+  concur::Thread worker([&] {
+    for (int i = 0; i < kSteps; ++i) {
+      concur::sleep_for(std::chrono::milliseconds(1));
+      ++worker_steps;
+    }
+    worker_done_first.store(!daemon.stop_requested());
+  }, "Worker");
+  daemon.start();
+  worker.start();
+  daemon_running.wait();
+  EXPECT_EQ(concur::end_of_main({daemon, worker}), 1u);
+  EXPECT_EQ(worker_steps.load(), kSteps);
+  EXPECT_EQ(daemon_steps.load(), 0);
+  EXPECT_TRUE(worker_done_first.load());  // the stop came only after the worker finished
+  EXPECT_FALSE(daemon.is_alive());
+  EXPECT_FALSE(worker.is_alive());
+  EXPECT_FALSE(worker.stop_requested());  // a non-daemon is never asked to stop
+}
+
+TEST(EndOfMain, SkipsThreadsNeverStartedAndCountsOnlyRunningDaemons) {
+  concur::Thread never_started([] {}, "Idle");
+  concur::Thread quick_daemon([] {}, "Quick", true);
+  quick_daemon.start();
+  quick_daemon.join();  // already finished: nothing to cut off
+  EXPECT_EQ(concur::end_of_main({never_started, quick_daemon}), 0u);
+  EXPECT_FALSE(never_started.is_alive());
+}

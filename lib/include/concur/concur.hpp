@@ -8,13 +8,15 @@
 //            outcomes.hpp    how results spread over repeated runs
 //            example.hpp     Example, Param, Variant, Catalogue
 //            run.hpp         Run: parameters, results, checks, explanation
-//   threads  thread.hpp      Thread, current_thread()      (threading.Thread)
+//   threads  thread.hpp      Thread, current_thread(), sleep_for(), end_of_main()
+//                                                          (threading.Thread, daemons)
 //            start_line.hpp  StartLine: threads start together
 //            deadlock.hpp    DeadlockError: lock() finds a deadlock instead of hanging
 //            mutex.hpp       Mutex                         (threading.Lock)
 //            rlock.hpp       RLock                         (threading.RLock)
 //            semaphore.hpp   Semaphore, BoundedSemaphore   (threading.Semaphore, BoundedSemaphore)
 //            event.hpp       Event                         (threading.Event)
+//            condition.hpp   Condition                     (threading.Condition)
 //            queue.hpp       Queue<T>, Full, Empty         (queue.Queue)
 //            thread_pool.hpp ThreadPool
 //   processes (namespace concur::mp, like `import multiprocessing as mp`)
@@ -33,6 +35,7 @@
 #pragma once
 
 #include "concur/clock.hpp"
+#include "concur/condition.hpp"
 #include "concur/console.hpp"
 #include "concur/deadlock.hpp"
 #include "concur/event.hpp"

@@ -12,17 +12,24 @@
 // - The destructor joins a thread that is still running (a std::jthread does the same),
 //   so a Thread never outlives the data it uses. A subclass whose run() uses its own
 //   members must join() in its own destructor, before those members are destroyed.
-// - daemon is recorded and reported; C++ cannot safely kill a running thread, so a
-//   daemon thread is asked to stop through its stop token (stop_requested()) and then
-//   joined. Its work should check stop_requested() to end early.
+// - Daemon threads are cut off cooperatively. Python kills a daemon thread wherever it
+//   is when the program ends; C++ cannot do that safely (a thread killed mid-way could
+//   leave a lock held or an object half-written for everyone else). Here "cut off" means:
+//   when the owner ends (end_of_main(), or a daemon Thread's destructor), a daemon thread
+//   gets a stop request and ends at its next check: stop_requested(), or a
+//   concur::sleep_for() that returns early. The rest of its work never happens. Its work
+//   must reach such a check now and then; a non-daemon thread is simply joined.
 // - An exception escaping run() is reported on the console and kept (exception()); it
 //   does not terminate the program.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
+#include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <initializer_list>
 #include <mutex>
 #include <optional>
 #include <stop_token>
@@ -65,8 +72,16 @@ class Thread {
   // Set once run() has finished, if it threw.
   std::exception_ptr exception() const;
 
-  // True when the owner asked the thread to stop (daemon threads at destruction).
+  // True when the owner asked the thread to stop (daemon threads at the end of main).
   bool stop_requested() const;
+  // Asks the thread to stop: stop_requested() turns true and a concur::sleep_for() it is
+  // in returns at once. Does not wait for the thread, which ends only when its code
+  // looks. Not in Python (which has no way to ask); end_of_main() and the destructor use
+  // it on daemons. Memory ordering: what the caller wrote before request_stop() is
+  // visible to the thread once it sees stop_requested() true (or sleep_for() false).
+  void request_stop();
+  // The token a stop request shows on (empty for a thread concur did not start).
+  std::stop_token stop_token() const;
 
  protected:
   // The thread's work. The default calls the target.
@@ -99,5 +114,17 @@ class Thread {
 // did not start (the main thread, or a plain std::thread) it returns a stand-in that has
 // a name ("MainThread", "Dummy-N") and ids but cannot be started or joined.
 Thread& current_thread();
+
+// Sleeps the calling thread for `duration`, unless its Thread is asked to stop: then it
+// returns at once (and at once if a stop was already requested). Returns true when it
+// slept the whole time, false when a stop request cut it short. On a thread concur did
+// not start it is a plain sleep. Use it in a daemon's work so the cut-off lands here.
+bool sleep_for(std::chrono::nanoseconds duration);
+
+// What Python does when the main thread's code ends, made explicit: joins every
+// non-daemon thread (each runs to completion), then asks every daemon thread to stop and
+// joins it (each ends at its next check, its remaining work never done). Threads never
+// started are skipped. Returns how many daemon threads were still running when cut off.
+std::size_t end_of_main(std::initializer_list<std::reference_wrapper<Thread>> threads);
 
 }  // namespace concur

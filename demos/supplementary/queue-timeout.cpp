@@ -1,0 +1,98 @@
+// s.9 queue-timeout: put and get that give up after a timeout, on a bounded queue.
+//
+// The queue holds --maxsize items and nobody takes from it while the producer puts, so
+// the first puts fit and every later put waits --timeout seconds, then throws Full
+// (Python's queue.Full). Then a consumer takes what is there; its next get waits the
+// timeout on the empty queue and throws Empty, which is its cue to stop. Watch the gaps
+// in the timestamps: each failed call costs one timeout, no more and no less.
+
+#include <concur/concur.hpp>
+
+#include <algorithm>
+#include <vector>
+
+namespace concur::demos {
+
+static void timeouts(Run& run) {
+  const long long items = run.integer("items");
+  const long long maxsize = run.integer("maxsize");
+  const double timeout_s = std::chrono::duration<double>(run.duration("timeout")).count();
+
+  Queue<long long> queue(maxsize, "queue");
+  long long put_ok = 0, full_raised = 0, got = 0, empty_raised = 0;  // each written by one thread
+  std::vector<double> failed_waits_s;  // Producer's, then Consumer's: never both at once
+
+  Thread producer([&] {
+    for (long long item = 1; item <= items; ++item) {
+      const auto start = RunClock::elapsed_ns();
+      try {
+        queue.put(item, /*block=*/true, timeout_s);
+        ++put_ok;
+        say("put item {}", item);
+      } catch (const Full&) {
+        ++full_raised;
+        failed_waits_s.push_back((RunClock::elapsed_ns() - start) / 1e9);
+        say("queue full: item {} given up after {:.0f} ms", item, failed_waits_s.back() * 1e3);
+      }
+    }
+  }, "Producer");
+  producer.start();
+  producer.join();
+
+  Thread consumer([&] {
+    for (;;) {
+      const auto start = RunClock::elapsed_ns();
+      try {
+        const long long item = queue.get(/*block=*/true, timeout_s);
+        ++got;
+        say("got item {}", item);
+      } catch (const Empty&) {
+        ++empty_raised;
+        failed_waits_s.push_back((RunClock::elapsed_ns() - start) / 1e9);
+        say("queue empty for {:.0f} ms: stopping", failed_waits_s.back() * 1e3);
+        break;
+      }
+    }
+  }, "Consumer");
+  consumer.start();
+  consumer.join();
+
+  const long long expected_full = std::max(0LL, items - maxsize);
+  const auto [shortest, longest] = std::minmax_element(failed_waits_s.begin(), failed_waits_s.end());
+  run.result("items", items);
+  run.result("maxsize", maxsize);
+  run.result("timeout_ms", timeout_s * 1e3);
+  run.result("put", put_ok);
+  run.result("full_raised", full_raised);
+  run.result("got", got);
+  run.result("empty_raised", empty_raised);
+  run.result("shortest_failed_wait_ms", *shortest * 1e3);  // measured, not checked strictly
+  run.result("longest_failed_wait_ms", *longest * 1e3);
+  run.check("put raised Full once the queue was full", put_ok == std::min(items, maxsize) && full_raised == expected_full,
+            fmt::format("{} put, {} Full (expected {})", put_ok, full_raised, expected_full));
+  run.check("get raised Empty once the queue was empty", got == put_ok && empty_raised == 1,
+            fmt::format("{} got, then {} Empty", got, empty_raised));
+  run.likely("each failed call waited about the timeout",
+             *shortest >= timeout_s * 0.99 && *longest < timeout_s * 2 + 0.05,
+             fmt::format("{:.1f} to {:.1f} ms for a {:.1f} ms timeout", *shortest * 1e3, *longest * 1e3, timeout_s * 1e3));
+  run.explain(fmt::format("The queue took {} items; each of the {} puts after that waited {:.0f} ms for room "
+                          "that never came and raised Full. The consumer took the {} items and its next get "
+                          "waited {:.0f} ms on the empty queue and raised Empty.",
+                          put_ok, full_raised, timeout_s * 1e3, got, timeout_s * 1e3));
+}
+
+Example queue_timeout() {
+  return {
+      .id = "s.9",
+      .name = "queue-timeout",
+      .title = "Queue timeouts",
+      .lecture = 0,
+      .summary = "put/get with a timeout on a bounded queue raise Full and Empty after the timeout.",
+      .params = {Param::integer("items", "items the producer tries to put", 4, 0, 1000),
+                 Param::integer("maxsize", "how many items the queue holds", 2, 1, 1000),
+                 Param::seconds("timeout", "seconds a put or get waits before giving up", 0.5, 0.0, 10.0)},
+      .variants = {{"timeouts", timeouts}},
+  };
+}
+
+}  // namespace concur::demos
