@@ -13,6 +13,7 @@
 //            mutex.hpp       Mutex                         (threading.Lock)
 //            semaphore.hpp   Semaphore                     (threading.Semaphore)
 //            event.hpp       Event                         (threading.Event)
+//            gil.hpp         Gil: a simulated GIL          (CPython's global interpreter lock)
 //            queue.hpp       Queue<T>, Full, Empty         (queue.Queue)
 //            thread_pool.hpp ThreadPool
 //   processes (namespace concur::mp, like `import multiprocessing as mp`)
@@ -33,6 +34,7 @@
 #include "concur/console.hpp"
 #include "concur/event.hpp"
 #include "concur/example.hpp"
+#include "concur/gil.hpp"
 #include "concur/mutex.hpp"
 #include "concur/queue.hpp"
 #include "concur/run.hpp"
