@@ -3,13 +3,10 @@
 #include <stdexcept>
 
 #include "concur/actor.hpp"
+#include "concur/clock.hpp"
 #include "concur/timeline.hpp"
 
 namespace concur {
-
-namespace {
-using Clock = std::chrono::steady_clock;
-}
 
 Gil::Gil(std::chrono::nanoseconds switch_interval, std::string_view name)
     : interval_(switch_interval),
@@ -74,7 +71,10 @@ void Gil::drop(std::unique_lock<std::mutex>& lock, PerThread& me) {
     // FORCE_SWITCHING: somebody asked, so do not race it for the GIL we just let go;
     // wait until another thread has taken it. The request is honoured: clear it.
     drop_request_.store(false, std::memory_order_relaxed);
-    switched_.wait(lock, [&] { return last_holder_ != me.id; });
+    if (last_holder_ == me.id) {
+      ScopedSpan waiting(SpanKind::waiting, waiting_label_);
+      switched_.wait(lock, [&] { return last_holder_ != me.id; });
+    }
   }
 }
 
