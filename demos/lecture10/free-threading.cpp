@@ -89,7 +89,7 @@ Example free_threading() {
   return {
       .id = "10.10",
       .name = "free-threading",
-      .title = "Free threading: CPU-bound threads with and without the GIL",
+      .title = "CPU-bound threads with and without the GIL",
       .lecture = 10,
       .summary = "CPU-bound threads under a simulated GIL give no speedup; without it (PEP 703) they scale.",
       .params = {Param::integer("threads", "threads sharing the work", 2, 1, 64),

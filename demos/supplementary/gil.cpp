@@ -16,11 +16,15 @@ namespace concur::demos {
 // The interpreter's loop: one step of the countdown, then a look at the eval breaker, as
 // CPython does at each backward jump of a while loop. Returns what was left (0).
 static long long countdown(Gil& gil, long long n) {
-  Gil::Held running(gil);
-  while (n > 0) {
-    --n;
-    gil.check();
+  const long long from = n;
+  {
+    Gil::Held running(gil);
+    while (n > 0) {
+      --n;
+      gil.check();
+    }
   }
+  say("counted down {} to {}", from, n);
   return n;
 }
 
@@ -33,7 +37,6 @@ static void countdown_in_process(const nlohmann::json& args, mp::Handed handed) 
   mp::Connection report = mp::Connection::adopt(std::move(handed.at(0)));
   Gil own_gil(switch_interval(args["switch_interval"].get<double>()));
   const long long left = countdown(own_gil, args["count"].get<long long>());
-  say("counted down {} to {}", args["count"].get<long long>(), left);
   report.send({{"left", left}, {"switches", own_gil.stats().switches}});
 }
 CONCUR_ENTRY(countdown_in_process);
@@ -105,7 +108,7 @@ Example gil() {
       .title = "The GIL and a CPU-bound countdown",
       .lecture = 0,
       .summary = "Count down on one thread, two GIL threads, two processes: only processes are faster.",
-      .params = {Param::integer("count", "the number to count down to zero", 400'000'000, 1, 100'000'000'000),
+      .params = {Param::integer("count", "the number to count down to zero", 1'000'000'000, 1, 100'000'000'000),
                  Param::seconds("switch-interval", "seconds a waiter lets the holder run before asking for the GIL "
                                 "(sys.setswitchinterval); not scaled by --time-scale", 0.005, 0.000'01, 10.0),
                  mp::start_method_param()},
