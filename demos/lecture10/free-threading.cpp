@@ -26,14 +26,12 @@ static std::uint64_t one_unit(std::uint64_t unit) {
 
 static void compute(Run& run, long long threads, bool with_gil) {
   const long long units = run.integer("work-units");
-  // The interpreter's switch interval is not a sleep: --time-scale leaves it alone.
-  Gil gil(std::chrono::duration_cast<std::chrono::nanoseconds>(
-      std::chrono::duration<double>(run.number("switch-interval"))));
+  Gil gil(switch_interval_of(run));
   std::atomic<long long> done{0};
   std::atomic<std::uint64_t> checksum{0};
 
-  // Thread t computes its share [from, to). Under the GIL it holds it all along and lets
-  // go only when asked, at the check between two units, as CPython's eval loop does.
+  // Each thread computes its share [from, to). Under the GIL it holds it throughout and
+  // lets go only when asked, at the check between two units, as CPython's eval loop does.
   auto share = [&](long long from, long long to) {
     std::uint64_t sum = 0;
     if (with_gil) {
@@ -50,8 +48,7 @@ static void compute(Run& run, long long threads, bool with_gil) {
   const auto started = Clock::now();
   std::deque<Thread> workers;
   for (long long t = 0; t < threads; ++t)
-    workers.emplace_back([&, t] { share(units * t / threads, units * (t + 1) / threads); });
-  for (Thread& w : workers) w.start();
+    workers.emplace_back([&, t] { share(units * t / threads, units * (t + 1) / threads); }).start();
   for (Thread& w : workers) w.join();  // the main thread waits outside the GIL, as join() does
   const double seconds = to_seconds(Clock::now() - started);
 
@@ -63,26 +60,24 @@ static void compute(Run& run, long long threads, bool with_gil) {
   run.result("forced_drops", stats.forced_drops);
   run.result("gil_wait_s", to_seconds(stats.waited));
 
-  // The variants run in order, one-thread first: its figures are what the others match.
+  // The variants run in order, one-thread first: the others must match its result.
   static std::uint64_t expected_checksum = 0;
   static double one_thread_s = 0;
   if (run.variant() == "one-thread") expected_checksum = checksum, one_thread_s = seconds;
   run.check("all the work was done", done == units, fmt::format("{} of {} units", done.load(), units));
   if (run.variant() != "one-thread")
-    run.check("same result as one thread", checksum == expected_checksum,
-              fmt::format("checksum {:016x}", checksum.load()));
+    run.check("same result as one thread", checksum == expected_checksum, fmt::format("checksum {:016x}", checksum.load()));
   const double speedup = one_thread_s / seconds;
   const long long cores = std::min<long long>(threads, std::max(1u, std::thread::hardware_concurrency()));
   if (run.variant() == "gil-threads")
     run.likely("no faster than one thread", speedup < 1.1, fmt::format("{:.2f}x, {} switches", speedup, stats.switches));
   if (run.variant() == "free-threads")
     run.likely("threads scale with the cores", speedup > 0.75 * cores, fmt::format("{:.2f}x on {} cores", speedup, cores));
-  run.explain(!with_gil ? fmt::format("No GIL: the {} threads computed at the same time, {:.2f}x the speed of one.", threads, speedup)
+  run.explain(!with_gil ? fmt::format("No GIL: the {} threads computed at once, {:.2f}x the speed of one.", threads, speedup)
               : threads == 1 ? "One thread holds the GIL from start to end: nobody asks for it, so it never switches."
-                             : fmt::format("{} threads, one GIL: only the holder computes, the others wait. The GIL changed "
-                                           "hands {} times, {} of them forced after a switch interval, so {} threads "
-                                           "took about as long as one ({:.2f}x).",
-                                           threads, stats.switches, stats.forced_drops, threads, speedup));
+                             : fmt::format("{} threads, one GIL: only the holder computes. The GIL changed hands {} times "
+                                           "({} forced after a switch interval), so they took about as long as one ({:.2f}x).",
+                                           threads, stats.switches, stats.forced_drops, speedup));
 }
 
 Example free_threading() {
@@ -94,8 +89,7 @@ Example free_threading() {
       .summary = "CPU-bound threads under a simulated GIL give no speedup; without it (PEP 703) they scale.",
       .params = {Param::integer("threads", "threads sharing the work", 2, 1, 64),
                  Param::integer("work-units", "units of work in total (a thousand hash steps each)", 150'000, 1, 100'000'000),
-                 Param::seconds("switch-interval", "seconds a waiter lets the holder run before asking for the GIL "
-                                "(sys.setswitchinterval); not scaled by --time-scale", 0.005, 0.000'01, 10.0)},
+                 switch_interval_param()},
       .variants = {{"one-thread", [](Run& r) { compute(r, 1, true); }},
                    {"gil-threads", [](Run& r) { compute(r, r.integer("threads"), true); }},
                    {"free-threads", [](Run& r) { compute(r, r.integer("threads"), false); }}},

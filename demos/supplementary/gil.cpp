@@ -9,7 +9,9 @@
 
 #include <concur/concur.hpp>
 
+#include <algorithm>
 #include <deque>
+#include <numeric>
 
 namespace concur::demos {
 
@@ -28,77 +30,77 @@ static long long countdown(Gil& gil, long long n) {
   return n;
 }
 
-static std::chrono::nanoseconds switch_interval(double seconds) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(seconds));
-}
-
 // A process is a fresh interpreter: it makes its own GIL, counts, and reports back.
 static void countdown_in_process(const nlohmann::json& args, mp::Handed handed) {
   mp::Connection report = mp::Connection::adopt(std::move(handed.at(0)));
-  Gil own_gil(switch_interval(args["switch_interval"].get<double>()));
+  Gil own_gil(std::chrono::nanoseconds(args["switch_interval_ns"].get<long long>()));
   const long long left = countdown(own_gil, args["count"].get<long long>());
   report.send({{"left", left}, {"switches", own_gil.stats().switches}});
 }
 CONCUR_ENTRY(countdown_in_process);
 
-static void count_down(Run& run, int workers, bool processes) {
-  const long long count = run.integer("count");
-  const double interval_s = run.number("switch-interval");  // not a sleep: never scaled
-  Gil gil(switch_interval(interval_s));
-  std::vector<long long> left(workers, -1);
+// Threads of one interpreter: they share its GIL. Returns how often it switched.
+static long long on_threads(Run& run, const std::vector<long long>& parts, std::vector<long long>& left) {
+  Gil gil(switch_interval_of(run));
+  std::deque<Thread> threads;
+  for (std::size_t w = 0; w < parts.size(); ++w) threads.emplace_back([&, w] { left[w] = countdown(gil, parts[w]); }).start();
+  for (Thread& t : threads) t.join();
+  return gil.stats().switches;
+}
+
+// One process per part, each with a pipe to send back what it found.
+static long long on_processes(Run& run, const std::vector<long long>& parts, std::vector<long long>& left) {
+  std::deque<mp::Connection> reports;
+  std::deque<mp::Process> children;
+  for (std::size_t w = 0; w < parts.size(); ++w) {
+    auto [report_in, report_out] = mp::Pipe(false);
+    const nlohmann::json args = {{"count", parts[w]}, {"switch_interval_ns", switch_interval_of(run).count()}};
+    children.emplace_back(mp::Target{"countdown_in_process", args, {report_out.fileno()}},
+                          fmt::format("Process-{}", w + 1), mp::start_method_of(run)).start();
+    reports.push_back(std::move(report_in));  // report_out closes here: the child has its copy
+  }
   long long switches = 0;
-  // Each worker counts its part; the parts add up to the whole count.
-  auto part = [&](int w) { return count * (w + 1) / workers - count * w / workers; };
+  for (std::size_t w = 0; w < parts.size(); ++w) {
+    const nlohmann::json r = reports[w].recv();
+    left[w] = r["left"];
+    switches += r["switches"].get<long long>();
+  }
+  for (mp::Process& p : children) p.join();
+  return switches;
+}
+
+using Way = long long (*)(Run&, const std::vector<long long>&, std::vector<long long>&);
+
+static void count_down(Run& run, int workers, Way way) {
+  const long long count = run.integer("count");
+  std::vector<long long> parts, left(workers, -1);
+  for (int w = 0; w < workers; ++w) parts.push_back(count * (w + 1) / workers - count * w / workers);
 
   const auto started = Clock::now();
-  if (!processes) {
-    std::deque<Thread> threads;
-    for (int w = 0; w < workers; ++w) threads.emplace_back([&, w] { left[w] = countdown(gil, part(w)); });
-    for (Thread& t : threads) t.start();
-    for (Thread& t : threads) t.join();
-    switches = gil.stats().switches;
-  } else {
-    std::deque<mp::Connection> reports;
-    std::deque<mp::Process> children;
-    for (int w = 0; w < workers; ++w) {
-      auto [report_in, report_out] = mp::Pipe(false);
-      children.emplace_back(mp::Target{"countdown_in_process", {{"count", part(w)}, {"switch_interval", interval_s}},
-                                       {report_out.fileno()}},
-                            fmt::format("Process-{}", w + 1), mp::start_method_of(run));
-      children.back().start();
-      reports.push_back(std::move(report_in));  // report_out closes here: the child has its copy
-    }
-    for (int w = 0; w < workers; ++w) {
-      const nlohmann::json r = reports[w].recv();
-      left[w] = r["left"];
-      switches += r["switches"].get<long long>();
-    }
-    for (mp::Process& p : children) p.join();
-  }
+  const long long switches = way(run, parts, left);
   const double seconds = to_seconds(Clock::now() - started);
   say("{} worker(s) counted down {}, {} GIL switch(es)", workers, count, switches);
 
-  long long counted = 0, remaining = 0;
-  for (int w = 0; w < workers; ++w) counted += part(w), remaining += left[w];
   run.result("count", count);
   run.result("workers", workers);
   run.result("left", left);
   run.result("switches", switches);
-  run.check("every countdown reached zero", remaining == 0, fmt::format("left {}", nlohmann::json(left).dump()));
-  run.check("the parts add up to the count", counted == count, fmt::format("{} of {}", counted, count));
+  run.check("every countdown reached zero", std::count(left.begin(), left.end(), 0) == workers,
+            fmt::format("left {}", nlohmann::json(left).dump()));
+  run.check("the parts add up to the count", std::accumulate(parts.begin(), parts.end(), 0LL) == count,
+            fmt::format("parts {}", nlohmann::json(parts).dump()));
   static double one_thread_s = 0;  // the variants run in order, one-thread first
   if (run.variant() == "one-thread") one_thread_s = seconds;
   const double speedup = one_thread_s / seconds;
   if (run.variant() == "two-gil-threads")
-    run.likely("no faster than one thread", speedup < 1.1, fmt::format("{:.2f}x", speedup));
+    run.likely("no faster than one thread", speedup < 1.1, fmt::format("{:.2f}x, {} switches", speedup, switches));
   if (run.variant() == "two-processes" && std::thread::hardware_concurrency() > 1)
     run.likely("faster than one thread", speedup > 1.3, fmt::format("{:.2f}x", speedup));
-  run.explain(processes ? "Two processes, two interpreters, two GILs: nobody waits for anybody, so both halves "
-                          "were counted at once, on two cores if the machine has them."
-              : workers == 1
-                  ? "One thread, nobody to switch to: the GIL is held from start to end. The time to beat."
-                  : fmt::format("One GIL for two threads: they took turns of about {} ms, switching {} times, so "
-                                "the two halves took as long as the whole.", interval_s * 1000, switches));
+  run.explain(way == on_processes ? "Two processes, two interpreters, two GILs: nobody waits for anybody, so both "
+                                    "halves were counted at once, on two cores if the machine has them."
+              : workers == 1 ? "One thread, nobody to switch to: the GIL is held from start to end. The time to beat."
+                             : fmt::format("One GIL for two threads: they took turns, switching {} times, so the two "
+                                           "halves took as long as the whole.", switches));
 }
 
 Example gil() {
@@ -109,12 +111,10 @@ Example gil() {
       .lecture = 0,
       .summary = "Count down on one thread, two GIL threads, two processes: only processes are faster.",
       .params = {Param::integer("count", "the number to count down to zero", 1'000'000'000, 1, 100'000'000'000),
-                 Param::seconds("switch-interval", "seconds a waiter lets the holder run before asking for the GIL "
-                                "(sys.setswitchinterval); not scaled by --time-scale", 0.005, 0.000'01, 10.0),
-                 mp::start_method_param()},
-      .variants = {{"one-thread", [](Run& r) { count_down(r, 1, false); }},
-                   {"two-gil-threads", [](Run& r) { count_down(r, 2, false); }},
-                   {"two-processes", [](Run& r) { count_down(r, 2, true); }}},
+                 switch_interval_param(), mp::start_method_param()},
+      .variants = {{"one-thread", [](Run& r) { count_down(r, 1, on_threads); }},
+                   {"two-gil-threads", [](Run& r) { count_down(r, 2, on_threads); }},
+                   {"two-processes", [](Run& r) { count_down(r, 2, on_processes); }}},
       .baseline = "one-thread",
   };
 }

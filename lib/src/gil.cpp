@@ -4,6 +4,8 @@
 
 #include "concur/actor.hpp"
 #include "concur/clock.hpp"
+#include "concur/example.hpp"
+#include "concur/run.hpp"
 #include "concur/timeline.hpp"
 
 namespace concur {
@@ -124,6 +126,19 @@ GilStats Gil::stats() const {
   GilStats copy = totals_;
   for (const PerThread& t : threads_) copy.threads.push_back(t.stats);
   return copy;
+}
+
+Param switch_interval_param() {
+  return Param::seconds("switch-interval",
+                        "seconds a waiter lets the holder run before asking for the GIL "
+                        "(sys.setswitchinterval); not scaled by --time-scale",
+                        0.005, 0.000'01, 10.0);
+}
+
+std::chrono::nanoseconds switch_interval_of(const Run& run) {
+  // number(), not duration(): the interval is the interpreter's, not a sleep to shorten.
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+      std::chrono::duration<double>(run.number("switch-interval")));
 }
 
 }  // namespace concur
