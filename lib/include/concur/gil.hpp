@@ -79,7 +79,8 @@ class Gil {
   static constexpr std::chrono::nanoseconds kDefaultSwitchInterval = std::chrono::milliseconds(5);
 
   // `switch_interval`: how long a waiter waits before asking the holder to drop the GIL
-  // (sys.setswitchinterval()); must be positive. It is not multiplied by --time-scale.
+  // (sys.setswitchinterval()); std::invalid_argument unless positive. It is not
+  // multiplied by --time-scale. Destroy it only once no thread holds or wants it.
   explicit Gil(std::chrono::nanoseconds switch_interval = kDefaultSwitchInterval,
                std::string_view name = "GIL");
   Gil(const Gil&) = delete;
