@@ -58,7 +58,9 @@ static void compute(Run& run, long long threads, bool with_gil) {
   run.result("checksum", fmt::format("{:016x}", checksum.load()));
   run.result("switches", stats.switches);
   run.result("forced_drops", stats.forced_drops);
-  run.result("gil_wait_s", to_seconds(stats.waited));
+  nlohmann::json waited = nlohmann::json::object();  // thread name -> seconds it waited for the GIL
+  for (const GilThreadStats& t : stats.threads) waited[t.name] = to_seconds(t.waited);
+  run.result("gil_wait_s", waited);
 
   // The variants run in order, one-thread first: the others must match its result.
   static std::uint64_t expected_checksum = 0;

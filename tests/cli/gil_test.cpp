@@ -50,6 +50,10 @@ TEST(GilExamples, FreeThreadingDoesTheSameWorkInEveryVariant) {
     // One thread never has to switch; without a GIL there is nothing to switch.
     EXPECT_EQ(result_of(report, "one-thread")["switches"], 0);
     EXPECT_EQ(result_of(report, "free-threads")["switches"], 0);
+    // Each GIL thread's waiting time, by name; without the GIL nobody waits for it.
+    EXPECT_EQ(result_of(report, "gil-threads")["gil_wait_s"].size(), 2u);
+    EXPECT_TRUE(result_of(report, "gil-threads")["gil_wait_s"].contains("Thread-1"));
+    EXPECT_TRUE(result_of(report, "free-threads")["gil_wait_s"].empty());
     EXPECT_TRUE(check_held(report, "gil-threads: same result as one thread"));
     EXPECT_TRUE(check_held(report, "free-threads: same result as one thread"));
     EXPECT_FALSE(is_required(report, "gil-threads: no faster than one thread"));
