@@ -90,7 +90,7 @@ Example free_threading() {
       .lecture = 10,
       .summary = "CPU-bound threads under a simulated GIL give no speedup; without it (PEP 703) they scale.",
       .params = {Param::integer("threads", "threads sharing the work", 2, 1, 64),
-                 Param::integer("work-units", "units of work in total (a thousand hash steps each)", 150'000, 1, 100'000'000),
+                 Param::integer("work-units", "units of work in total (a thousand hash steps each)", 300'000, 1, 100'000'000),
                  switch_interval_param()},
       .variants = {{"one-thread", [](Run& r) { compute(r, 1, true); }},
                    {"gil-threads", [](Run& r) { compute(r, r.integer("threads"), true); }},
