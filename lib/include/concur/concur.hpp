@@ -17,6 +17,7 @@
 //            semaphore.hpp   Semaphore, BoundedSemaphore   (threading.Semaphore, BoundedSemaphore)
 //            event.hpp       Event                         (threading.Event)
 //            condition.hpp   Condition                     (threading.Condition)
+//            gil.hpp         Gil: a simulated GIL          (CPython's global interpreter lock)
 //            queue.hpp       Queue<T>, Full, Empty         (queue.Queue)
 //            thread_pool.hpp ThreadPool
 //   processes (namespace concur::mp, like `import multiprocessing as mp`)
@@ -40,6 +41,7 @@
 #include "concur/deadlock.hpp"
 #include "concur/event.hpp"
 #include "concur/example.hpp"
+#include "concur/gil.hpp"
 #include "concur/mutex.hpp"
 #include "concur/queue.hpp"
 #include "concur/rlock.hpp"
