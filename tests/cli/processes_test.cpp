@@ -298,7 +298,7 @@ class NothingLeftBehind : public ::testing::Test {
 TEST_F(NothingLeftBehind, AfterEveryProcessExampleUnderEveryStartMethod) {
   for (const std::string& method : kStartMethods)
     for (const char* example : {"process-queue", "process-race", "process-lock", "shared-value", "shared-struct",
-                                "pipe", "sentinel", "terminate", "hybrid", "isolation", "pool", "executors", "manager",
+                                "pipe", "sentinel", "terminate", "hybrid", "isolation", "multiprocessing", "pool", "executors", "manager",
                                 "custom-manager"}) {
       const CliResult r = run_concur({example, "--quiet", "--time-scale", "0.05", "--start-method", method});
       EXPECT_EQ(r.exit_code, 0) << example << " " << method << ": " << r.err;
@@ -307,6 +307,7 @@ TEST_F(NothingLeftBehind, AfterEveryProcessExampleUnderEveryStartMethod) {
        {std::vector<std::string>{"process", "--quiet", "--repeat", "2"},
         {"pool", "--quiet", "--kill-worker", "--time-scale", "0.2"},
         {"primes", "--quiet", "--limit", "20000"},
+        {"gil", "--quiet", "--count", "2000000"},
         {"remote-manager", "--quiet"}}) {
     const CliResult r = run_concur(args);
     EXPECT_EQ(r.exit_code, 0) << r.err;
