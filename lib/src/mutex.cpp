@@ -70,12 +70,7 @@ bool Mutex::acquire(bool blocking, std::optional<double> timeout_s) {
     took_it();
     return true;
   }
-  bool got = false;
-  {
-    ScopedSpan waiting(SpanKind::waiting, waiting_label_);
-    got = detail::try_lock_within(
-        mu_, std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(std::max(0.0, *timeout_s))));
-  }
+  const bool got = detail::wait_within(mu_, *timeout_s, waiting_label_);
   if (got) took_it();
   return got;
 }
