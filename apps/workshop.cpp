@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include <concur/console.hpp>
@@ -83,13 +84,7 @@ bool rebuild(const Trees& t) {
                        Style::green));
     return true;
   }
-  std::string text;
-  if (FILE* f = std::fopen(log.c_str(), "r")) {
-    char buf[4096];
-    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) text.append(buf, n);
-    std::fclose(f);
-  }
-  std::cout << text << std::flush;
+  std::cout << std::ifstream(log).rdbuf() << std::flush;  // the compiler's own words
   con.line(con.paint("the build failed: fix the error above and save again (the last good build is unchanged)", Style::red));
   return false;
 }

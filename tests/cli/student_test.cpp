@@ -28,7 +28,8 @@ TEST(Lesson, EveryExampleHasALessonOfSubstance) {
     std::size_t words = 0;
     for (std::size_t i = 0; i < r.out.size(); ++i) words += r.out[i] == ' ' && i > 0 && r.out[i - 1] != ' ';
     EXPECT_GE(words, 150u) << e["name"];
-    for (const char* section : {"## The idea", "## Try this"})
+    for (const char* section : {"## The idea", "## C++ and Python side by side", "## What to watch for", "## Try this",
+                                "## Common mistakes"})
       EXPECT_NE(r.out.find(section), std::string::npos) << e["name"] << " has no " << section;
   }
 }

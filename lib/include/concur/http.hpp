@@ -58,8 +58,6 @@ class LocalWebServer {
   std::uint64_t requests_served() const noexcept { return served_.load(); }
   int max_in_flight() const noexcept { return max_in_flight_.load(); }
 
-  const ServerOptions& options() const noexcept { return options_; }
-
  private:
   struct Impl;  // keeps httplib.h out of every demo's includes
   ServerOptions options_;
