@@ -6,6 +6,9 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <cctype>
+#include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -16,12 +19,12 @@
 #include <stdexcept>
 
 #include <concur/console.hpp>
+#include <concur/jitter.hpp>
 #include <concur/markdown.hpp>
 #include <concur/timeline_view.hpp>
 #include <concur/report.hpp>
 #include <concur/runner.hpp>
 
-#include "catalogue.hpp"
 #include "completion.hpp"
 #include "workshop.hpp"
 
@@ -58,6 +61,7 @@ struct Common {
   bool quiet = false;
   bool no_color = false;
   bool verbose = false;
+  std::string jitter;  // a seed, or "" for none
 };
 
 void add_common(CLI::App& sub, Common& c, bool with_json = true) {
@@ -88,6 +92,24 @@ void add_common(CLI::App& sub, Common& c, bool with_json = true) {
   sub.add_flag("--no-color", c.no_color, "no colour (also off with NO_COLOR or when not a terminal)")
       ->group(group);
   sub.add_flag("-v,--verbose", c.verbose, "debug logging to stderr")->group(group);
+  if (with_json)
+    sub.add_option("--jitter", c.jitter,
+                   "random yields at every lock, semaphore, event, queue and thread start, from SEED "
+                   "(the same seed makes the same choices; 'concur check' uses it)")
+        ->type_name("SEED")
+        ->group(group);
+}
+
+// --jitter SEED: a whole number, 0 to 2^63-1.
+std::optional<std::uint64_t> parse_jitter(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long v = std::strtoull(text.c_str(), &end, 10);
+  if (!std::isdigit(static_cast<unsigned char>(text[0])) || end != text.c_str() + text.size() || errno == ERANGE ||
+      v > static_cast<unsigned long long>(INT64_MAX))
+    throw UsageError(fmt::format("--jitter needs a seed, a whole number from 0 to {}, got '{}'", INT64_MAX, text));
+  return v;
 }
 
 int parse_repeat(const std::string& text) {
@@ -385,9 +407,7 @@ void add_params(CLI::App& sub, const std::vector<Param>& params, std::map<std::s
   }
 }
 
-int dispatch(int argc, char** argv) {
-  const Catalogue cat = demos::catalogue();
-
+int dispatch(int argc, char** argv, const Catalogue& cat) {
   // An unknown first word gets a suggestion before CLI11 calls it an extra argument.
   if (argc >= 2 && argv[1][0] != '-') {
     const std::string first = argv[1];
@@ -548,19 +568,21 @@ int dispatch(int argc, char** argv) {
   parse_repeat(common.repeat);
   parse_time_scale(common.time_scale);
   timeline_mode(common);
+  const std::optional<std::uint64_t> jitter_seed = parse_jitter(common.jitter);
   Outputs outputs;
   outputs.json = OutputFile::open(common.json_path, "--json", true);
   outputs.trace = OutputFile::open(common.trace_path, "--trace", false);
   outputs.markdown = OutputFile::open(common.markdown_path, "--export-markdown", false);
   setup_output(common, outputs.json_on_stdout());
+  if (jitter_seed) jitter::enable(*jitter_seed);
   return run_one(e, params, common, outputs);
 }
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv, const Catalogue& catalogue) {
   try {
-    return dispatch(argc, argv);
+    return dispatch(argc, argv, catalogue);
   } catch (const UsageError& e) {
     std::cerr << "concur: " << e.what() << "\n";
     return kUsage;

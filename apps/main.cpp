@@ -1,35 +1,5 @@
-// The concur binary's entry point: signal set-up, then the command line (cli.cpp).
-#include <signal.h>
-#include <unistd.h>
+// The concur binary's entry point: the command line (cli.cpp) over every example.
+#include "catalogue.hpp"
+#include "program.hpp"
 
-#include <concur/mp/entry.hpp>
-#include <concur/mp/process.hpp>
-
-#include "cli.hpp"
-
-namespace {
-
-// Ctrl-C: stop and reap every child process, say so, and leave with the conventional
-// status 130. Only async-signal-safe calls here (kill, waitpid, write, _exit).
-extern "C" void on_interrupt(int) {
-  concur::mp::terminate_all_from_signal(500);
-  constexpr char kMessage[] = "\nconcur: interrupted\n";
-  [[maybe_unused]] auto n = ::write(2, kMessage, sizeof kMessage - 1);
-  ::_exit(130);
-}
-
-}  // namespace
-
-int main(int argc, char** argv) {
-  // A process started with the spawn method is this binary run again: it runs the entry
-  // it was sent and exits here (the `if __name__ == "__main__":` of concur).
-  concur::mp::run_if_spawned(argc, argv);
-  struct sigaction sa {};
-  sa.sa_handler = on_interrupt;
-  ::sigemptyset(&sa.sa_mask);
-  ::sigaction(SIGINT, &sa, nullptr);
-  ::sigaction(SIGTERM, &sa, nullptr);
-  // A reader that goes away (`concur race | head`) must not kill us mid-line.
-  ::signal(SIGPIPE, SIG_IGN);
-  return concur::cli::main(argc, argv);
-}
+int main(int argc, char** argv) { return concur::cli::program(argc, argv, concur::demos::catalogue); }

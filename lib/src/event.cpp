@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "concur/jitter.hpp"
 #include "concur/timeline.hpp"
 
 namespace concur {
@@ -19,6 +20,7 @@ void Event::set() {
   }
   Recorder::instant(set_label_);
   cv_.notify_all();
+  jitter::point();
 }
 
 void Event::clear() {
@@ -30,11 +32,13 @@ void Event::clear() {
 }
 
 bool Event::is_set() const {
+  jitter::point();
   std::lock_guard guard(mu_);
   return flag_;
 }
 
 bool Event::wait(std::optional<double> timeout_s) {
+  jitter::point();
   std::unique_lock lock(mu_);
   if (flag_) return true;
   ScopedSpan waiting(SpanKind::waiting, waiting_label_);

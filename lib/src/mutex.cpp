@@ -7,6 +7,7 @@
 #include "concur/actor.hpp"
 #include "concur/clock.hpp"
 #include "concur/detail/timed_lock.hpp"
+#include "concur/jitter.hpp"
 #include "concur/timeline.hpp"
 
 namespace concur {
@@ -32,6 +33,7 @@ bool Mutex::held_by_me() const noexcept {
 }
 
 void Mutex::lock() {
+  jitter::point();
   // Locking a std::timed_mutex we already own is undefined: report it before touching mu_.
   if (held_by_me()) throw DeadlockError::self(current_actor(), name_);
   // Only a lock that is really contended gets a waiting span: the free case stays cheap.
@@ -43,6 +45,7 @@ void Mutex::lock() {
 }
 
 bool Mutex::try_lock() {
+  jitter::point();
   if (held_by_me() || !mu_.try_lock()) return false;
   took_it();
   return true;
@@ -54,6 +57,7 @@ void Mutex::unlock() {
   Recorder::close(this);
   owner_.store(0, std::memory_order_relaxed);
   mu_.unlock();
+  jitter::point();  // another thread may take it now, before this one goes on
 }
 
 bool Mutex::acquire(bool blocking, std::optional<double> timeout_s) {

@@ -8,6 +8,7 @@
 #include "concur/actor.hpp"
 #include "concur/clock.hpp"
 #include "concur/console.hpp"
+#include "concur/jitter.hpp"
 #include "concur/outcomes.hpp"
 #include "concur/report.hpp"
 #include "concur/run.hpp"
@@ -48,6 +49,7 @@ Outcome run_example(const Example& example, const RunOptions& options) {
   for (const auto& [key, value] : options.params.items()) out.params[key] = value;
   out.params["repeat"] = options.repeat;
   out.params["time_scale"] = options.time_scale;
+  if (const auto seed = jitter::seed()) out.params["jitter_seed"] = *seed;  // --jitter: the run can be replayed
 
   Console& con = Console::get();
   const bool narrate = con.narrating();

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "concur/jitter.hpp"
 #include "concur/timeline.hpp"
 
 namespace concur {
@@ -39,6 +40,7 @@ bool Semaphore::take_if_free() {
 }
 
 void Semaphore::acquire() {
+  jitter::point();
   if (!take_if_free()) {
     ScopedSpan waiting(SpanKind::waiting, waiting_label_);
     std::unique_lock lock(mu_);
@@ -49,6 +51,7 @@ void Semaphore::acquire() {
 }
 
 bool Semaphore::try_acquire() {
+  jitter::point();
   if (!take_if_free()) return false;
   took_one();
   return true;
@@ -102,6 +105,7 @@ void Semaphore::release(std::ptrdiff_t n) {
     freed_.notify_one();
   else
     freed_.notify_all();
+  jitter::point();
 }
 
 }  // namespace concur

@@ -9,6 +9,7 @@
 
 #include "concur/actor.hpp"
 #include "concur/console.hpp"
+#include "concur/jitter.hpp"
 #include "concur/timeline.hpp"
 
 namespace concur {
@@ -73,6 +74,7 @@ void Thread::bootstrap(std::stop_token token) {
     stop_token_ = std::move(token);
   }
   finished_cv_.notify_all();  // start() waits for the ids
+  jitter::point();
   std::exception_ptr error;
   {
     ScopedSpan running(SpanKind::running, Recorder::intern("running"));

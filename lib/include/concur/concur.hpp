@@ -3,6 +3,7 @@
 // Table of contents, lowest layer first:
 //   core     clock.hpp       the run clock, CPU time
 //            actor.hpp       the calling thread's name
+//            jitter.hpp      seeded random yields at every synchronization point (--jitter)
 //            console.hpp     narration: say("...")
 //            timeline.hpp    spans, instants and counters per thread
 //            outcomes.hpp    how results spread over repeated runs
@@ -42,6 +43,7 @@
 #include "concur/event.hpp"
 #include "concur/example.hpp"
 #include "concur/gil.hpp"
+#include "concur/jitter.hpp"
 #include "concur/mutex.hpp"
 #include "concur/queue.hpp"
 #include "concur/rlock.hpp"

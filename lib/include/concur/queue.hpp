@@ -31,6 +31,7 @@
 #include <string>
 #include <string_view>
 
+#include "concur/jitter.hpp"
 #include "concur/timeline.hpp"
 
 namespace concur {
@@ -65,6 +66,7 @@ class Queue {
   // Adds an item at the back. With block, waits for room (at most timeout_s seconds if
   // given); without, or when the timeout passes, throws Full.
   void put(T item, bool block = true, std::optional<double> timeout_s = std::nullopt) {
+    jitter::point();
     std::unique_lock lock(mu_);
     if (full_locked()) {
       if (!block) throw Full();
@@ -85,6 +87,7 @@ class Queue {
   // Removes and returns the front item. With block, waits for one (at most timeout_s
   // seconds if given); without, or when the timeout passes, throws Empty.
   T get(bool block = true, std::optional<double> timeout_s = std::nullopt) {
+    jitter::point();
     std::unique_lock lock(mu_);
     if (items_.empty()) {
       if (!block) throw Empty();
@@ -120,6 +123,7 @@ class Queue {
 
   // Snapshots: by the time the caller looks, another thread may have changed them.
   std::size_t qsize() const {
+    jitter::point();
     std::lock_guard guard(mu_);
     return items_.size();
   }

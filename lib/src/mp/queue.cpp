@@ -8,6 +8,7 @@
 #include <cstring>
 #include <vector>
 
+#include "concur/jitter.hpp"
 #include "concur/timeline.hpp"
 
 namespace concur::mp {
@@ -100,6 +101,7 @@ Queue Queue::adopt(detail::Fd fd) {
 }
 
 void Queue::put(const nlohmann::json& item, bool block, std::optional<double> timeout_s) {
+  jitter::point();
   // Encode before taking the lock: the lock guards the copy, not the encoding.
   const std::vector<std::uint8_t> payload = nlohmann::json::to_cbor(item);
   detail::QueueCell& c = *placed_.cell;
@@ -132,6 +134,7 @@ void Queue::put(const nlohmann::json& item, bool block, std::optional<double> ti
 }
 
 nlohmann::json Queue::get(bool block, std::optional<double> timeout_s) {
+  jitter::point();
   detail::QueueCell& c = *placed_.cell;
   const detail::Deadline deadline = detail::Deadline::after(block ? timeout_s : 0.0);
   std::vector<std::uint8_t> payload;
@@ -160,6 +163,7 @@ nlohmann::json Queue::get(bool block, std::optional<double> timeout_s) {
 }
 
 std::size_t Queue::qsize() const {
+  jitter::point();
   Guard guard(*this);
   return static_cast<std::size_t>(placed_.cell->items);
 }

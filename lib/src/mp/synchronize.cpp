@@ -13,6 +13,7 @@
 #include <system_error>
 
 #include "concur/clock.hpp"
+#include "concur/jitter.hpp"
 #include "concur/timeline.hpp"
 
 namespace concur::mp {
@@ -208,9 +209,11 @@ void Lock::unlock() {
   if (cell.owner_tid.load(std::memory_order_relaxed) == 0 || !detail::unlock_cell(cell))
     throw std::runtime_error(fmt::format("release of '{}', which this thread does not hold", placed_.name));
   if (last) Recorder::close(&cell);
+  jitter::point();
 }
 
 bool Lock::acquire(bool blocking, std::optional<double> timeout_s) {
+  jitter::point();
   detail::MutexCell& cell = *placed_.cell;
   detail::Locked how = detail::try_lock_cell(cell);
   if (how == detail::Locked::timed_out && blocking) {
@@ -245,6 +248,7 @@ Semaphore Semaphore::adopt(detail::Fd fd) {
 void Semaphore::acquire() { acquire(true); }
 
 bool Semaphore::acquire(bool blocking, std::optional<double> timeout_s) {
+  jitter::point();
   detail::SemaphoreCell& c = *placed_.cell;
   const detail::Deadline deadline = detail::Deadline::after(blocking ? timeout_s : 0.0);
   detail::CellGuard guard(c.mutex);
@@ -269,6 +273,7 @@ void Semaphore::release(std::int64_t n) {
     detail::notify_all(c.freed);
   }
   Recorder::instant(release_label_);
+  jitter::point();
 }
 
 std::int64_t Semaphore::get_value() const {
@@ -294,6 +299,7 @@ void Event::set() {
     detail::notify_all(placed_.cell->changed);
   }
   Recorder::instant(set_label_);
+  jitter::point();
 }
 
 void Event::clear() {
@@ -302,11 +308,13 @@ void Event::clear() {
 }
 
 bool Event::is_set() const {
+  jitter::point();
   detail::CellGuard guard(placed_.cell->mutex);
   return placed_.cell->flag;
 }
 
 bool Event::wait(std::optional<double> timeout_s) {
+  jitter::point();
   detail::EventCell& c = *placed_.cell;
   const detail::Deadline deadline = detail::Deadline::after(timeout_s);
   detail::CellGuard guard(c.mutex);

@@ -40,6 +40,7 @@
 
 #include <fmt/format.h>
 
+#include "concur/jitter.hpp"
 #include "concur/mp/shared_memory.hpp"
 #include "concur/mp/synchronize.hpp"
 
@@ -99,6 +100,7 @@ class Slots {
   T* slot(std::size_t i) const { return reinterpret_cast<T*>(placed_.extra() + i * stride()); }
 
   T load(std::size_t i) {
+    jitter::point();
     if (has_lock()) {
       std::lock_guard hold(lock_);
       return *slot(i);
@@ -107,6 +109,7 @@ class Slots {
     throw std::logic_error("unreachable: a type that is not lock-free always has a lock");
   }
   void store(std::size_t i, const T& value) {
+    jitter::point();
     if (has_lock()) {
       std::lock_guard hold(lock_);
       *slot(i) = value;

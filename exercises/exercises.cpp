@@ -1,0 +1,46 @@
+#include "exercises.hpp"
+
+#include <fmt/format.h>
+
+namespace concur::exercises {
+
+const std::vector<Exercise>& all() {
+  static const std::vector<Exercise> list = {race_exercise(),         lock_exercise(),         semaphore_exercise(),
+                                             event_exercise(),        queue_pool_exercise(),   deadlock_exercise(),
+                                             process_lock_exercise(), shared_value_exercise(), pool_exercise()};
+  return list;
+}
+
+const Exercise* find(std::string_view name) {
+  for (const Exercise& e : all())
+    if (e.name == name) return &e;
+  return nullptr;
+}
+
+namespace {
+
+const nlohmann::json& field(const nlohmann::json& result, std::string_view key) {
+  const auto it = result.find(key);
+  if (it == result.end())
+    throw MissingResult(fmt::format("the run reported no '{}': keep the run.result(\"{}\", ...) line of the starting point",
+                                    key, key));
+  return *it;
+}
+
+}  // namespace
+
+long long integer_result(const nlohmann::json& result, std::string_view key) {
+  const nlohmann::json& v = field(result, key);
+  if (!v.is_number_integer())
+    throw MissingResult(fmt::format("the run's '{}' is {}, not a whole number", key, v.dump()));
+  return v.get<long long>();
+}
+
+std::vector<long long> integer_list_result(const nlohmann::json& result, std::string_view key) {
+  const nlohmann::json& v = field(result, key);
+  if (!v.is_array() || !std::all_of(v.begin(), v.end(), [](const nlohmann::json& x) { return x.is_number_integer(); }))
+    throw MissingResult(fmt::format("the run's '{}' is {}, not a list of whole numbers", key, v.dump()));
+  return v.get<std::vector<long long>>();
+}
+
+}  // namespace concur::exercises

@@ -1,0 +1,57 @@
+// Exercise race (10.4), the reference solution.
+//
+// One mutex shared by every thread makes the read and the write one step: while a thread
+// is between the two, every other thread waits at the lock. counter.fetch_add(1) would
+// pass too, and faster: one indivisible instruction instead of a lock per increment.
+
+#include <concur/concur.hpp>
+
+#include <atomic>
+#include <deque>
+#include <mutex>
+
+namespace concur::demos {
+
+static void count(Run& run) {
+  const long long threads = run.integer("threads");
+  const long long iterations = run.integer("iterations");
+  std::atomic<long long> counter{0};
+  Mutex counter_lock("counter lock");  // one lock, shared by every thread
+  StartLine start_line(threads);
+
+  auto increment_many = [&] {
+    start_line.arrive_and_wait();
+    for (long long i = 0; i < iterations; ++i) {
+      std::lock_guard guard(counter_lock);  // Python: `with counter_lock:`
+      const long long seen = counter.load(std::memory_order_relaxed);  // read ...
+      counter.store(seen + 1, std::memory_order_relaxed);              // ... then write
+    }
+    say("finished {} increments", iterations);
+  };
+
+  std::deque<Thread> workers;
+  for (long long t = 0; t < threads; ++t) workers.emplace_back(increment_many);
+  for (Thread& w : workers) w.start();
+  for (Thread& w : workers) w.join();
+
+  const long long expected = threads * iterations, actual = counter.load();
+  say("counter = {}, expected {}", actual, expected);
+  run.result("expected", expected);
+  run.result("actual", actual);
+  run.check("no update lost", actual == expected, fmt::format("{} of {} lost", expected - actual, expected));
+}
+
+Example race() {
+  return {
+      .id = "10.4",
+      .name = "race",
+      .title = "Race condition (solution)",
+      .lecture = 10,
+      .summary = "The shared counter, made exact with one mutex.",
+      .params = {Param::integer("threads", "threads incrementing the counter", 2, 1, 64),
+                 Param::integer("iterations", "increments per thread", 100'000, 1, 100'000'000)},
+      .variants = {{"exercise", count}},
+  };
+}
+
+}  // namespace concur::demos

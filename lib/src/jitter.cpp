@@ -1,0 +1,120 @@
+#include "concur/jitter.hpp"
+
+#include <pthread.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <string>
+#include <thread>
+
+#include "concur/actor.hpp"
+
+namespace concur::jitter {
+namespace {
+
+constexpr const char* kVariable = "CONCUR_JITTER";
+
+// 0: not looked at yet, 1: off, 2: on (g_seed holds the seed).
+std::atomic<int> g_state{0};
+std::atomic<std::uint64_t> g_seed{0};
+// Bumped in a forked child, so each thread there draws a fresh sequence from its own name.
+std::atomic<std::uint64_t> g_generation{0};
+
+std::uint64_t splitmix(std::uint64_t& x) noexcept {
+  std::uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+std::uint64_t fnv1a(const std::string& s) noexcept {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (const unsigned char c : s) h = (h ^ c) * 0x100000001b3ULL;
+  return h;
+}
+
+void watch_forks() {
+  static const bool once = [] {
+    ::pthread_atfork(nullptr, nullptr, [] { g_generation.fetch_add(1, std::memory_order_relaxed); });
+    return true;
+  }();
+  (void)once;
+}
+
+// The first look: a spawned child finds its parent's seed in the environment.
+bool on() noexcept {
+  int state = g_state.load(std::memory_order_acquire);
+  if (state == 0) {
+    const char* text = std::getenv(kVariable);
+    char* end = nullptr;
+    const std::uint64_t s = text != nullptr ? std::strtoull(text, &end, 10) : 0;
+    const bool valid = text != nullptr && *text != '\0' && end != nullptr && *end == '\0';
+    if (valid) {
+      g_seed.store(s, std::memory_order_relaxed);
+      watch_forks();
+    }
+    int expected = 0;
+    g_state.compare_exchange_strong(expected, valid ? 2 : 1, std::memory_order_acq_rel);
+    state = g_state.load(std::memory_order_acquire);
+  }
+  return state == 2;
+}
+
+struct PerThread {
+  bool seeded = false;
+  std::uint64_t generation = 0;
+  std::uint64_t seed = 0;
+  std::uint64_t rng = 0;
+  Stats stats;
+};
+thread_local PerThread t_state;
+
+}  // namespace
+
+void enable(std::uint64_t s) {
+  g_seed.store(s, std::memory_order_relaxed);
+  ::setenv(kVariable, std::to_string(s).c_str(), 1);
+  watch_forks();
+  g_state.store(2, std::memory_order_release);
+  t_state.seeded = false;  // the calling thread starts its sequence again
+}
+
+std::optional<std::uint64_t> seed() {
+  if (!on()) return std::nullopt;
+  return g_seed.load(std::memory_order_relaxed);
+}
+
+void point() noexcept {
+  if (!on()) return;
+  PerThread& t = t_state;
+  const std::uint64_t generation = g_generation.load(std::memory_order_relaxed);
+  const std::uint64_t s = g_seed.load(std::memory_order_relaxed);
+  if (!t.seeded || t.generation != generation || t.seed != s) {
+    t.seeded = true;
+    t.generation = generation;
+    t.seed = s;
+    t.rng = s ^ fnv1a(current_actor());
+  }
+  ++t.stats.points;
+  const std::uint64_t r = splitmix(t.rng);
+  // One point in four yields the core; one in sixty-four sleeps 10-100 µs, long enough
+  // for the other core's thread to run through its own critical section meanwhile.
+  if ((r & 63) == 0) {
+    ++t.stats.sleeps;
+    std::this_thread::sleep_for(std::chrono::microseconds(10 + (r >> 8) % 91));
+  } else if ((r & 3) == 0) {
+    ++t.stats.yields;
+    std::this_thread::yield();
+  }
+}
+
+Stats stats() noexcept { return t_state.stats; }
+
+std::uint64_t ith_seed(std::uint64_t s, int i) noexcept {
+  if (i == 0) return s;
+  std::uint64_t x = s + static_cast<std::uint64_t>(i);
+  return splitmix(x) % 1'000'000'000ULL;  // short enough to type back in
+}
+
+}  // namespace concur::jitter
