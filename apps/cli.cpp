@@ -26,6 +26,7 @@
 #include <concur/runner.hpp>
 
 #include "completion.hpp"
+#include "exercise.hpp"
 #include "workshop.hpp"
 
 namespace concur::cli {
@@ -411,7 +412,8 @@ int dispatch(int argc, char** argv, const Catalogue& cat) {
   // An unknown first word gets a suggestion before CLI11 calls it an extra argument.
   if (argc >= 2 && argv[1][0] != '-') {
     const std::string first = argv[1];
-    static const std::vector<std::string> kCommands = {"list", "lesson", "show", "edit", "watch", "tour", "completion", "help"};
+    static const std::vector<std::string> kCommands = {"list",     "lesson", "show",  "edit", "watch",    "tour",
+                                                       "exercise", "check",  "hint", "solution", "completion", "help"};
     if (std::find(kCommands.begin(), kCommands.end(), first) == kCommands.end()) find_or_explain(cat, first);
     if (first == "help") {
       std::cout << short_help(cat);
@@ -444,6 +446,29 @@ int dispatch(int argc, char** argv, const Catalogue& cat) {
   watch->add_option("example", watch_name, "name or id")->required();
   watch->allow_extras();  // the example's own options, handed to each run
   watch->footer("Any options after the example are passed to each run: concur watch race --threads 4");
+
+  // The exercise mode (exercise.cpp).
+  std::string exercise_name, hint_name, solution_name;
+  bool exercise_list = false, exercise_fresh = false;
+  auto* exercise = app.add_subcommand("exercise", "copy a broken starting point to your workspace to repair (--list: your progress)");
+  exercise->add_option("example", exercise_name, "name or id of an example with an exercise");
+  exercise->add_flag("--list", exercise_list, "every exercise, done or to do (also with no example)");
+  exercise->add_flag("--fresh", exercise_fresh, "start over from the broken starting point (yours is kept as .bak)");
+  exercise->footer("The workspace is $CONCUR_WORKSPACE, else workspace/ in the source tree.");
+  CheckOptions check_opts;
+  auto* check = app.add_subcommand("check", "build your version of an exercise and run it many times with jitter");
+  check->add_option("example", check_opts.name, "name or id")->required();
+  check->add_option("--runs", check_opts.runs, "how many runs (the exercise says how many by default)")->type_name("N");
+  check->add_option("--seed", check_opts.seed, "the jitter's seed: replays the runs of an earlier check")->type_name("SEED");
+  check->add_flag("--narrate", check_opts.narrate, "let each run narrate as it goes (best with --runs 1)");
+  check->add_option("--file", check_opts.file, "check this file instead of your workspace's (it does not count as done)")
+      ->type_name("PATH");
+  check->add_option("--program", check_opts.program, "judge this already-built exercise program, no build")->type_name("PATH");
+  auto* hint = app.add_subcommand("hint", "the hints for an exercise, one more each time");
+  hint->add_option("example", hint_name, "name or id")->required();
+  auto* solution = app.add_subcommand("solution", "the reference solution, once your version passes its check");
+  solution->add_option("example", solution_name, "name or id")->required();
+  solution->add_flag("--no-color", text_no_color, "no colour (also off with NO_COLOR set, or when not a terminal)");
 
   std::string shell;
   auto* completion = app.add_subcommand("completion", "a shell completion script: source <(concur completion bash)");
@@ -521,6 +546,16 @@ int dispatch(int argc, char** argv, const Catalogue& cat) {
   }
   if (chosen == edit) return edit_example(find_or_explain(cat, edit_name));
   if (chosen == watch) return watch_example(find_or_explain(cat, watch_name), watch->remaining());
+  if (chosen == exercise) {
+    if (exercise_list || exercise_name.empty()) {
+      if (exercise_fresh) throw UsageError("--fresh needs an exercise: concur exercise race --fresh");
+      return list_exercises(cat);
+    }
+    return start_exercise(cat, exercise_name, exercise_fresh);
+  }
+  if (chosen == check) return check_exercise(cat, check_opts);
+  if (chosen == hint) return show_hints(cat, hint_name);
+  if (chosen == solution) return show_solution(cat, solution_name, text_no_color);
   if (chosen == completion) {
     const std::string script = completion_script(app, cat, shell);
     if (script.empty()) throw UsageError(fmt::format("no completion for shell '{}': say bash or zsh", shell));

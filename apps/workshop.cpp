@@ -35,15 +35,12 @@ struct Trees {
 };
 
 Trees trees_for(const Example& e) {
-  Trees t{fs::path(CONCUR_SOURCE_DIR) / e.source, fs::path(CONCUR_BUILD_DIR), fs::path(CONCUR_BUILD_DIR) / "concur"};
-  if (!fs::exists(t.source))
+  const fs::path source = fs::path(CONCUR_SOURCE_DIR) / e.source;
+  if (!fs::exists(source))
     throw BadUsage(fmt::format("the demo's source is not here ({} is missing): this concur was installed without its "
                                "sources; clone the project and run 'make' to edit examples",
-                               t.source.string()));
-  if (!fs::exists(t.build / "CMakeCache.txt"))
-    throw BadUsage(fmt::format("the build directory {} is gone: run 'make' in {} first", t.build.string(),
-                               CONCUR_SOURCE_DIR));
-  return t;
+                               source.string()));
+  return {source, build_directory(), build_directory() / "concur"};
 }
 
 // The command running now, for the Ctrl-C handler of watch to stop it too.
@@ -54,6 +51,16 @@ extern "C" void stop_watching(int) {
   constexpr char kMessage[] = "\nconcur: stopped watching\n";
   [[maybe_unused]] auto n = ::write(2, kMessage, sizeof kMessage - 1);
   ::_exit(130);
+}
+
+}  // namespace
+
+fs::path build_directory() {
+  const fs::path build(CONCUR_BUILD_DIR);
+  if (!fs::exists(build / "CMakeCache.txt"))
+    throw BadUsage(fmt::format("the build directory {} is gone: run 'make' in {} first", build.string(),
+                               CONCUR_SOURCE_DIR));
+  return build;
 }
 
 // Runs argv[0] with argv (PATH searched); returns its exit status, 128+signal if killed.
@@ -72,21 +79,28 @@ int run(const std::vector<std::string>& args) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-// Rebuilds concur; true when it built. The compiler's output is shown only on failure.
-bool rebuild(const Trees& t) {
+bool build_target(const fs::path& build, const std::string& target, std::string_view what, std::string_view on_failure) {
   Console& con = Console::get();
-  con.line(con.paint(fmt::format("── rebuilding {} ──", t.binary.string()), Style::dim));
+  con.line(con.paint(fmt::format("── building {} ──", what), Style::dim));
   const auto began = std::chrono::steady_clock::now();
-  const fs::path log = t.build / "concur-watch-build.log";
-  const int status = run({"sh", "-c", "exec cmake --build \"$0\" --target concur > \"$1\" 2>&1", t.build.string(), log.string()});
+  const fs::path log = build / ("concur-" + target + "-build.log");
+  const int status = run({"sh", "-c", "exec cmake --build \"$0\" --target \"$1\" > \"$2\" 2>&1", build.string(), target, log.string()});
   if (status == 0) {
     con.line(con.paint(fmt::format("built in {:.1f} s", std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count()),
                        Style::green));
     return true;
   }
   std::cout << std::ifstream(log).rdbuf() << std::flush;  // the compiler's own words
-  con.line(con.paint("the build failed: fix the error above and save again (the last good build is unchanged)", Style::red));
+  con.line(con.paint(std::string(on_failure), Style::red));
   return false;
+}
+
+namespace {
+
+// Rebuilds concur; true when it built. The compiler's output is shown only on failure.
+bool rebuild(const Trees& t) {
+  return build_target(t.build, "concur", t.binary.string(),
+                      "the build failed: fix the error above and save again (the last good build is unchanged)");
 }
 
 }  // namespace

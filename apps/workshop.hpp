@@ -6,7 +6,9 @@
 // compiler's errors when a change does not build, while the last good binary stays.
 #pragma once
 
+#include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <concur/example.hpp>
@@ -17,5 +19,16 @@ namespace concur::cli {
 // concur) or no editor can be found.
 int edit_example(const Example& example);
 int watch_example(const Example& example, const std::vector<std::string>& options);
+
+// The CMake build directory this concur came from; BadUsage when it is gone.
+std::filesystem::path build_directory();
+
+// Runs argv (PATH searched) and waits; its exit status, 128+signal if it was killed.
+int run(const std::vector<std::string>& argv);
+
+// `cmake --build BUILD --target TARGET`, saying "building WHAT" and how long it took.
+// On failure prints the compiler's output, then `on_failure`, and returns false.
+bool build_target(const std::filesystem::path& build, const std::string& target, std::string_view what,
+                  std::string_view on_failure);
 
 }  // namespace concur::cli

@@ -1,0 +1,535 @@
+#include "exercise.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include <concur/console.hpp>
+#include <concur/jitter.hpp>
+#include <concur/markdown.hpp>
+#include <concur/timeline_view.hpp>
+
+#include "exercises.hpp"
+#include "workshop.hpp"
+
+extern char** environ;
+
+namespace concur::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using exercises::Exercise;
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path);
+  if (!in) throw BadUsage(fmt::format("cannot read '{}': {}", path.string(), std::strerror(errno)));
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+void write_text(const fs::path& path, std::string_view text) {
+  std::ofstream out(path, std::ios::out | std::ios::trunc);
+  out << text;
+  if (!out.flush()) throw BadUsage(fmt::format("cannot write '{}': {}", path.string(), std::strerror(errno)));
+}
+
+std::string exercise_names() {
+  std::string names;
+  for (const Exercise& x : exercises::all()) names += (names.empty() ? "" : ", ") + x.name;
+  return names;
+}
+
+struct Located {
+  const Example& example;
+  const Exercise& exercise;
+  fs::path folder;  // exercises/NAME in the source tree
+};
+
+Located locate(const Catalogue& cat, const std::string& name) {
+  const Example* e = cat.find(name);
+  if (e == nullptr)
+    throw BadUsage(fmt::format("unknown exercise '{}'; there is one for each of {} ('concur exercise --list')", name,
+                               exercise_names()));
+  const Exercise* x = exercises::find(e->name);
+  if (x == nullptr)
+    throw BadUsage(fmt::format("'{}' has no exercise; these examples do: {} ('concur exercise --list')", e->name,
+                               exercise_names()));
+  const fs::path folder = fs::path(CONCUR_SOURCE_DIR) / "exercises" / x->name;
+  if (!fs::exists(folder / "start.cpp"))
+    throw BadUsage(fmt::format("the exercises are not here ({} is missing): this concur was installed without its "
+                               "sources; clone the project and run 'make' to do the exercises",
+                               folder.string()));
+  return {*e, *x, folder};
+}
+
+// The student's workspace: CONCUR_WORKSPACE, else workspace/ in the source tree.
+fs::path workspace() {
+  const char* chosen = std::getenv("CONCUR_WORKSPACE");
+  return chosen != nullptr && *chosen != '\0' ? fs::path(chosen) : fs::path(CONCUR_SOURCE_DIR) / "workspace";
+}
+
+std::string now_text() {
+  const std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", std::localtime(&t));
+  return buf;
+}
+
+// progress.json in the workspace: per exercise, when it was started, how many hints were
+// seen, and whether (with which seed) a check passed.
+class Progress {
+ public:
+  explicit Progress(fs::path folder) : path_(std::move(folder) / "progress.json") {
+    if (!fs::exists(path_)) return;
+    data_ = nlohmann::json::parse(read_text(path_), nullptr, /*allow_exceptions=*/false);
+    if (!data_.is_object())
+      throw BadUsage(fmt::format("{} is damaged (not a JSON object): fix it or delete it to start the record again",
+                                 path_.string()));
+  }
+
+  nlohmann::json& of(const std::string& name) {
+    nlohmann::json& entry = data_[name];
+    if (!entry.is_object()) entry = nlohmann::json::object();
+    return entry;
+  }
+  bool passed(const std::string& name) const {
+    return data_.contains(name) && data_[name].is_object() && data_[name].value("passed", false);
+  }
+
+  void save() const {
+    fs::create_directories(path_.parent_path());
+    const fs::path temporary = path_.string() + ".new";
+    write_text(temporary, data_.dump(2) + "\n");
+    fs::rename(temporary, path_);  // a reader sees the old record or the new one, whole
+  }
+
+ private:
+  fs::path path_;
+  nlohmann::json data_ = nlohmann::json::object();
+};
+
+TextStyle text_style(bool no_color) { return {Console::color_wanted(1, no_color), terminal_width(1)}; }
+
+Console& console() {
+  Console& con = Console::get();
+  con.configure(1, Console::color_wanted(1, false), true);
+  return con;
+}
+
+// ---- running the student's program --------------------------------------------------
+
+// What one run left behind.
+struct RunResult {
+  int status = 0;          // exit status, 128+signal when killed
+  bool timed_out = false;  // still running at the time limit
+  double seconds = 0;
+  nlohmann::json report;   // null when it wrote none
+  std::string tail;        // the last lines it printed (not with --narrate)
+};
+
+// For the Ctrl-C handler: the run going on now, and the scratch files to remove.
+volatile sig_atomic_t g_running = 0;
+char g_scratch_files[2][4096];
+char g_scratch_dir[4096];
+
+void remove_scratch_from_signal() {
+  for (const char* f : g_scratch_files)
+    if (f[0] != '\0') ::unlink(f);
+  if (g_scratch_dir[0] != '\0') ::rmdir(g_scratch_dir);
+}
+
+// Stops a run's whole process group: SIGTERM (concur then stops and reaps its own
+// children), up to a second's grace, then SIGKILL. Async-signal-safe.
+void stop_group(pid_t pid) {
+  ::kill(-pid, SIGTERM);
+  for (int i = 0; i < 100; ++i) {
+    if (::waitpid(pid, nullptr, WNOHANG) == pid) {
+      ::kill(-pid, SIGKILL);  // anything of its group still there
+      return;
+    }
+    const timespec tick{0, 10'000'000};
+    ::nanosleep(&tick, nullptr);
+  }
+  ::kill(-pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+}
+
+extern "C" void interrupt_check(int) {
+  if (g_running > 0) stop_group(static_cast<pid_t>(g_running));
+  remove_scratch_from_signal();
+  constexpr char kMessage[] = "\nconcur: check interrupted\n";
+  [[maybe_unused]] auto n = ::write(2, kMessage, sizeof kMessage - 1);
+  ::_exit(130);
+}
+
+// A private folder for each check's report and output, removed when the check ends.
+class Scratch {
+ public:
+  Scratch() {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string pattern = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/concur-check-XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr)
+      throw BadUsage(fmt::format("cannot make a scratch folder {}: {}", pattern, std::strerror(errno)));
+    dir_ = pattern;
+    remember(g_scratch_dir, dir_);
+    remember(g_scratch_files[0], report());
+    remember(g_scratch_files[1], output());
+  }
+  ~Scratch() {
+    std::error_code ignored;
+    fs::remove_all(dir_, ignored);
+    g_scratch_dir[0] = g_scratch_files[0][0] = g_scratch_files[1][0] = '\0';
+  }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+
+  fs::path report() const { return dir_ / "report.json"; }
+  fs::path output() const { return dir_ / "output.log"; }
+
+ private:
+  static void remember(char (&slot)[4096], const fs::path& p) {
+    std::snprintf(slot, sizeof slot, "%s", p.c_str());
+  }
+  fs::path dir_;
+};
+
+std::string last_lines(const fs::path& path, std::size_t count) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  std::string out;
+  for (std::size_t i = lines.size() > count ? lines.size() - count : 0; i < lines.size(); ++i) out += lines[i] + "\n";
+  return out;
+}
+
+RunResult run_once(const fs::path& program, const Exercise& x, std::uint64_t seed, bool narrate, const Scratch& scratch) {
+  std::error_code ignored;
+  fs::remove(scratch.report(), ignored);
+  std::vector<std::string> args{program.string(), x.name, "--no-timeline", "--json", scratch.report().string(),
+                                "--jitter", std::to_string(seed)};
+  if (!narrate) args.emplace_back("--quiet");
+  args.insert(args.end(), x.options.begin(), x.options.end());
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  posix_spawn_file_actions_t files;
+  posix_spawnattr_t attr;
+  ::posix_spawn_file_actions_init(&files);
+  ::posix_spawnattr_init(&attr);
+  if (!narrate) {
+    ::posix_spawn_file_actions_addopen(&files, 1, scratch.output().c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::posix_spawn_file_actions_adddup2(&files, 1, 2);
+  }
+  // A group of its own, so that a hung run can be stopped with every process it started.
+  ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+  ::posix_spawnattr_setpgroup(&attr, 0);
+  pid_t pid = 0;
+  const auto began = std::chrono::steady_clock::now();
+  const int err = ::posix_spawn(&pid, argv[0], &files, &attr, argv.data(), environ);
+  ::posix_spawn_file_actions_destroy(&files);
+  ::posix_spawnattr_destroy(&attr);
+  if (err != 0) throw BadUsage(fmt::format("cannot run {}: {}", program.string(), std::strerror(err)));
+  g_running = pid;
+
+  RunResult r;
+  const auto limit = std::chrono::duration<double>(x.time_limit_s);
+  for (;;) {
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      ::kill(-pid, SIGKILL);  // nothing of the run outlives it
+      break;
+    }
+    if (std::chrono::steady_clock::now() - began > limit) {
+      r.timed_out = true;
+      stop_group(pid);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  g_running = 0;
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  if (fs::exists(scratch.report()))
+    r.report = nlohmann::json::parse(read_text(scratch.report()), nullptr, /*allow_exceptions=*/false);
+  if (r.report.is_discarded()) r.report = nullptr;
+  if (!narrate) r.tail = last_lines(scratch.output(), 12);
+  return r;
+}
+
+std::string describe_status(int status) {
+  if (status > 128) {
+    const char* name = ::sigabbrev_np(status - 128);
+    return fmt::format("it was killed by SIG{}", name != nullptr ? name : "?");
+  }
+  return fmt::format("it exited with status {}", status);
+}
+
+// nullopt when the run shows the claim; else what went wrong, for the student.
+std::optional<std::string> judge_run(const RunResult& r, const Exercise& x) {
+  if (r.timed_out)
+    return fmt::format("still running after {:g} s, so it was stopped: the program hangs (a deadlock, or a thread "
+                       "waiting for something that never comes)",
+                       x.time_limit_s);
+  std::string options;
+  for (const std::string& o : x.options) options += (options.empty() ? "" : " ") + o;
+  if (r.status == 2)
+    return fmt::format("the program refused the check's options ({}): keep the options of the starting point",
+                       options);
+  if (r.status != 0 && r.status != 1) return fmt::format("the program crashed: {}", describe_status(r.status));
+  if (!r.report.is_object() || !r.report.contains("variants") || r.report["variants"].empty())
+    return "the program wrote no report";
+  const nlohmann::json& variant = r.report["variants"][0];
+  if (variant.contains("error")) return fmt::format("the run threw: {}", variant["error"].get<std::string>());
+  if (!variant.contains("runs") || variant["runs"].empty()) return "the program ran nothing";
+  try {
+    return x.judge(variant["runs"][0].value("result", nlohmann::json::object()));
+  } catch (const exercises::MissingResult& e) {
+    return std::string(e.what());
+  } catch (const nlohmann::json::exception& e) {
+    return fmt::format("the run's results are not what the check reads: {}", e.what());
+  }
+}
+
+int parse_count(const std::string& text, int fallback, const char* option, int most) {
+  if (text.empty()) return fallback;
+  char* end = nullptr;
+  const long v = std::strtol(text.c_str(), &end, 10);
+  if (end != text.c_str() + text.size() || v < 1 || v > most)
+    throw BadUsage(fmt::format("{} must be a whole number from 1 to {}, got '{}'", option, most, text));
+  return static_cast<int>(v);
+}
+
+std::uint64_t parse_seed(const std::string& text) {
+  if (text.empty()) return std::random_device{}() % 1'000'000'000u;
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long v = std::strtoull(text.c_str(), &end, 10);
+  if (text[0] < '0' || text[0] > '9' || end != text.c_str() + text.size() || errno == ERANGE || v > INT64_MAX)
+    throw BadUsage(fmt::format("--seed must be a whole number from 0 to {}, got '{}'", INT64_MAX, text));
+  return v;
+}
+
+// Copies the student's file to where the runner target compiles it from, with a #line
+// so that the compiler's messages name the student's file. Unchanged: left alone, so
+// nothing is rebuilt.
+void stage(const fs::path& file, const fs::path& staged) {
+  const std::string text = fmt::format("#line 1 \"{}\"\n{}", fs::absolute(file).string(), read_text(file));
+  fs::create_directories(staged.parent_path());
+  if (fs::exists(staged) && read_text(staged) == text) return;
+  write_text(staged, text);
+}
+
+// The hints of an exercise: the sections of hints.md that start with "## ".
+std::vector<std::string> hints_of(const fs::path& folder) {
+  std::vector<std::string> hints;
+  std::istringstream in(read_text(folder / "hints.md"));
+  for (std::string line; std::getline(in, line);) {
+    if (line.starts_with("## "))
+      hints.push_back(line + "\n");
+    else if (!hints.empty())
+      hints.back() += line + "\n";
+  }
+  return hints;
+}
+
+}  // namespace
+
+int list_exercises(const Catalogue& cat) {
+  const fs::path ws = workspace();
+  Progress progress(ws);
+  Console& con = console();
+  con.line(con.paint(fmt::format("Exercises (your workspace: {})", ws.string()), Style::bold));
+  int done = 0;
+  for (const Exercise& x : exercises::all()) {
+    const Example* e = cat.find(x.name);
+    std::string status = "to do";
+    Style style = Style::plain;
+    if (progress.passed(x.name)) {
+      status = "done", style = Style::green, ++done;
+    } else if (fs::exists(ws / (x.name + ".cpp"))) {
+      status = "started", style = Style::yellow;
+    }
+    con.line(fmt::format("  {:<5} {:<13} {}  {}", e != nullptr ? e->id : "", x.name,
+                         con.paint(fmt::format("{:<7}", status), style), x.goal));
+  }
+  con.line(fmt::format("{} of {} done. Start one with 'concur exercise NAME', test it with 'concur check NAME'.", done,
+                       exercises::all().size()));
+  return 0;
+}
+
+int start_exercise(const Catalogue& cat, const std::string& name, bool fresh) {
+  const Located at = locate(cat, name);
+  const fs::path ws = workspace();
+  const fs::path mine = ws / (at.exercise.name + ".cpp");
+  Progress progress(ws);
+  Console& con = console();
+  con.line(con.paint(fmt::format("Exercise {} ({} {})", at.exercise.name, at.example.id, at.example.title),
+                     Style::bold));
+  con.line(at.exercise.goal);
+  con.line();
+  if (fs::exists(mine) && !fresh) {
+    con.line(fmt::format("Your copy is already in the workspace, kept as it is: {}", mine.string()));
+    con.line(fmt::format("(to start over: 'concur exercise {} --fresh'; your version is kept as {}.bak)",
+                         at.exercise.name, mine.filename().string()));
+  } else {
+    fs::create_directories(ws);
+    if (fs::exists(mine)) {
+      fs::rename(mine, mine.string() + ".bak");
+      con.line(fmt::format("Your previous version is now {}.bak.", mine.string()));
+    }
+    fs::copy_file(at.folder / "start.cpp", mine);
+    nlohmann::json& entry = progress.of(at.exercise.name);
+    entry["started"] = now_text();
+    progress.save();
+    con.line(fmt::format("The starting point is copied to {}", mine.string()));
+    con.line("(the reference demo stays as it is).");
+  }
+  con.line();
+  con.line(fmt::format("  $EDITOR {}     read its first comment, then repair it", mine.string()));
+  con.line(fmt::format("  concur check {}     build it and run it {} times with jitter", at.exercise.name,
+                       at.exercise.runs));
+  con.line(fmt::format("  concur hint {}      stuck? one hint more each time", at.exercise.name));
+  return 0;
+}
+
+int check_exercise(const Catalogue& cat, const CheckOptions& o) {
+  const Located at = locate(cat, o.name);
+  const Exercise& x = at.exercise;
+  const int runs = parse_count(o.runs, x.runs, "--runs", 1000);
+  const std::uint64_t seed = parse_seed(o.seed);
+  if (!o.file.empty() && !o.program.empty()) throw BadUsage("--file and --program contradict each other; give one");
+  const fs::path ws = workspace();
+  const bool own_file = o.file.empty() && o.program.empty();  // only this counts for progress
+  Console& con = console();
+
+  fs::path program;
+  std::string what;
+  if (!o.program.empty()) {
+    program = fs::absolute(o.program);
+    if (::access(program.c_str(), X_OK) != 0)
+      throw BadUsage(fmt::format("--program {}: no program there that can be run", o.program));
+    what = program.string();
+  } else {
+    const fs::path file = o.file.empty() ? ws / (x.name + ".cpp") : fs::path(o.file);
+    if (!fs::exists(file))
+      throw BadUsage(o.file.empty() ? fmt::format("there is no {} in your workspace ({}): run 'concur exercise {}' first",
+                                                  file.filename().string(), ws.string(), x.name)
+                                    : fmt::format("--file {}: no such file", o.file));
+    const fs::path build = build_directory();
+    stage(file, build / "exercises" / (x.name + ".cpp"));
+    if (!build_target(build, "concur-exercise-" + x.name, file.string(),
+                      "it does not build: fix the first error above and check again (compiling is not passing, "
+                      "but it comes first)"))
+      return 1;
+    program = build / "exercises" / ("concur-exercise-" + x.name);
+    what = file.string();
+  }
+
+  con.line(con.paint(fmt::format("checking {}: {} run{} with jitter, seed {}", what, runs, runs == 1 ? "" : "s", seed),
+                     Style::bold));
+  con.line(con.paint(x.goal, Style::dim));
+
+  Scratch scratch;
+  struct sigaction on_stop {}, before_int {}, before_term {};
+  on_stop.sa_handler = interrupt_check;
+  ::sigemptyset(&on_stop.sa_mask);
+  ::sigaction(SIGINT, &on_stop, &before_int);
+  ::sigaction(SIGTERM, &on_stop, &before_term);
+  const auto restore = [&] {
+    ::sigaction(SIGINT, &before_int, nullptr);
+    ::sigaction(SIGTERM, &before_term, nullptr);
+  };
+
+  const int width = static_cast<int>(std::to_string(runs).size());
+  for (int i = 0; i < runs; ++i) {
+    const std::uint64_t run_seed = jitter::ith_seed(seed, i);
+    const RunResult r = run_once(program, x, run_seed, o.narrate, scratch);
+    const std::optional<std::string> wrong = judge_run(r, x);
+    con.line(fmt::format("  run {:>{}}/{}  seed {:<10}  {}  {:.2f} s", i + 1, width, runs, run_seed,
+                         wrong ? con.paint("FAILED", Style::red) : con.paint("ok    ", Style::green), r.seconds));
+    if (!wrong) continue;
+    restore();
+    con.line();
+    con.line(con.paint(fmt::format("Not yet: {}.", *wrong), Style::red));
+    if (!r.tail.empty() && (r.status != 0 && r.status != 1))
+      con.line(fmt::format("The run's last words:\n{}", r.tail));
+    con.line(fmt::format("Replay this run:           concur check {} --seed {} --runs 1", x.name, run_seed));
+    con.line(fmt::format("Watch it narrated:         concur check {} --seed {} --runs 1 --narrate", x.name, run_seed));
+    con.line(fmt::format("Stuck?                     concur hint {}", x.name));
+    con.line("(A seed repeats the jitter's choices; the operating system's scheduling still varies, so a replay "
+             "usually, not always, fails the same way.)");
+    return 1;
+  }
+  restore();
+  con.line();
+  con.line(con.paint(fmt::format("Passed: all {} runs showed the claim.", runs), Style::green));
+  if (own_file) {
+    Progress progress(ws);
+    nlohmann::json& entry = progress.of(x.name);
+    entry["passed"] = true;
+    entry["passed_at"] = now_text();
+    entry["seed"] = seed;
+    entry["runs"] = runs;
+    progress.save();
+    con.line(fmt::format("Marked done ('concur exercise --list'). Compare with the reference: concur solution {}",
+                         x.name));
+  }
+  return 0;
+}
+
+int show_hints(const Catalogue& cat, const std::string& name) {
+  const Located at = locate(cat, name);
+  const std::vector<std::string> hints = hints_of(at.folder);
+  if (hints.empty()) throw BadUsage(fmt::format("{} has no hints in it", (at.folder / "hints.md").string()));
+  const fs::path ws = workspace();
+  Progress progress(ws);
+  nlohmann::json& entry = progress.of(at.exercise.name);
+  const int seen = std::min<int>(entry.value("hints", 0) + 1, static_cast<int>(hints.size()));
+  entry["hints"] = seen;
+  progress.save();
+  std::string text = fmt::format("# Hints for {} ({} of {})\n\n", at.exercise.name, seen, hints.size());
+  for (int i = 0; i < seen; ++i) text += hints[static_cast<std::size_t>(i)] + "\n";
+  text += seen < static_cast<int>(hints.size())
+              ? fmt::format("Still stuck? 'concur hint {}' again shows the next one.\n", at.exercise.name)
+              : fmt::format("That was the last hint. The solution opens once 'concur check {}' passes.\n",
+                            at.exercise.name);
+  if (::isatty(1) == 1)
+    print_paged(render_markdown(text, text_style(false)));
+  else
+    std::cout << text;
+  return 0;
+}
+
+int show_solution(const Catalogue& cat, const std::string& name, bool no_color) {
+  const Located at = locate(cat, name);
+  const fs::path ws = workspace();
+  if (!Progress(ws).passed(at.exercise.name))
+    throw BadUsage(fmt::format("the reference solution opens after your version passes: run 'concur check {}' first "
+                               "(stuck? 'concur hint {}')",
+                               at.exercise.name, at.exercise.name));
+  const fs::path path = at.folder / "solution.cpp";
+  print_paged(fmt::format("// {}\n{}\nYours is {}; compare them with: diff -u {} {}\n", path.string(),
+                          render_source(read_text(path), text_style(no_color)),
+                          (ws / (at.exercise.name + ".cpp")).string(), (ws / (at.exercise.name + ".cpp")).string(),
+                          path.string()));
+  return 0;
+}
+
+}  // namespace concur::cli
