@@ -218,7 +218,8 @@ std::string last_lines(const fs::path& path, std::size_t count) {
   return out;
 }
 
-RunResult run_once(const fs::path& program, const Exercise& x, std::uint64_t seed, bool narrate, const Scratch& scratch) {
+RunResult run_once(const fs::path& program, const Exercise& x, double time_limit_s, std::uint64_t seed, bool narrate,
+                   const Scratch& scratch) {
   std::error_code ignored;
   fs::remove(scratch.report(), ignored);
   std::vector<std::string> args{program.string(), x.name, "--no-timeline", "--json", scratch.report().string(),
@@ -249,7 +250,7 @@ RunResult run_once(const fs::path& program, const Exercise& x, std::uint64_t see
   g_running = pid;
 
   RunResult r;
-  const auto limit = std::chrono::duration<double>(x.time_limit_s);
+  const auto limit = std::chrono::duration<double>(time_limit_s);
   for (;;) {
     int status = 0;
     if (::waitpid(pid, &status, WNOHANG) == pid) {
@@ -282,11 +283,11 @@ std::string describe_status(int status) {
 }
 
 // nullopt when the run shows the claim; else what went wrong, for the student.
-std::optional<std::string> judge_run(const RunResult& r, const Exercise& x) {
+std::optional<std::string> judge_run(const RunResult& r, const Exercise& x, double time_limit_s) {
   if (r.timed_out)
     return fmt::format("still running after {:g} s, so it was stopped: the program hangs (a deadlock, or a thread "
                        "waiting for something that never comes)",
-                       x.time_limit_s);
+                       time_limit_s);
   std::string options;
   for (const std::string& o : x.options) options += (options.empty() ? "" : " ") + o;
   if (r.status == 2)
@@ -314,6 +315,15 @@ int parse_count(const std::string& text, int fallback, const char* option, int m
   if (end != text.c_str() + text.size() || v < 1 || v > most)
     throw BadUsage(fmt::format("{} must be a whole number from 1 to {}, got '{}'", option, most, text));
   return static_cast<int>(v);
+}
+
+double parse_time_limit(const std::string& text, double fallback) {
+  if (text.empty()) return fallback;
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size() || !(v > 0) || v > 3600)
+    throw BadUsage(fmt::format("--time-limit must be a number of seconds above 0 and at most 3600, got '{}'", text));
+  return v;
 }
 
 std::uint64_t parse_seed(const std::string& text) {
@@ -414,6 +424,7 @@ int check_exercise(const Catalogue& cat, const CheckOptions& o) {
   const Exercise& x = at.exercise;
   const int runs = parse_count(o.runs, x.runs, "--runs", 1000);
   const std::uint64_t seed = parse_seed(o.seed);
+  const double time_limit_s = parse_time_limit(o.time_limit, x.time_limit_s);
   if (!o.file.empty() && !o.program.empty()) throw BadUsage("--file and --program contradict each other; give one");
   const fs::path ws = workspace();
   const bool own_file = o.file.empty() && o.program.empty();  // only this counts for progress
@@ -460,8 +471,8 @@ int check_exercise(const Catalogue& cat, const CheckOptions& o) {
   const int width = static_cast<int>(std::to_string(runs).size());
   for (int i = 0; i < runs; ++i) {
     const std::uint64_t run_seed = jitter::ith_seed(seed, i);
-    const RunResult r = run_once(program, x, run_seed, o.narrate, scratch);
-    const std::optional<std::string> wrong = judge_run(r, x);
+    const RunResult r = run_once(program, x, time_limit_s, run_seed, o.narrate, scratch);
+    const std::optional<std::string> wrong = judge_run(r, x, time_limit_s);
     con.line(fmt::format("  run {:>{}}/{}  seed {:<10}  {}  {:.2f} s", i + 1, width, runs, run_seed,
                          wrong ? con.paint("FAILED", Style::red) : con.paint("ok    ", Style::green), r.seconds));
     if (!wrong) continue;

@@ -19,6 +19,7 @@ struct CheckOptions {
   std::string seed;      // "" for a fresh random one
   std::string file;      // check this file instead of the workspace's
   std::string program;   // judge this already-built program (skips the build)
+  std::string time_limit;  // seconds; "" for the exercise's own
   bool narrate = false;  // let the runs' own output through
 };
 

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "nothing_left.hpp"
 #include "report_of.hpp"
 #include "run_cli.hpp"
 
@@ -269,31 +270,6 @@ TEST(BadInput, RemoteManagerNeedsAKeyAndAnAddress) {
   EXPECT_EQ(missing_file.exit_code, 2);
   EXPECT_NE(missing_file.err.find("cannot read the auth key file"), std::string::npos) << missing_file.err;
 }
-
-// Everything in /dev/shm now: a POSIX shared-memory object concur forgot would show here.
-std::set<std::string> dev_shm() {
-  std::set<std::string> names;
-  for (const auto& e : std::filesystem::directory_iterator("/dev/shm")) names.insert(e.path().filename());
-  return names;
-}
-
-// As a subreaper, a test inherits any descendant of concur that outlives concur: a child
-// or fork server concur failed to reap shows up as the test's own child.
-class NothingLeftBehind : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
-    shm_before_ = dev_shm();
-  }
-  void TearDown() override {
-    int status = 0;
-    const pid_t left = ::waitpid(-1, &status, WNOHANG);
-    EXPECT_EQ(left, -1) << "a process concur started is still around (pid " << left << ")";
-    EXPECT_EQ(dev_shm(), shm_before_) << "concur left a file in /dev/shm";
-    ::prctl(PR_SET_CHILD_SUBREAPER, 0);
-  }
-  std::set<std::string> shm_before_;
-};
 
 TEST_F(NothingLeftBehind, AfterEveryProcessExampleUnderEveryStartMethod) {
   for (const std::string& method : kStartMethods)
