@@ -251,7 +251,8 @@ std::string short_help(const Catalogue& cat) {
       "concur {} - the concurrency course's examples as runnable, measurable C++ programs\n\n"
       "Run an example by name or id:   concur race    concur 10.4    concur semaphore --workers 8\n"
       "Read and change it:             concur lesson race    concur show race    concur watch race\n"
-      "See them all:                   concur list    concur tour    concur lesson 10 (a lecture's overview)\n",
+      "See them all:                   concur list    concur tour    concur lesson 10 (a lecture's overview)\n"
+      "Repair a broken one:            concur exercise race    concur check race    concur hint race\n",
       version());
   const Columns width = columns_of(cat);
   int lecture = -1;

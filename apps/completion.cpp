@@ -5,6 +5,8 @@
 #include <map>
 #include <set>
 
+#include "exercises.hpp"
+
 namespace concur::cli {
 
 namespace {
@@ -43,6 +45,8 @@ std::string completion_script(const CLI::App& app, const Catalogue& catalogue, s
       top += " " + a;
     }
   }
+  std::string exercise_words;
+  for (const exercises::Exercise& x : exercises::all()) exercise_words += " " + x.name;
   std::string cases;
   for (const CLI::App* sub : subcommands_of(app)) {
     top += " " + sub->get_name();
@@ -51,7 +55,9 @@ std::string completion_script(const CLI::App& app, const Catalogue& catalogue, s
       nested += " " + inner->get_name();
       cases += fmt::format("    '{} {}') words={} ;;\n", sub->get_name(), inner->get_name(), word_list(options_of(*inner)));
     }
-    cases += fmt::format("    '{}'{}) words={} ;;\n", sub->get_name(), ids[sub->get_name()], word_list(options_of(*sub) + nested));
+    // "'check'|'check '*": also after a positional argument (concur check race --se<TAB>).
+    cases += fmt::format("    '{}'{}|'{} '*) words={} ;;\n", sub->get_name(), ids[sub->get_name()], sub->get_name(),
+                         word_list(options_of(*sub) + nested));
   }
   // The words each choice option takes (--start-method fork|spawn|forkserver).
   std::map<std::string, std::set<std::string>> choices;
@@ -72,7 +78,7 @@ std::string completion_script(const CLI::App& app, const Catalogue& catalogue, s
   local cur="${{COMP_WORDS[COMP_CWORD]}}" prev="${{COMP_WORDS[COMP_CWORD-1]}}"
   COMPREPLY=()
   case "$prev" in
-    --json|--trace|--export-markdown|--authkey-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --json|--trace|--export-markdown|--authkey-file|--file|--program) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 {values}  esac
   if [[ $COMP_CWORD -eq 1 ]]; then
     COMPREPLY=($(compgen -W {top} -- "$cur"))
@@ -81,7 +87,8 @@ std::string completion_script(const CLI::App& app, const Catalogue& catalogue, s
   local cmd="${{COMP_WORDS[1]}}" words=""
   if [[ $COMP_CWORD -ge 3 && "${{COMP_WORDS[2]}}" != -* ]]; then cmd="$cmd ${{COMP_WORDS[2]}}"; fi
   case "$cmd" in
-    lesson|show) [[ $COMP_CWORD -eq 2 ]] && words={examples} ;;
+    lesson|show|edit|watch) [[ $COMP_CWORD -eq 2 ]] && words={examples} ;;
+    exercise|check|hint|solution) [[ $COMP_CWORD -eq 2 ]] && words={exercises} ;;
     completion) [[ $COMP_CWORD -eq 2 ]] && words='bash zsh' ;;
   esac
   if [[ -z "$words" ]]; then
@@ -99,7 +106,8 @@ complete -F _concur concur
                                                                     "autoload -Uz compinit bashcompinit && compinit && bashcompinit\n"
                                                                   : ""),
                                    fmt::arg("values", value_cases), fmt::arg("top", word_list(top)),
-                                   fmt::arg("examples", word_list(examples)), fmt::arg("cases", cases));
+                                   fmt::arg("examples", word_list(examples)), fmt::arg("exercises", word_list(exercise_words)),
+                                   fmt::arg("cases", cases));
   return script;
 }
 

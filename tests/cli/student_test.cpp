@@ -110,14 +110,16 @@ TEST(Completion, BashScriptCompletesEverySubcommandIdAndOption) {
     EXPECT_NE(r.out.find(fmt::format(" {} ", e["name"].get<std::string>())), std::string::npos) << e["name"];
     EXPECT_NE(r.out.find(fmt::format(" {} ", e["id"].get<std::string>())), std::string::npos) << e["id"];
   }
-  for (const char* word : {"list", "lesson", "show", "tour", "completion", "--start-method", "--threads"})
+  for (const char* word : {"list", "lesson", "show", "edit", "watch", "tour", "exercise", "check", "hint", "solution",
+                           "completion", "--start-method", "--threads", "--jitter"})
     EXPECT_NE(r.out.find(word), std::string::npos) << word;
   // Run it in bash, as a shell would on <TAB>.
   const std::string script = (std::filesystem::temp_directory_path() / "concur-completion-test.sh").string();
   {
     std::ofstream out(script);
     out << r.out << "\nt() { COMP_WORDS=(\"$@\"); COMP_CWORD=$((${#COMP_WORDS[@]}-1)); _concur; echo \"${COMPREPLY[*]}\"; }\n"
-        << "t concur rac\nt concur 10.4 --ite\nt concur pipe --start-method sp\nt concur lesson 10.1\n";
+        << "t concur rac\nt concur 10.4 --ite\nt concur pipe --start-method sp\nt concur lesson 10.1\n"
+        << "t concur check pro\nt concur check race --se\n";
   }
   std::string out;
   {
@@ -132,6 +134,8 @@ TEST(Completion, BashScriptCompletesEverySubcommandIdAndOption) {
   EXPECT_NE(out.find("--iterations\n"), std::string::npos) << out;
   EXPECT_NE(out.find("spawn\n"), std::string::npos) << out;
   EXPECT_NE(out.find("10.11 10.12 10.13"), std::string::npos) << out;
+  EXPECT_NE(out.find("\nprocess-lock\n"), std::string::npos) << "check completes the exercises only:\n" << out;
+  EXPECT_NE(out.find("\n--seed\n"), std::string::npos) << out;
 }
 
 TEST(Completion, ZshLoadsTheSameThroughBashcompinitAndOtherShellsAreRefused) {
