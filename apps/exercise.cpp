@@ -239,15 +239,24 @@ RunResult run_once(const fs::path& program, const Exercise& x, double time_limit
     ::posix_spawn_file_actions_adddup2(&files, 1, 2);
   }
   // A group of its own, so that a hung run can be stopped with every process it started.
-  ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+  // Ctrl-C waits until the run is known to the handler (g_running), so it cannot slip
+  // in between; the run itself starts with nothing blocked.
+  sigset_t stops, before;
+  ::sigemptyset(&stops);
+  ::sigaddset(&stops, SIGINT);
+  ::sigaddset(&stops, SIGTERM);
+  ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK);
   ::posix_spawnattr_setpgroup(&attr, 0);
+  ::pthread_sigmask(SIG_BLOCK, &stops, &before);
+  ::posix_spawnattr_setsigmask(&attr, &before);
   pid_t pid = 0;
   const auto began = std::chrono::steady_clock::now();
   const int err = ::posix_spawn(&pid, argv[0], &files, &attr, argv.data(), environ);
   ::posix_spawn_file_actions_destroy(&files);
   ::posix_spawnattr_destroy(&attr);
+  if (err == 0) g_running = pid;
+  ::pthread_sigmask(SIG_SETMASK, &before, nullptr);
   if (err != 0) throw BadUsage(fmt::format("cannot run {}: {}", program.string(), std::strerror(err)));
-  g_running = pid;
 
   RunResult r;
   const auto limit = std::chrono::duration<double>(time_limit_s);
@@ -453,10 +462,6 @@ int check_exercise(const Catalogue& cat, const CheckOptions& o) {
     what = file.string();
   }
 
-  con.line(con.paint(fmt::format("checking {}: {} run{} with jitter, seed {}", what, runs, runs == 1 ? "" : "s", seed),
-                     Style::bold));
-  con.line(con.paint(x.goal, Style::dim));
-
   Scratch scratch;
   struct sigaction on_stop {}, before_int {}, before_term {};
   on_stop.sa_handler = interrupt_check;
@@ -467,6 +472,9 @@ int check_exercise(const Catalogue& cat, const CheckOptions& o) {
     ::sigaction(SIGINT, &before_int, nullptr);
     ::sigaction(SIGTERM, &before_term, nullptr);
   };
+  con.line(con.paint(fmt::format("checking {}: {} run{} with jitter, seed {}", what, runs, runs == 1 ? "" : "s", seed),
+                     Style::bold));
+  con.line(con.paint(x.goal, Style::dim));
 
   const int width = static_cast<int>(std::to_string(runs).size());
   for (int i = 0; i < runs; ++i) {
