@@ -192,6 +192,9 @@ TEST(ExerciseFiles, EveryExerciseHasAStartASolutionAndHintsInTiers) {
       EXPECT_NE(hints.find(fmt::format("## Hint {}\n", i)), std::string::npos) << x.name << " hint " << i;
     EXPECT_GT(x.goal.size(), 30u) << x.name;
     EXPECT_THROW(x.judge(nlohmann::json::object()), exercises::MissingResult) << x.name << " judges an empty result";
+    const CliResult lesson = run_concur({"lesson", x.name});
+    EXPECT_NE(lesson.out.find(fmt::format("`concur exercise {}`", x.name)), std::string::npos)
+        << "the lesson of " << x.name << " points to its exercise";
   }
 }
 
