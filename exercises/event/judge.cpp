@@ -1,10 +1,31 @@
-// PLACEHOLDER until the exercise is written: every run fails.
+// How a run of the event exercise is judged: every worker worked, none before the signal.
+#include <fmt/format.h>
+
 #include "exercises.hpp"
 
 namespace concur::exercises {
 
 Exercise event_exercise() {
-  return {.name = "event", .goal = "not written yet", .judge = [](const nlohmann::json&) -> std::optional<std::string> { return "not written yet"; }};
+  constexpr long long kWorkers = 4;
+  return {
+      .name = "event",
+      .goal = fmt::format("All {} workers do their work, and not one of them starts before the main thread "
+                          "sets the start signal, in every run.",
+                          kWorkers),
+      // The lecture's one second of preparation becomes 50 ms, a worker's patience 10 ms:
+      // a worker that gives up waiting does so long before the signal.
+      .options = {"--workers", fmt::format("{}", kWorkers), "--delay", "1.0", "--patience", "0.2", "--time-scale",
+                  "0.05"},
+      .time_limit_s = 10,
+      .judge = [=](const nlohmann::json& result) -> std::optional<std::string> {
+        const long long worked = integer_result(result, "worked");
+        const long long early = integer_result(result, "started_early");
+        if (early > 0) return fmt::format("{} of {} workers started before the signal", early, kWorkers);
+        if (worked < kWorkers) return fmt::format("{} of {} workers never did their work", kWorkers - worked, kWorkers);
+        if (worked > kWorkers) return fmt::format("{} workers reported work, but only {} were started", worked, kWorkers);
+        return std::nullopt;
+      },
+  };
 }
 
 }  // namespace concur::exercises
