@@ -24,6 +24,7 @@ void Event::set() {
 }
 
 void Event::clear() {
+  jitter::point();
   {
     std::lock_guard guard(mu_);
     flag_ = false;

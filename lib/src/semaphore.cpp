@@ -58,6 +58,7 @@ bool Semaphore::try_acquire() {
 }
 
 bool Semaphore::try_acquire_for(std::chrono::nanoseconds timeout) {
+  jitter::point();
   if (!take_if_free()) {
     ScopedSpan waiting(SpanKind::waiting, waiting_label_);
     std::unique_lock lock(mu_);
