@@ -1,10 +1,28 @@
-// PLACEHOLDER until the exercise is written: every run fails.
+// How a run of the process-lock exercise is judged: the counter in shared memory must be
+// exact, whatever the start method.
+#include <fmt/format.h>
+
 #include "exercises.hpp"
 
 namespace concur::exercises {
 
 Exercise process_lock_exercise() {
-  return {.name = "process-lock", .goal = "not written yet", .judge = [](const nlohmann::json&) -> std::optional<std::string> { return "not written yet"; }};
+  constexpr long long kProcesses = 2, kIterations = 10'000;
+  return {
+      .name = "process-lock",
+      .goal = fmt::format("Make the counter in shared memory exact: {} processes x {} increments must end at {}, "
+                          "in every run.",
+                          kProcesses, kIterations, kProcesses * kIterations),
+      .options = {"--processes", fmt::format("{}", kProcesses), "--iterations", fmt::format("{}", kIterations),
+                  "--start-method", "fork"},
+      .time_limit_s = 20,
+      .judge = [=](const nlohmann::json& result) -> std::optional<std::string> {
+        const long long expected = kProcesses * kIterations, actual = integer_result(result, "actual");
+        if (actual == expected) return std::nullopt;
+        if (actual < expected) return fmt::format("{} of {} increments were lost", expected - actual, expected);
+        return fmt::format("the counter ended at {}, above the {} increments made", actual, expected);
+      },
+  };
 }
 
 }  // namespace concur::exercises

@@ -1,0 +1,70 @@
+// Exercise process-lock (11.3), the reference solution.
+//
+// A lock excludes only the processes that take the same lock. Made inside the child,
+// mp::Lock was a new lock in a new shared memory block in every child: each process
+// locked its own and never waited for the others. Now the parent makes one lock and
+// hands it over like the counter, as a descriptor in Target::fds, and every child adopts
+// that one: while one is between its read and its write, the others wait at the lock.
+// The descriptor reaches the child under all three start methods. counter.fetch_add(1)
+// in place of the two steps would pass too, with no lock at all: one indivisible
+// instruction.
+
+#include <concur/concur.hpp>
+
+#include <deque>
+#include <mutex>
+
+namespace concur::demos {
+
+// What each child runs: `iterations` increments, each under the lock.
+static void increment_under_lock(const nlohmann::json& args, mp::Handed handed) {
+  auto counter = mp::Value<long long>::adopt(std::move(handed.at(0)));
+  auto lock = mp::Lock::adopt(std::move(handed.at(1)));  // the parent's lock, not a new one
+  auto start_line = mp::StartLine::adopt(std::move(handed.at(2)));
+  const long long iterations = args["iterations"];
+  start_line.arrive_and_wait();
+  for (long long i = 0; i < iterations; ++i) {
+    std::lock_guard hold(lock);      // Python: `with lock:`
+    counter.set(counter.get() + 1);  // read, then write
+  }
+  say("finished {} increments", iterations);
+}
+CONCUR_ENTRY(increment_under_lock);
+
+static void count_in_processes(Run& run) {
+  const long long processes = run.integer("processes");
+  const long long iterations = run.integer("iterations");
+  mp::Value<long long> counter(0, mp::Locking::none, "counter");
+  mp::Lock lock("counter lock");  // one lock, for every child
+  mp::StartLine start_line(processes);
+
+  std::deque<mp::Process> children;
+  for (long long p = 0; p < processes; ++p)
+    children.emplace_back(mp::Target{"increment_under_lock", {{"iterations", iterations}},
+                                     {counter.fileno(), lock.fileno(), start_line.fileno()}},
+                          fmt::format("Process-{}", p + 1), mp::start_method_of(run));
+  for (mp::Process& c : children) c.start();
+  for (mp::Process& c : children) c.join();
+
+  const long long expected = processes * iterations, actual = counter.get();
+  say("counter = {}, expected {}", actual, expected);
+  run.result("expected", expected);
+  run.result("actual", actual);
+  run.check("no update lost", actual == expected, fmt::format("{} of {} lost", expected - actual, expected));
+}
+
+Example process_lock() {
+  return {
+      .id = "11.3",
+      .name = "process-lock",
+      .title = "A lock shared by processes (solution)",
+      .lecture = 11,
+      .summary = "The counter in shared memory, made exact with one lock shared by every child.",
+      .params = {Param::integer("processes", "processes incrementing the counter", 2, 1, 16),
+                 Param::integer("iterations", "increments per process", 100'000, 1, 100'000'000),
+                 mp::start_method_param()},
+      .variants = {{"exercise", count_in_processes}},
+  };
+}
+
+}  // namespace concur::demos
