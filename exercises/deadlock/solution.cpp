@@ -1,0 +1,80 @@
+// Exercise deadlock (s.4), the reference solution.
+//
+// Each clerk held the lock of the account it paid from while it waited for the next
+// account's, and the ring closed: Clerk-1 held A and wanted B, Clerk-2 held B and wanted
+// C, Clerk-3 held C and wanted A, and none could go on. Now every transfer takes the two
+// locks in one order, the lower-numbered account first, whichever way the money goes. The
+// last clerk (C into A) asks for A before C, so a clerk that holds a lock only ever waits
+// for a higher-numbered one, and a chain of waits can never come back to where it began.
+// `std::scoped_lock both(from.lock, to.lock);` would pass too: it takes both locks at
+// once and, when it cannot get the second, gives the first back before it waits.
+
+#include <concur/concur.hpp>
+
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <numeric>
+#include <vector>
+
+namespace concur::demos {
+
+struct Account {
+  Account(std::size_t place, long long opening)
+      : number(place), lock(fmt::format("account {}", static_cast<char>('A' + place))), balance(opening) {}
+  const std::size_t number;  // its place in the ring: A is 0, B is 1, ...
+  Mutex lock;
+  long long balance;  // guarded by lock
+};
+
+// Moves `amount` from one account to the other, holding both locks.
+static void transfer(Account& from, Account& to, long long amount) {
+  const bool from_first = from.number < to.number;  // one lock order for every clerk
+  std::lock_guard first((from_first ? from : to).lock);
+  std::lock_guard second((from_first ? to : from).lock);
+  from.balance -= amount;
+  to.balance += amount;
+}
+
+static void ring_of_transfers(Run& run) {
+  const auto n = static_cast<std::size_t>(run.integer("accounts"));
+  const long long transfers = run.integer("transfers");
+  std::deque<Account> accounts;  // a deque, since a Mutex cannot move
+  for (std::size_t i = 0; i < n; ++i) accounts.emplace_back(i, run.integer("balance"));
+  std::vector<long long> made(n);  // slot i: Clerk-(i+1) only
+
+  auto clerk = [&](std::size_t i) {  // pays i+1 each time from account i into the next
+    for (long long k = 0; k < transfers; ++k) {
+      transfer(accounts[i], accounts[(i + 1) % n], static_cast<long long>(i) + 1);
+      ++made[i];
+    }
+    say("made all {} transfers", transfers);
+  };
+  std::deque<Thread> clerks;
+  for (std::size_t i = 0; i < n; ++i) clerks.emplace_back([&clerk, i] { clerk(i); }, fmt::format("Clerk-{}", i + 1));
+  for (Thread& c : clerks) c.start();
+  for (Thread& c : clerks) c.join();
+
+  std::vector<long long> balances;  // the clerks are gone: no lock needed to read
+  for (const Account& a : accounts) balances.push_back(a.balance);
+  run.result("transfers", std::accumulate(made.begin(), made.end(), 0LL));
+  run.result("balances", balances);
+  for (Thread& c : clerks)  // a clerk's DeadlockError ends the run with its message
+    if (c.exception()) std::rethrow_exception(c.exception());
+}
+
+Example deadlock() {
+  return {
+      .id = "s.4",
+      .name = "deadlock",
+      .title = "Deadlock (solution)",
+      .lecture = 0,
+      .summary = "A ring of transfers that finishes: every clerk locks the lower-numbered account first.",
+      .params = {Param::integer("accounts", "accounts in the ring, one clerk each", 3, 2, 26),
+                 Param::integer("transfers", "transfers each clerk makes", 1000, 1, 1'000'000),
+                 Param::integer("balance", "money in each account at the start", 10'000, 0, 1'000'000'000)},
+      .variants = {{"exercise", ring_of_transfers}},
+  };
+}
+
+}  // namespace concur::demos
