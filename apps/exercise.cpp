@@ -421,10 +421,13 @@ int start_exercise(const Catalogue& cat, const std::string& name, bool fresh) {
     con.line("(the reference demo stays as it is).");
   }
   con.line();
-  con.line(fmt::format("  $EDITOR {}     read its first comment, then repair it", mine.string()));
-  con.line(fmt::format("  concur check {}     build it and run it {} times with jitter", at.exercise.name,
-                       at.exercise.runs));
-  con.line(fmt::format("  concur hint {}      stuck? one hint more each time", at.exercise.name));
+  const std::vector<std::pair<std::string, std::string>> next = {
+      {"$EDITOR " + mine.string(), "read its first comment, then repair it"},
+      {"concur check " + at.exercise.name, fmt::format("build it and run it {} times with jitter", at.exercise.runs)},
+      {"concur hint " + at.exercise.name, "stuck? one hint more each time"}};
+  std::size_t width = 0;
+  for (const auto& [command, _] : next) width = std::max(width, command.size());
+  for (const auto& [command, why] : next) con.line(fmt::format("  {:<{}}   {}", command, width, why));
   return 0;
 }
 
