@@ -36,7 +36,7 @@ TEST(Watch, RebuildsAndRerunsOnEveryChangeAndKeepsTheLastGoodBuild) {
   const fs::path scratch = fs::temp_directory_path() / fmt::format("concur-watch-test-{}", ::getpid());
   fs::remove_all(scratch);
   fs::create_directories(scratch / "src");
-  for (const char* part : {"CMakeLists.txt", "apps", "lib", "demos", "lessons"})
+  for (const char* part : {"CMakeLists.txt", "apps", "lib", "demos", "exercises", "lessons"})
     fs::copy(fs::path(CONCUR_SOURCE_DIR) / part, scratch / "src" / part,
              fs::copy_options::recursive | fs::copy_options::copy_symlinks);
   // Only the demo under test: the scratch build is then mostly lib/, a few minutes less.
