@@ -463,6 +463,8 @@ int dispatch(int argc, char** argv, const Catalogue& cat) {
   check->add_option("--seed", check_opts.seed, "the jitter's seed: replays the runs of an earlier check")->type_name("SEED");
   check->add_option("--time-limit", check_opts.time_limit, "seconds a run may take before it counts as hung")
       ->type_name("SECONDS");
+  check->add_option("--json", check_opts.json, "write the verdict as JSON to PATH ('-': stdout, the rest to stderr)")
+      ->type_name("PATH");
   check->add_flag("--narrate", check_opts.narrate, "let each run narrate as it goes (best with --runs 1)");
   check->add_option("--file", check_opts.file, "check this file instead of your workspace's (it does not count as done)")
       ->type_name("PATH");

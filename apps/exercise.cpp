@@ -126,9 +126,10 @@ class Progress {
 
 TextStyle text_style(bool no_color) { return {Console::color_wanted(1, no_color), terminal_width(1)}; }
 
-Console& console() {
+// The console on stdout, or on stderr when stdout carries JSON (check --json -).
+Console& console(int fd = 1) {
   Console& con = Console::get();
-  con.configure(1, Console::color_wanted(1, false), true);
+  con.configure(fd, Console::color_wanted(fd, false), true);
   return con;
 }
 
@@ -438,9 +439,17 @@ int check_exercise(const Catalogue& cat, const CheckOptions& o) {
   const std::uint64_t seed = parse_seed(o.seed);
   const double time_limit_s = parse_time_limit(o.time_limit, x.time_limit_s);
   if (!o.file.empty() && !o.program.empty()) throw BadUsage("--file and --program contradict each other; give one");
+  if (o.narrate && o.json == "-")
+    throw BadUsage("--narrate and --json - both want stdout: give --json a file path instead");
   const fs::path ws = workspace();
   const bool own_file = o.file.empty() && o.program.empty();  // only this counts for progress
-  Console& con = console();
+  // The verdict as JSON for instructors' scripts, opened before anything runs.
+  std::ofstream json_file;
+  if (!o.json.empty() && o.json != "-") {
+    json_file.open(o.json, std::ios::out | std::ios::trunc);
+    if (!json_file) throw BadUsage(fmt::format("cannot write the --json file '{}': {}", o.json, std::strerror(errno)));
+  }
+  Console& con = console(o.json == "-" ? 2 : 1);
 
   fs::path program;
   std::string what;
@@ -479,6 +488,17 @@ int check_exercise(const Catalogue& cat, const CheckOptions& o) {
                      Style::bold));
   con.line(con.paint(x.goal, Style::dim));
 
+  nlohmann::json verdict{{"schema", "concur.check/1"}, {"exercise", x.name}, {"checked", what}, {"seed", seed},
+                         {"options", x.options}, {"time_limit_s", time_limit_s}, {"runs", nlohmann::json::array()}};
+  const auto finish = [&](bool passed) {
+    restore();
+    verdict["passed"] = passed;
+    if (o.json == "-")
+      std::cout << verdict.dump(2) << "\n" << std::flush;
+    else if (json_file.is_open())
+      json_file << verdict.dump(2) << "\n" << std::flush;
+    return passed ? 0 : 1;
+  };
   const int width = static_cast<int>(std::to_string(runs).size());
   for (int i = 0; i < runs; ++i) {
     const std::uint64_t run_seed = jitter::ith_seed(seed, i);
@@ -486,8 +506,10 @@ int check_exercise(const Catalogue& cat, const CheckOptions& o) {
     const std::optional<std::string> wrong = judge_run(r, x, time_limit_s);
     con.line(fmt::format("  run {:>{}}/{}  seed {:<10}  {}  {:.2f} s", i + 1, width, runs, run_seed,
                          wrong ? con.paint("FAILED", Style::red) : con.paint("ok    ", Style::green), r.seconds));
+    nlohmann::json run_json{{"seed", run_seed}, {"ok", !wrong}, {"wall_s", r.seconds}};
+    if (wrong) run_json["why"] = *wrong;
+    verdict["runs"].push_back(std::move(run_json));
     if (!wrong) continue;
-    restore();
     con.line();
     con.line(con.paint(fmt::format("Not yet: {}.", *wrong), Style::red));
     if (!r.tail.empty() && (r.status != 0 && r.status != 1))
@@ -497,9 +519,8 @@ int check_exercise(const Catalogue& cat, const CheckOptions& o) {
     con.line(fmt::format("Stuck?                     concur hint {}", x.name));
     con.line("(A seed repeats the jitter's choices; the operating system's scheduling still varies, so a replay "
              "usually, not always, fails the same way.)");
-    return 1;
+    return finish(false);
   }
-  restore();
   con.line();
   con.line(con.paint(fmt::format("Passed: all {} runs showed the claim.", runs), Style::green));
   if (own_file) {
@@ -513,7 +534,7 @@ int check_exercise(const Catalogue& cat, const CheckOptions& o) {
     con.line(fmt::format("Marked done ('concur exercise --list'). Compare with the reference: concur solution {}",
                          x.name));
   }
-  return 0;
+  return finish(true);
 }
 
 int show_hints(const Catalogue& cat, const std::string& name) {

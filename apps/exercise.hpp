@@ -20,6 +20,7 @@ struct CheckOptions {
   std::string file;      // check this file instead of the workspace's
   std::string program;   // judge this already-built program (skips the build)
   std::string time_limit;  // seconds; "" for the exercise's own
+  std::string json;      // write the verdict (every run's seed, time, what went wrong) here; "-": stdout
   bool narrate = false;  // let the runs' own output through
 };
 

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include <concur/console.hpp>
 #include <concur/detail/fd.hpp>
@@ -90,7 +91,12 @@ bool build_target(const fs::path& build, const std::string& target, std::string_
                        Style::green));
     return true;
   }
-  std::cout << std::ifstream(log).rdbuf() << std::flush;  // the compiler's own words
+  // The compiler's own words, where the console writes (stderr when stdout carries JSON).
+  std::ostringstream words;
+  words << std::ifstream(log).rdbuf();
+  std::string text = words.str();
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  con.line(text);
   con.line(con.paint(std::string(on_failure), Style::red));
   return false;
 }

@@ -114,6 +114,26 @@ TEST_F(Check, ASeedReplaysTheSameRuns) {
       << failing.out;
 }
 
+TEST_F(Check, TheVerdictAsJsonListsEveryRunForInstructorsScripts) {
+  const CliResult pass = check({"race", "--program", runner("solution", "race"), "--seed", "9", "--runs", "3", "--json", "-"});
+  ASSERT_EQ(pass.exit_code, 0) << pass.err;
+  const nlohmann::json verdict = nlohmann::json::parse(pass.out);
+  EXPECT_EQ(verdict["schema"], "concur.check/1");
+  EXPECT_EQ(verdict["exercise"], "race");
+  EXPECT_EQ(verdict["passed"], true);
+  ASSERT_EQ(verdict["runs"].size(), 3u);
+  EXPECT_EQ(verdict["runs"][0]["seed"], 9);
+  for (const nlohmann::json& run : verdict["runs"]) EXPECT_EQ(run["ok"], true);
+  EXPECT_NE(pass.err.find("checking "), std::string::npos) << "the words go to stderr";
+
+  const CliResult fail = check({"race", "--program", runner("start", "race"), "--seed", "9", "--json", "-"});
+  ASSERT_EQ(fail.exit_code, 1) << fail.err;
+  const nlohmann::json failed = nlohmann::json::parse(fail.out);
+  EXPECT_EQ(failed["passed"], false);
+  EXPECT_EQ(failed["runs"].back()["ok"], false);
+  EXPECT_NE(failed["runs"].back()["why"].get<std::string>().find("increments were lost"), std::string::npos);
+}
+
 TEST_F(Check, AHungRunIsStoppedWithEverythingItStarted) {
   const CliResult r = check({"race", "--program", script("sleep 987 &\nwait"), "--runs", "3", "--time-limit", "0.5"});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
@@ -162,6 +182,8 @@ TEST_F(Check, WrongUseIsRefusedBeforeAnythingRuns) {
       {{"check", "race"}, "there is no race.cpp in your workspace"},
       {{"check", "race", "--program", "/nonexistent/program"}, "--program /nonexistent/program: no program there"},
       {{"check", "race", "--file", "/nonexistent/race.cpp"}, "--file /nonexistent/race.cpp: no such file"},
+      {{"check", "race", "--narrate", "--json", "-"}, "--narrate and --json - both want stdout"},
+      {{"check", "race", "--json", "/nonexistent/dir/v.json"}, "cannot write the --json file"},
       {{"exercise", "scraper"}, "'scraper' has no exercise"},
       {{"exercise", "--fresh"}, "--fresh needs an exercise"},
       {{"hint", "10.9"}, "'scraper' has no exercise"},
