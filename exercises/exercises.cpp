@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace concur::exercises {
 
 const std::vector<Exercise>& all() {
@@ -28,6 +30,15 @@ const nlohmann::json& field(const nlohmann::json& result, std::string_view key) 
 }
 
 }  // namespace
+
+Judge exact_counter(long long expected) {
+  return [expected](const nlohmann::json& result) -> std::optional<std::string> {
+    const long long actual = integer_result(result, "actual");
+    if (actual == expected) return std::nullopt;
+    if (actual < expected) return fmt::format("{} of {} increments were lost", expected - actual, expected);
+    return fmt::format("the counter ended at {}, above the {} increments made", actual, expected);
+  };
+}
 
 long long integer_result(const nlohmann::json& result, std::string_view key) {
   const nlohmann::json& v = field(result, key);

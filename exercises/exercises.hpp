@@ -42,6 +42,10 @@ struct MissingResult : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A judge for a counter that must end exact: result["actual"] == expected, else how many
+// increments were lost (or that there were more than were made).
+Judge exact_counter(long long expected);
+
 // result[key] as a whole number / a list of whole numbers, or MissingResult.
 long long integer_result(const nlohmann::json& result, std::string_view key);
 std::vector<long long> integer_list_result(const nlohmann::json& result, std::string_view key);

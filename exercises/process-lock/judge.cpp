@@ -16,12 +16,7 @@ Exercise process_lock_exercise() {
       .options = {"--processes", fmt::format("{}", kProcesses), "--iterations", fmt::format("{}", kIterations),
                   "--start-method", "fork"},
       .time_limit_s = 20,
-      .judge = [=](const nlohmann::json& result) -> std::optional<std::string> {
-        const long long expected = kProcesses * kIterations, actual = integer_result(result, "actual");
-        if (actual == expected) return std::nullopt;
-        if (actual < expected) return fmt::format("{} of {} increments were lost", expected - actual, expected);
-        return fmt::format("the counter ended at {}, above the {} increments made", actual, expected);
-      },
+      .judge = exact_counter(kProcesses * kIterations),
   };
 }
 

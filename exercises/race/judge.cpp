@@ -13,12 +13,7 @@ Exercise race_exercise() {
                           kThreads, kIterations, kThreads * kIterations),
       .options = {"--threads", fmt::format("{}", kThreads), "--iterations", fmt::format("{}", kIterations)},
       .time_limit_s = 20,
-      .judge = [=](const nlohmann::json& result) -> std::optional<std::string> {
-        const long long expected = kThreads * kIterations, actual = integer_result(result, "actual");
-        if (actual == expected) return std::nullopt;
-        if (actual < expected) return fmt::format("{} of {} increments were lost", expected - actual, expected);
-        return fmt::format("the counter ended at {}, above the {} increments made", actual, expected);
-      },
+      .judge = exact_counter(kThreads * kIterations),
   };
 }
 
