@@ -347,7 +347,7 @@ int run_tour(const Catalogue& cat, const Common& c) {
   con.line();
   con.line(fmt::format("That was the tour. Read a lesson with 'concur lesson race' (or a lecture's overview: "
                        "'concur lesson 10'), open a demo with 'concur show race', or list everything with "
-                       "'concur list'."));
+                       "'concur list'. Then repair one yourself: 'concur exercise --list'."));
   return status;
 }
 
