@@ -22,6 +22,7 @@
 #include <concur/console.hpp>
 #include <concur/jitter.hpp>
 #include <concur/markdown.hpp>
+#include <concur/report.hpp>
 #include <concur/timeline_view.hpp>
 
 #include "exercises.hpp"
@@ -386,8 +387,11 @@ int list_exercises(const Catalogue& cat) {
     } else if (fs::exists(ws / (x.name + ".cpp"))) {
       status = "started", style = Style::yellow;
     }
+    // The goal wrapped under itself: "  10.4  race          to do    Make the ..."
+    constexpr std::size_t kIndent = 31;
+    const std::string goal = wrap_text(x.goal, kIndent, std::max<std::size_t>(terminal_width(1), kIndent + 30));
     con.line(fmt::format("  {:<5} {:<13} {}  {}", e != nullptr ? e->id : "", x.name,
-                         con.paint(fmt::format("{:<7}", status), style), x.goal));
+                         con.paint(fmt::format("{:<7}", status), style), goal.substr(kIndent)));
   }
   con.line(fmt::format("{} of {} done. Start one with 'concur exercise NAME', test it with 'concur check NAME'.", done,
                        exercises::all().size()));
