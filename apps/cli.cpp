@@ -6,7 +6,6 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include <cctype>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -27,6 +26,7 @@
 
 #include "completion.hpp"
 #include "exercise.hpp"
+#include "options.hpp"
 #include "workshop.hpp"
 
 namespace concur::cli {
@@ -35,11 +35,6 @@ namespace {
 constexpr int kOk = 0;
 constexpr int kCheckFailed = 1;
 constexpr int kUsage = 2;
-
-// Bad usage: a one-line message on stderr, exit status 2, nothing run.
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
 std::string lecture_heading(int lecture) {
   switch (lecture) {
@@ -101,32 +96,9 @@ void add_common(CLI::App& sub, Common& c, bool with_json = true) {
         ->group(group);
 }
 
-// --jitter SEED: a whole number, 0 to 2^63-1.
-std::optional<std::uint64_t> parse_jitter(const std::string& text) {
-  if (text.empty()) return std::nullopt;
-  char* end = nullptr;
-  errno = 0;
-  const unsigned long long v = std::strtoull(text.c_str(), &end, 10);
-  if (!std::isdigit(static_cast<unsigned char>(text[0])) || end != text.c_str() + text.size() || errno == ERANGE ||
-      v > static_cast<unsigned long long>(INT64_MAX))
-    throw UsageError(fmt::format("--jitter needs a seed, a whole number from 0 to {}, got '{}'", INT64_MAX, text));
-  return v;
-}
+int parse_repeat(const std::string& text) { return parse_whole(text, "repeat", 1, 10'000); }
 
-int parse_repeat(const std::string& text) {
-  const Param p = Param::integer("repeat", "", 1, 1, 10'000);
-  auto parsed = p.parse(text);
-  if (!parsed.error.empty()) throw UsageError(parsed.error);
-  return parsed.value.get<int>();
-}
-
-double parse_time_scale(const std::string& text) {
-  char* end = nullptr;
-  const double v = std::strtod(text.c_str(), &end);
-  if (text.empty() || end != text.c_str() + text.size() || !(v > 0) || v > 1000)
-    throw UsageError(fmt::format("--time-scale must be a number above 0 and at most 1000, got '{}'", text));
-  return v;
-}
+double parse_time_scale(const std::string& text) { return parse_positive(text, "--time-scale", "a number", 1000); }
 
 // An output file named on the command line (--json, --trace, --export-markdown). It is
 // opened before anything runs, so an unwritable path costs nothing; "-" means stdout
@@ -139,13 +111,13 @@ struct OutputFile {
     if (path.empty()) return std::nullopt;
     OutputFile out;
     if (path == "-") {
-      if (!allow_stdout) throw UsageError(fmt::format("{} needs a file path ('-' is only for --json)", option));
+      if (!allow_stdout) throw BadUsage(fmt::format("{} needs a file path ('-' is only for --json)", option));
       out.to_stdout = true;
       return out;
     }
     out.file.open(path, std::ios::out | std::ios::trunc);
     if (!out.file)
-      throw UsageError(fmt::format("cannot write the {} file '{}': {}", option, path, std::strerror(errno)));
+      throw BadUsage(fmt::format("cannot write the {} file '{}': {}", option, path, std::strerror(errno)));
     return out;
   }
 
@@ -181,14 +153,14 @@ nlohmann::json validate_params(const Example& e, const std::map<std::string, std
     if (text.empty()) continue;  // not given: the default stands
     const Param* p = e.find_param(name);
     auto parsed = p->parse(text);
-    if (!parsed.error.empty()) throw UsageError(parsed.error);
+    if (!parsed.error.empty()) throw BadUsage(parsed.error);
     params[name] = parsed.value;
   }
   return params;
 }
 
 TimelineMode timeline_mode(const Common& c) {
-  if (c.timeline && c.no_timeline) throw UsageError("--timeline and --no-timeline contradict each other; give one");
+  if (c.timeline && c.no_timeline) throw BadUsage("--timeline and --no-timeline contradict each other; give one");
   if (c.timeline) return TimelineMode::always;
   if (c.no_timeline) return TimelineMode::never;
   return TimelineMode::automatic;
@@ -209,20 +181,12 @@ int run_one(const Example& e, const nlohmann::json& params, const Common& c, Out
   return outcome.ok ? kOk : kCheckFailed;
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw UsageError(fmt::format("cannot read '{}': {}", path, std::strerror(errno)));
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
 const Example& find_or_explain(const Catalogue& cat, const std::string& name) {
   if (const Example* e = cat.find(name)) return *e;
   if (auto guess = cat.suggest(name))
-    throw UsageError(fmt::format("unknown example '{}'; did you mean '{}'? ('concur list' shows them all)", name,
+    throw BadUsage(fmt::format("unknown example '{}'; did you mean '{}'? ('concur list' shows them all)", name,
                                  *guess));
-  throw UsageError(fmt::format("unknown example '{}' ('concur list' shows them all)", name));
+  throw BadUsage(fmt::format("unknown example '{}' ('concur list' shows them all)", name));
 }
 
 // "10.12 = 11.4": an example's id and its aliases.
@@ -280,15 +244,10 @@ void print_list(const Catalogue& cat) {
   }
 }
 
-// How lesson and show draw text: coloured and laid out on a terminal, as is elsewhere.
-TextStyle text_style(bool no_color) {
-  return {Console::color_wanted(1, no_color), terminal_width(1)};
-}
-
 void print_source(const Example& e, bool no_color) {
   const std::string path = std::string(CONCUR_SOURCE_DIR) + "/" + e.source;
   print_paged(fmt::format("// {}\n{}\nEdit it, rebuild with 'make', and run 'concur {}' again.\n", path,
-                          render_source(read_file(path), text_style(no_color)), e.name));
+                          render_source(read_text(path), stdout_text_style(no_color)), e.name));
 }
 
 // `concur lesson 10`: a lecture's overview; otherwise an example's lesson.
@@ -300,12 +259,12 @@ void print_lesson(const Catalogue& cat, const std::string& which, bool no_color)
   const auto overview = kOverviews.find(which);
   const std::string path = std::string(CONCUR_SOURCE_DIR) + "/" +
                            (overview != kOverviews.end() ? overview->second : find_or_explain(cat, which).lesson);
-  const std::string text = read_file(path);
+  const std::string text = read_text(path);
   if (::isatty(1) != 1) {  // piped or redirected: the markdown as it is
     std::cout << text;
     return;
   }
-  print_paged(render_markdown(text, text_style(no_color)));
+  print_paged(render_markdown(text, stdout_text_style(no_color)));
 }
 
 // One example per section of the course, each with a line on why it is there and settings
@@ -410,16 +369,9 @@ void add_params(CLI::App& sub, const std::vector<Param>& params, std::map<std::s
 }
 
 int dispatch(int argc, char** argv, const Catalogue& cat) {
-  // An unknown first word gets a suggestion before CLI11 calls it an extra argument.
-  if (argc >= 2 && argv[1][0] != '-') {
-    const std::string first = argv[1];
-    static const std::vector<std::string> kCommands = {"list",     "lesson", "show",  "edit", "watch",    "tour",
-                                                       "exercise", "check",  "hint", "solution", "completion", "help"};
-    if (std::find(kCommands.begin(), kCommands.end(), first) == kCommands.end()) find_or_explain(cat, first);
-    if (first == "help") {
-      std::cout << short_help(cat);
-      return kOk;
-    }
+  if (argc >= 2 && std::string_view(argv[1]) == "help") {
+    std::cout << short_help(cat);
+    return kOk;
   }
 
   CLI::App app{"concur: the concurrency course's examples as runnable, measurable C++ programs", "concur"};
@@ -432,13 +384,14 @@ int dispatch(int argc, char** argv, const Catalogue& cat) {
   list->add_flag("--json", list_json, "the catalogue as JSON");
 
   std::string lesson_name, show_name;
-  bool text_no_color = false;
+  bool text_no_color = false;  // --no-color of lesson, show and solution
+  constexpr const char* kNoColorHelp = "no colour (also off with NO_COLOR set, or when not a terminal)";
   auto* lesson = app.add_subcommand("lesson", "the lesson for an example, or a lecture's overview (concur lesson 10)");
   lesson->add_option("example", lesson_name, "name or id of an example, or a lecture: 9, 10, 11, s")->required();
-  lesson->add_flag("--no-color", text_no_color, "no colour (also off with NO_COLOR set, or when not a terminal)");
+  lesson->add_flag("--no-color", text_no_color, kNoColorHelp);
   auto* show = app.add_subcommand("show", "where the demo's source is, and the source itself");
   show->add_option("example", show_name, "name or id")->required();
-  show->add_flag("--no-color", text_no_color, "no colour (also off with NO_COLOR set, or when not a terminal)");
+  show->add_flag("--no-color", text_no_color, kNoColorHelp);
 
   std::string edit_name, watch_name;
   auto* edit = app.add_subcommand("edit", "open the demo in $VISUAL or $EDITOR; when you quit, rebuild and run it");
@@ -473,7 +426,7 @@ int dispatch(int argc, char** argv, const Catalogue& cat) {
   hint->add_option("example", hint_name, "name or id")->required();
   auto* solution = app.add_subcommand("solution", "the reference solution, once your version passes its check");
   solution->add_option("example", solution_name, "name or id")->required();
-  solution->add_flag("--no-color", text_no_color, "no colour (also off with NO_COLOR set, or when not a terminal)");
+  solution->add_flag("--no-color", text_no_color, kNoColorHelp);
 
   std::string shell;
   auto* completion = app.add_subcommand("completion", "a shell completion script: source <(concur completion bash)");
@@ -513,6 +466,14 @@ int dispatch(int argc, char** argv, const Catalogue& cat) {
     if (!e.commands.empty()) sub->require_subcommand(0, 1);
   }
 
+  // An unknown first word gets a suggestion before CLI11 calls it an extra argument.
+  if (argc >= 2 && argv[1][0] != '-') {
+    try {
+      app.get_subcommand(argv[1]);  // a command, an example's name, id or alias
+    } catch (const CLI::OptionNotFound&) {
+      find_or_explain(cat, argv[1]);
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -522,11 +483,11 @@ int dispatch(int argc, char** argv, const Catalogue& cat) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ExtrasError& e) {
-    throw UsageError(explain_extras(app, argc, argv));
+    throw BadUsage(explain_extras(app, argc, argv));
   } catch (const CLI::ParseError& e) {
     std::string what = e.what();
     std::replace(what.begin(), what.end(), '\n', ' ');
-    throw UsageError(what + " (see 'concur --help')");
+    throw BadUsage(what + " (see 'concur --help')");
   }
 
   if (app.get_subcommands().empty()) {
@@ -553,7 +514,7 @@ int dispatch(int argc, char** argv, const Catalogue& cat) {
   if (chosen == watch) return watch_example(find_or_explain(cat, watch_name), watch->remaining());
   if (chosen == exercise) {
     if (exercise_list || exercise_name.empty()) {
-      if (exercise_fresh) throw UsageError("--fresh needs an exercise: concur exercise race --fresh");
+      if (exercise_fresh) throw BadUsage("--fresh needs an exercise: concur exercise race --fresh");
       return list_exercises(cat);
     }
     return start_exercise(cat, exercise_name, exercise_fresh);
@@ -563,7 +524,7 @@ int dispatch(int argc, char** argv, const Catalogue& cat) {
   if (chosen == solution) return show_solution(cat, solution_name, text_no_color);
   if (chosen == completion) {
     const std::string script = completion_script(app, cat, shell);
-    if (script.empty()) throw UsageError(fmt::format("no completion for shell '{}': say bash or zsh", shell));
+    if (script.empty()) throw BadUsage(fmt::format("no completion for shell '{}': say bash or zsh", shell));
     std::cout << script;
     return kOk;
   }
@@ -589,13 +550,13 @@ int dispatch(int argc, char** argv, const Catalogue& cat) {
         continue;
       }
       auto parsed = p.parse(text);
-      if (!parsed.error.empty()) throw UsageError(parsed.error);
+      if (!parsed.error.empty()) throw BadUsage(parsed.error);
       params[p.name] = parsed.value;
     }
     try {
       return cmd.run(params, argument_of[cmd.id]);
-    } catch (const BadUsage& e) {
-      throw UsageError(e.what());
+    } catch (const BadUsage&) {
+      throw;  // exit 2, in main()
     } catch (const std::exception& e) {
       std::cerr << "concur: " << e.what() << "\n";  // e.g. the port is taken
       return kCheckFailed;
@@ -608,13 +569,14 @@ int dispatch(int argc, char** argv, const Catalogue& cat) {
   parse_repeat(common.repeat);
   parse_time_scale(common.time_scale);
   timeline_mode(common);
-  const std::optional<std::uint64_t> jitter_seed = parse_jitter(common.jitter);
+  const bool jittered = !common.jitter.empty();
+  const std::uint64_t jitter_seed = jittered ? parse_seed(common.jitter, "--jitter") : 0;
   Outputs outputs;
   outputs.json = OutputFile::open(common.json_path, "--json", true);
   outputs.trace = OutputFile::open(common.trace_path, "--trace", false);
   outputs.markdown = OutputFile::open(common.markdown_path, "--export-markdown", false);
   setup_output(common, outputs.json_on_stdout());
-  if (jitter_seed) jitter::enable(*jitter_seed);
+  if (jittered) jitter::enable(jitter_seed);
   return run_one(e, params, common, outputs);
 }
 
@@ -623,10 +585,7 @@ int dispatch(int argc, char** argv, const Catalogue& cat) {
 int main(int argc, char** argv, const Catalogue& catalogue) {
   try {
     return dispatch(argc, argv, catalogue);
-  } catch (const UsageError& e) {
-    std::cerr << "concur: " << e.what() << "\n";
-    return kUsage;
-  } catch (const BadUsage& e) {
+  } catch (const BadUsage& e) {  // bad usage: one line on stderr, exit 2, nothing run
     std::cerr << "concur: " << e.what() << "\n";
     return kUsage;
   }

@@ -26,6 +26,7 @@
 #include <concur/timeline_view.hpp>
 
 #include "exercises.hpp"
+#include "options.hpp"
 #include "workshop.hpp"
 
 extern char** environ;
@@ -35,14 +36,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using exercises::Exercise;
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path);
-  if (!in) throw BadUsage(fmt::format("cannot read '{}': {}", path.string(), std::strerror(errno)));
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 void write_text(const fs::path& path, std::string_view text) {
   std::ofstream out(path, std::ios::out | std::ios::trunc);
@@ -124,8 +117,6 @@ class Progress {
   fs::path path_;
   nlohmann::json data_ = nlohmann::json::object();
 };
-
-TextStyle text_style(bool no_color) { return {Console::color_wanted(1, no_color), terminal_width(1)}; }
 
 // The console on stdout, or on stderr when stdout carries JSON (check --json -).
 Console& console(int fd = 1) {
@@ -319,34 +310,6 @@ std::optional<std::string> judge_run(const RunResult& r, const Exercise& x, doub
   }
 }
 
-int parse_count(const std::string& text, int fallback, const char* option, int most) {
-  if (text.empty()) return fallback;
-  char* end = nullptr;
-  const long v = std::strtol(text.c_str(), &end, 10);
-  if (end != text.c_str() + text.size() || v < 1 || v > most)
-    throw BadUsage(fmt::format("{} must be a whole number from 1 to {}, got '{}'", option, most, text));
-  return static_cast<int>(v);
-}
-
-double parse_time_limit(const std::string& text, double fallback) {
-  if (text.empty()) return fallback;
-  char* end = nullptr;
-  const double v = std::strtod(text.c_str(), &end);
-  if (end != text.c_str() + text.size() || !(v > 0) || v > 3600)
-    throw BadUsage(fmt::format("--time-limit must be a number of seconds above 0 and at most 3600, got '{}'", text));
-  return v;
-}
-
-std::uint64_t parse_seed(const std::string& text) {
-  if (text.empty()) return std::random_device{}() % 1'000'000'000u;
-  char* end = nullptr;
-  errno = 0;
-  const unsigned long long v = std::strtoull(text.c_str(), &end, 10);
-  if (text[0] < '0' || text[0] > '9' || end != text.c_str() + text.size() || errno == ERANGE || v > INT64_MAX)
-    throw BadUsage(fmt::format("--seed must be a whole number from 0 to {}, got '{}'", INT64_MAX, text));
-  return v;
-}
-
 // Copies the student's file to where the runner target compiles it from, with a #line
 // so that the compiler's messages name the student's file. Unchanged: left alone, so
 // nothing is rebuilt.
@@ -439,9 +402,10 @@ int start_exercise(const Catalogue& cat, const std::string& name, bool fresh) {
 int check_exercise(const Catalogue& cat, const CheckOptions& o) {
   const Located at = locate(cat, o.name);
   const Exercise& x = at.exercise;
-  const int runs = parse_count(o.runs, x.runs, "--runs", 1000);
-  const std::uint64_t seed = parse_seed(o.seed);
-  const double time_limit_s = parse_time_limit(o.time_limit, x.time_limit_s);
+  const int runs = o.runs.empty() ? x.runs : parse_whole(o.runs, "runs", 1, 1000);
+  const std::uint64_t seed = o.seed.empty() ? std::random_device{}() % 1'000'000'000u : parse_seed(o.seed, "--seed");
+  const double time_limit_s =
+      o.time_limit.empty() ? x.time_limit_s : parse_positive(o.time_limit, "--time-limit", "a number of seconds", 3600);
   if (!o.file.empty() && !o.program.empty()) throw BadUsage("--file and --program contradict each other; give one");
   if (o.narrate && o.json == "-")
     throw BadUsage("--narrate and --json - both want stdout: give --json a file path instead");
@@ -558,7 +522,7 @@ int show_hints(const Catalogue& cat, const std::string& name) {
               : fmt::format("That was the last hint. The solution opens once 'concur check {}' passes.\n",
                             at.exercise.name);
   if (::isatty(1) == 1)
-    print_paged(render_markdown(text, text_style(false)));
+    print_paged(render_markdown(text, stdout_text_style(false)));
   else
     std::cout << text;
   return 0;
@@ -573,7 +537,7 @@ int show_solution(const Catalogue& cat, const std::string& name, bool no_color) 
                                at.exercise.name, at.exercise.name));
   const fs::path path = at.folder / "solution.cpp";
   print_paged(fmt::format("// {}\n{}\nYours is {}; compare them with: diff -u {} {}\n", path.string(),
-                          render_source(read_text(path), text_style(no_color)),
+                          render_source(read_text(path), stdout_text_style(no_color)),
                           (ws / (at.exercise.name + ".cpp")).string(), (ws / (at.exercise.name + ".cpp")).string(),
                           path.string()));
   return 0;

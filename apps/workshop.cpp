@@ -41,7 +41,8 @@ Trees trees_for(const Example& e) {
     throw BadUsage(fmt::format("the demo's source is not here ({} is missing): this concur was installed without its "
                                "sources; clone the project and run 'make' to edit examples",
                                source.string()));
-  return {source, build_directory(), build_directory() / "concur"};
+  const fs::path build = build_directory();
+  return {source, build, build / "concur"};
 }
 
 // The command running now, for the Ctrl-C handler of watch to stop it too.
