@@ -16,11 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string text_of(const fs::path& p) {
-  std::ifstream in(p);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
 class ExerciseLoop : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -44,17 +39,17 @@ TEST_F(ExerciseLoop, TakeCheckHintRepairPassAndSeeTheSolution) {
 
   // Taking the exercise copies the starting point; the reference demo is untouched.
   const fs::path mine = workspace_ / "race.cpp";
-  const std::string demo_before = text_of(fs::path(CONCUR_SOURCE_DIR) / "demos/lecture10/race.cpp");
+  const std::string demo_before = file_text(fs::path(CONCUR_SOURCE_DIR) / "demos/lecture10/race.cpp");
   const CliResult take = concur({"exercise", "10.4"});
   ASSERT_EQ(take.exit_code, 0) << take.err;
-  EXPECT_EQ(text_of(mine), text_of(exercises_ / "race/start.cpp"));
+  EXPECT_EQ(file_text(mine), file_text(exercises_ / "race/start.cpp"));
   EXPECT_NE(take.out.find("concur check race"), std::string::npos) << take.out;
   EXPECT_NE(concur({"exercise", "--list"}).out.find("race          started"), std::string::npos);
 
   // Taking it again keeps the student's edits.
   std::ofstream(mine, std::ios::app) << "// my note\n";
   ASSERT_EQ(concur({"exercise", "race"}).exit_code, 0);
-  EXPECT_NE(text_of(mine).find("// my note"), std::string::npos) << "the student's copy was overwritten";
+  EXPECT_NE(file_text(mine).find("// my note"), std::string::npos) << "the student's copy was overwritten";
 
   // As it starts, it builds and fails: behaviour, not compiling, is what passes.
   const CliResult broken = concur({"check", "race", "--seed", "3"});
@@ -97,9 +92,9 @@ TEST_F(ExerciseLoop, TakeCheckHintRepairPassAndSeeTheSolution) {
 
   // --fresh starts over and keeps the old version beside it.
   ASSERT_EQ(concur({"exercise", "race", "--fresh"}).exit_code, 0);
-  EXPECT_EQ(text_of(mine), text_of(exercises_ / "race/start.cpp"));
-  EXPECT_EQ(text_of(workspace_ / "race.cpp.bak"), text_of(exercises_ / "race/solution.cpp"));
-  EXPECT_EQ(text_of(fs::path(CONCUR_SOURCE_DIR) / "demos/lecture10/race.cpp"), demo_before);
+  EXPECT_EQ(file_text(mine), file_text(exercises_ / "race/start.cpp"));
+  EXPECT_EQ(file_text(workspace_ / "race.cpp.bak"), file_text(exercises_ / "race/solution.cpp"));
+  EXPECT_EQ(file_text(fs::path(CONCUR_SOURCE_DIR) / "demos/lecture10/race.cpp"), demo_before);
 }
 
 }  // namespace

@@ -201,15 +201,11 @@ TEST_F(Check, WrongUseIsRefusedBeforeAnythingRuns) {
 TEST(ExerciseFiles, EveryExerciseHasAStartASolutionAndHintsInTiers) {
   for (const exercises::Exercise& x : exercises::all()) {
     const fs::path folder = fs::path(CONCUR_SOURCE_DIR) / "exercises" / x.name;
-    const auto text = [](const fs::path& p) {
-      std::ifstream in(p);
-      return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    };
-    const std::string start = text(folder / "start.cpp"), solution = text(folder / "solution.cpp");
+    const std::string start = file_text(folder / "start.cpp"), solution = file_text(folder / "solution.cpp");
     EXPECT_FALSE(start.empty()) << x.name;
     EXPECT_NE(start, solution) << x.name;
     EXPECT_NE(start.find(fmt::format(".name = \"{}\"", x.name)), std::string::npos) << x.name;
-    const std::string hints = text(folder / "hints.md");
+    const std::string hints = file_text(folder / "hints.md");
     for (int i = 1; i <= 3; ++i)
       EXPECT_NE(hints.find(fmt::format("## Hint {}\n", i)), std::string::npos) << x.name << " hint " << i;
     EXPECT_GT(x.goal.size(), 30u) << x.name;

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <fstream>
+#include <sstream>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -108,6 +110,13 @@ CliResult run_concur(const std::vector<std::string>& args, const CliOptions& opt
   ::close(err[1]);
   drain(child, {{out[0], &r.out}, {err[0], &r.err}}, options);
   return finish(child, std::move(r));
+}
+
+std::string file_text(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 }  // namespace concur::test

@@ -32,4 +32,7 @@ struct CliOptions {
 
 CliResult run_concur(const std::vector<std::string>& args, const CliOptions& options = {});
 
+// A file's whole text ("" when it cannot be read).
+std::string file_text(const std::string& path);
+
 }  // namespace concur::test

@@ -36,9 +36,7 @@ TEST(Lesson, EveryExampleHasALessonOfSubstance) {
 
 TEST(Lesson, PipedItIsTheMarkdownAsItIs) {
   const CliResult r = run_concur({"lesson", "race"});
-  std::ifstream file(std::string(CONCUR_SOURCE_DIR) + "/lessons/lecture10/race.md");
-  const std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-  EXPECT_EQ(r.out, text);
+  EXPECT_EQ(r.out, file_text(std::string(CONCUR_SOURCE_DIR) + "/lessons/lecture10/race.md"));
   EXPECT_EQ(r.out.find('\033'), std::string::npos);
 }
 

@@ -17,15 +17,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string read(const fs::path& p) {
-  std::ifstream in(p);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 void replace_in(const fs::path& p, const std::string& from, const std::string& to) {
-  std::string text = read(p);
+  std::string text = file_text(p);
   const std::size_t at = text.find(from);
   ASSERT_NE(at, std::string::npos) << from;
   text.replace(at, from.size(), to);
@@ -45,7 +38,7 @@ TEST(Watch, RebuildsAndRerunsOnEveryChangeAndKeepsTheLastGoodBuild) {
       "cmake -S {0}/src -B {0}/build -G Ninja -DCMAKE_BUILD_TYPE=Release -DCONCUR_BUILD_TESTS=OFF "
       "-DCONCUR_BUILD_BENCH=OFF > {0}/build.log 2>&1 && cmake --build {0}/build --target concur >> {0}/build.log 2>&1",
       scratch.string());
-  ASSERT_EQ(std::system(build.c_str()), 0) << read(scratch / "build.log");
+  ASSERT_EQ(std::system(build.c_str()), 0) << file_text(scratch / "build.log");
 
   const fs::path demo = scratch / "src/demos/lecture10/race.cpp";
   CliOptions opts;
@@ -70,7 +63,7 @@ TEST(Watch, RebuildsAndRerunsOnEveryChangeAndKeepsTheLastGoodBuild) {
 
   // Installed, and the sources gone: edit and watch say what is missing and exit 2.
   const std::string install = fmt::format("cmake --install {0}/build --prefix {0}/prefix > {0}/install.log 2>&1", scratch.string());
-  ASSERT_EQ(std::system(install.c_str()), 0) << read(scratch / "install.log");
+  ASSERT_EQ(std::system(install.c_str()), 0) << file_text(scratch / "install.log");
   fs::remove_all(scratch / "src");
   CliOptions installed;
   installed.binary = (scratch / "prefix/bin/concur").string();
