@@ -25,6 +25,7 @@ Mutex::Mutex(std::string_view name)
 void Mutex::took_it() {
   owner_.store(this_thread_key(), std::memory_order_relaxed);
   Recorder::open(this, SpanKind::holding, holding_label_);
+  jitter::point();  // every way in (lock, try_lock, acquire) passes here once it holds the lock
 }
 
 // Only this thread ever stores its own key, so seeing it means we hold the lock.
@@ -33,7 +34,6 @@ bool Mutex::held_by_me() const noexcept {
 }
 
 void Mutex::lock() {
-  jitter::point();
   // Locking a std::timed_mutex we already own is undefined: report it before touching mu_.
   if (held_by_me()) throw DeadlockError::self(current_actor(), name_);
   // Only a lock that is really contended gets a waiting span: the free case stays cheap.
@@ -45,7 +45,6 @@ void Mutex::lock() {
 }
 
 bool Mutex::try_lock() {
-  jitter::point();
   if (held_by_me() || !mu_.try_lock()) return false;
   took_it();
   return true;

@@ -5,8 +5,9 @@
 #include <stdexcept>
 
 #include "concur/deadlock.hpp"
-#include "concur/mutex.hpp"
 #include "concur/detail/timed_lock.hpp"
+#include "concur/jitter.hpp"
+#include "concur/mutex.hpp"
 #include "concur/timeline.hpp"
 
 namespace concur {
@@ -20,6 +21,7 @@ void RLock::took_it() {
   owner_.store(this_thread_key(), std::memory_order_relaxed);
   count_ = 1;
   Recorder::open(this, SpanKind::holding, holding_label_);
+  jitter::point();
 }
 
 void RLock::lock() {
@@ -51,6 +53,7 @@ void RLock::unlock() {
   Recorder::close(this);
   owner_.store(0, std::memory_order_relaxed);
   mu_.unlock();
+  jitter::point();
 }
 
 bool RLock::acquire(bool blocking, std::optional<double> timeout_s) {

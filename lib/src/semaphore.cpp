@@ -33,6 +33,7 @@ void Semaphore::took_one() {
 }
 
 bool Semaphore::take_if_free() {
+  jitter::point();  // every acquire starts here
   std::lock_guard guard(mu_);
   if (free_ == 0) return false;
   --free_;
@@ -40,7 +41,6 @@ bool Semaphore::take_if_free() {
 }
 
 void Semaphore::acquire() {
-  jitter::point();
   if (!take_if_free()) {
     ScopedSpan waiting(SpanKind::waiting, waiting_label_);
     std::unique_lock lock(mu_);
@@ -51,14 +51,12 @@ void Semaphore::acquire() {
 }
 
 bool Semaphore::try_acquire() {
-  jitter::point();
   if (!take_if_free()) return false;
   took_one();
   return true;
 }
 
 bool Semaphore::try_acquire_for(std::chrono::nanoseconds timeout) {
-  jitter::point();
   if (!take_if_free()) {
     ScopedSpan waiting(SpanKind::waiting, waiting_label_);
     std::unique_lock lock(mu_);

@@ -9,7 +9,7 @@
 // The operating system's own scheduling still varies: a seed replays the perturbation,
 // not the whole interleaving.
 //
-// Off (the default), point() is one relaxed atomic load.
+// Off (the default), point() is one atomic load and a branch.
 #pragma once
 
 #include <cstdint>
