@@ -35,11 +35,8 @@ std::uint64_t fnv1a(const std::string& s) noexcept {
 }
 
 void watch_forks() {
-  static const bool once = [] {
-    ::pthread_atfork(nullptr, nullptr, [] { g_generation.fetch_add(1, std::memory_order_relaxed); });
-    return true;
-  }();
-  (void)once;
+  [[maybe_unused]] static const int registered =
+      ::pthread_atfork(nullptr, nullptr, [] { g_generation.fetch_add(1, std::memory_order_relaxed); });
 }
 
 // The first look: a spawned child finds its parent's seed in the environment.
