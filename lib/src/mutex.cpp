@@ -25,7 +25,6 @@ Mutex::Mutex(std::string_view name)
 void Mutex::took_it() {
   owner_.store(this_thread_key(), std::memory_order_relaxed);
   Recorder::open(this, SpanKind::holding, holding_label_);
-  jitter::point();  // every way in (lock, try_lock, acquire) passes here once it holds the lock
 }
 
 // Only this thread ever stores its own key, so seeing it means we hold the lock.
@@ -33,7 +32,11 @@ bool Mutex::held_by_me() const noexcept {
   return owner_.load(std::memory_order_relaxed) == this_thread_key();
 }
 
+// Every way in passes a jitter point before it tries the lock, not while holding it: a
+// holder that sleeps would make every other thread queue behind it (a convoy of wake-ups
+// that turned a 0.3 s check run into 20 s on a loaded machine).
 void Mutex::lock() {
+  jitter::point();
   // Locking a std::timed_mutex we already own is undefined: report it before touching mu_.
   if (held_by_me()) throw DeadlockError::self(current_actor(), name_);
   // Only a lock that is really contended gets a waiting span: the free case stays cheap.
@@ -45,6 +48,7 @@ void Mutex::lock() {
 }
 
 bool Mutex::try_lock() {
+  jitter::point();
   if (held_by_me() || !mu_.try_lock()) return false;
   took_it();
   return true;
@@ -69,6 +73,7 @@ bool Mutex::acquire(bool blocking, std::optional<double> timeout_s) {
     std::this_thread::sleep_for(std::chrono::duration<double>(std::max(0.0, *timeout_s)));
     return false;
   }
+  jitter::point();
   if (mu_.try_lock()) {
     took_it();
     return true;

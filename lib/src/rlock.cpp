@@ -21,14 +21,15 @@ void RLock::took_it() {
   owner_.store(this_thread_key(), std::memory_order_relaxed);
   count_ = 1;
   Recorder::open(this, SpanKind::holding, holding_label_);
-  jitter::point();
 }
 
+// As in Mutex, a jitter point comes before trying the lock, never while holding it.
 void RLock::lock() {
   if (is_owned()) {  // re-entry: we hold mu_ already, just count
     ++count_;
     return;
   }
+  jitter::point();
   if (!mu_.try_lock()) {
     ScopedSpan waiting(SpanKind::waiting, waiting_label_);
     detail::lock_watching_for_deadlock(mu_, {&owner_, &name_});
@@ -41,6 +42,7 @@ bool RLock::try_lock() {
     ++count_;
     return true;
   }
+  jitter::point();
   if (!mu_.try_lock()) return false;
   took_it();
   return true;
