@@ -90,13 +90,14 @@ void Semaphore::release(std::ptrdiff_t n) {
     // Checked and counted in one critical section, so two racing over-releases cannot
     // both pass the check.
     if (bounded_ && free_ + n > initial_) throw std::invalid_argument("Semaphore released too many times");
+    // The holding spans end before the permits are free again: the next holder's span
+    // cannot start before this one's ends, so the timeline never shows more holders
+    // than permits. A permit released by the thread that took it closes its holding
+    // span; one released by another thread (a signal, not a return) is an instant.
+    for (std::ptrdiff_t i = 0; i < n; ++i)
+      if (!Recorder::close(this)) Recorder::instant(release_label_);
     now_in_use = in_use_.fetch_sub(n, std::memory_order_relaxed) - n;
     free_ += n;
-  }
-  for (std::ptrdiff_t i = 0; i < n; ++i) {
-    // A permit released by the thread that took it closes its holding span; one
-    // released by another thread (a signal, not a return) is an instant.
-    if (!Recorder::close(this)) Recorder::instant(release_label_);
   }
   Recorder::counter(in_use_label_, now_in_use);
   // Wake as many waiters as permits came back; each re-checks the count under the lock.
