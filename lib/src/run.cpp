@@ -64,4 +64,6 @@ void Run::likely(std::string name, bool ok, std::string detail) {
 
 void Run::explain(std::string text) { explanation_ = std::move(text); }
 
+void Run::work_time(std::chrono::nanoseconds elapsed) { work_time_ = elapsed; }
+
 }  // namespace concur

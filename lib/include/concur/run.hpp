@@ -15,6 +15,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,10 +62,16 @@ class Run {
   void likely(std::string name, bool ok, std::string detail = {});
   // A sentence or two on why the outcome is what it is; shown under the run.
   void explain(std::string text);
+  // How long the variant's own work took, when the run's wall time also holds start-up
+  // or teardown that is not the point (children started and reaped, a pool built). Call
+  // once, after the work; the summary then compares variants by it.
+  void work_time(std::chrono::nanoseconds elapsed);
 
   const nlohmann::json& results() const { return results_; }
   const std::vector<CheckResult>& checks() const { return checks_; }
   const std::string& explanation() const { return explanation_; }
+  // What work_time() recorded, if it was called.
+  std::optional<std::chrono::nanoseconds> work_time() const { return work_time_; }
 
  private:
   const nlohmann::json& param(std::string_view name) const;
@@ -78,6 +85,7 @@ class Run {
   nlohmann::json results_ = nlohmann::json::object();
   std::vector<CheckResult> checks_;
   std::string explanation_;
+  std::optional<std::chrono::nanoseconds> work_time_;
 };
 
 }  // namespace concur
