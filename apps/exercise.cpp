@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <openssl/evp.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -85,8 +86,22 @@ std::string now_text() {
   return buf;
 }
 
+// The SHA-256 of a file's text, in hex: progress.json records which version passed.
+std::string sha256_hex(std::string_view text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  if (EVP_Digest(text.data(), text.size(), digest, &size, EVP_sha256(), nullptr) != 1)
+    throw std::runtime_error("SHA-256 of the checked file failed (libcrypto)");
+  std::string hex;
+  for (unsigned int i = 0; i < size; ++i) hex += fmt::format("{:02x}", digest[i]);
+  return hex;
+}
+
 // progress.json in the workspace: per exercise, when it was started, how many hints were
-// seen, and whether (with which seed) a check passed.
+// seen, and whether a full check passed (when, with which seed, and the SHA-256 of the
+// file that passed). Only a full check of the student's own file marks an exercise done:
+// every run the exercise asks for, a fresh seed, quiet runs, and the file the same at the
+// end of the check as when it was built. A failing check of that file clears it again.
 class Progress {
  public:
   explicit Progress(fs::path folder) : path_(std::move(folder) / "progress.json") {
@@ -103,7 +118,30 @@ class Progress {
     return entry;
   }
   bool passed(const std::string& name) const {
-    return data_.contains(name) && data_[name].is_object() && data_[name].value("passed", false);
+    if (!data_.contains(name) || !data_[name].is_object()) return false;
+    const nlohmann::json& entry = data_[name];
+    // A record from before the hash was kept is not trusted: a short check could make it.
+    return entry.value("passed", false) && entry.contains("sha256") && entry["sha256"].is_string();
+  }
+  void mark_passed(const std::string& name, std::uint64_t seed, int runs, const std::string& sha256) {
+    nlohmann::json& entry = of(name);
+    entry["passed"] = true;
+    entry["passed_at"] = now_text();
+    entry["seed"] = seed;
+    entry["runs"] = runs;
+    entry["sha256"] = sha256;
+  }
+  // The file as it is now does not pass: it is no longer done.
+  void mark_failed(const std::string& name) {
+    nlohmann::json& entry = of(name);
+    for (const char* key : {"passed_at", "seed", "runs", "sha256"}) entry.erase(key);
+    entry["passed"] = false;
+    entry["failed_at"] = now_text();
+  }
+  // `exercise --fresh`: the record starts again with the starting point.
+  void restart(const std::string& name) {
+    data_[name] = nlohmann::json::object();
+    data_[name]["started"] = now_text();
   }
 
   void save() const {
@@ -310,11 +348,11 @@ std::optional<std::string> judge_run(const RunResult& r, const Exercise& x, doub
   }
 }
 
-// Copies the student's file to where the runner target compiles it from, with a #line
-// so that the compiler's messages name the student's file. Unchanged: left alone, so
-// nothing is rebuilt.
-void stage(const fs::path& file, const fs::path& staged) {
-  const std::string text = fmt::format("#line 1 \"{}\"\n{}", fs::absolute(file).string(), read_text(file));
+// Copies the student's file (its text as read once: that is what is built and hashed) to
+// where the runner target compiles it from, with a #line so that the compiler's messages
+// name the student's file. Unchanged: left alone, so nothing is rebuilt.
+void stage(const fs::path& file, std::string_view source, const fs::path& staged) {
+  const std::string text = fmt::format("#line 1 \"{}\"\n{}", fs::absolute(file).string(), source);
   fs::create_directories(staged.parent_path());
   if (fs::exists(staged) && read_text(staged) == text) return;
   write_text(staged, text);
@@ -382,8 +420,7 @@ int start_exercise(const Catalogue& cat, const std::string& name, bool fresh) {
       con.line(fmt::format("Your previous version is now {}.bak.", mine.string()));
     }
     fs::copy_file(at.folder / "start.cpp", mine);
-    nlohmann::json& entry = progress.of(at.exercise.name);
-    entry["started"] = now_text();
+    progress.restart(at.exercise.name);  // a new starting point is not done, whatever passed before
     progress.save();
     con.line(fmt::format("The starting point is copied to {}", mine.string()));
     con.line("(the reference demo stays as it is).");
@@ -411,6 +448,11 @@ int check_exercise(const Catalogue& cat, const CheckOptions& o) {
     throw BadUsage("--narrate and --json - both want stdout: give --json a file path instead");
   const fs::path ws = workspace();
   const bool own_file = o.file.empty() && o.program.empty();  // only this counts for progress
+  // Only a full check can mark the exercise done; a replay or a short check says so.
+  std::string partial;
+  if (runs < x.runs) partial = fmt::format("--runs {} is fewer than the check's {}", runs, x.runs);
+  else if (!o.seed.empty()) partial = "--seed replays an earlier check";
+  else if (o.narrate) partial = "--narrate runs are not judged quietly";
   // The verdict as JSON for instructors' scripts, opened before anything runs.
   std::ofstream json_file;
   if (!o.json.empty() && o.json != "-") {
@@ -421,6 +463,8 @@ int check_exercise(const Catalogue& cat, const CheckOptions& o) {
 
   fs::path program;
   std::string what;
+  fs::path checked_file;   // own_file: the workspace file whose text was built
+  std::string built_hash;  // and that text's SHA-256
   if (!o.program.empty()) {
     program = fs::absolute(o.program);
     if (::access(program.c_str(), X_OK) != 0)
@@ -433,11 +477,19 @@ int check_exercise(const Catalogue& cat, const CheckOptions& o) {
                                                   file.filename().string(), ws.string(), x.name)
                                     : fmt::format("--file {}: no such file", o.file));
     const fs::path build = build_directory();
-    stage(file, build / "exercises" / (x.name + ".cpp"));
+    const std::string source = read_text(file);
+    stage(file, source, build / "exercises" / (x.name + ".cpp"));
+    if (own_file) checked_file = file, built_hash = sha256_hex(source);
     if (!build_target(build, "concur-exercise-" + x.name, file.string(),
                       "it does not build: fix the first error above and check again (compiling is not passing, "
-                      "but it comes first)"))
+                      "but it comes first)")) {
+      if (own_file) {
+        Progress progress(ws);
+        progress.mark_failed(x.name);
+        progress.save();
+      }
       return 1;
+    }
     program = build / "exercises" / ("concur-exercise-" + x.name);
     what = file.string();
   }
@@ -478,6 +530,11 @@ int check_exercise(const Catalogue& cat, const CheckOptions& o) {
     if (wrong) run_json["why"] = *wrong;
     verdict["runs"].push_back(std::move(run_json));
     if (!wrong) continue;
+    if (own_file) {
+      Progress progress(ws);
+      progress.mark_failed(x.name);
+      progress.save();
+    }
     con.line();
     con.line(con.paint(fmt::format("Not yet: {}.", *wrong), Style::red));
     if (!r.tail.empty() && (r.status != 0 && r.status != 1))
@@ -492,16 +549,20 @@ int check_exercise(const Catalogue& cat, const CheckOptions& o) {
   con.line();
   con.line(con.paint(fmt::format("Passed: all {} runs showed the claim.", runs), Style::green));
   if (own_file) {
-    Progress progress(ws);
-    nlohmann::json& entry = progress.of(x.name);
-    entry["passed"] = true;
-    entry["passed_at"] = now_text();
-    entry["seed"] = seed;
-    entry["runs"] = runs;
-    progress.save();
-    con.line(fmt::format("Marked done ('concur exercise --list'). Compare with the reference: concur solution {}",
-                         x.name));
+    if (!partial.empty()) {
+      con.line(fmt::format("Not marked done: {}. The full check marks it: concur check {}", partial, x.name));
+    } else if (sha256_hex(read_text(checked_file)) != built_hash) {
+      con.line(fmt::format("Not marked done: {} changed while it was being checked. Check it again: concur check {}",
+                           checked_file.string(), x.name));
+    } else {
+      Progress progress(ws);
+      progress.mark_passed(x.name, seed, runs, built_hash);
+      progress.save();
+      con.line(fmt::format("Marked done ('concur exercise --list'). Compare with the reference: concur solution {}",
+                           x.name));
+    }
   }
+  verdict["full_check"] = partial.empty();
   return finish(true);
 }
 

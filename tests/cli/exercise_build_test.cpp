@@ -4,6 +4,7 @@
 // file in this build directory (the concur-exercise-race target), as `concur check` does.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -76,12 +77,26 @@ TEST_F(ExerciseLoop, TakeCheckHintRepairPassAndSeeTheSolution) {
                                                                      << typo.out;
   EXPECT_NE(typo.out.find("it does not build"), std::string::npos) << typo.out;
 
-  // Repaired (here: the reference, as a student might have written it), it passes.
+  // Repaired (here: the reference, as a student might have written it), it passes. A
+  // replay or a short check passes without marking it done; only the full check does.
   fs::copy_file(exercises_ / "race/solution.cpp", mine, fs::copy_options::overwrite_existing);
-  const CliResult repaired = concur({"check", "race", "--runs", "5", "--seed", "3"});
+  for (const std::vector<std::string>& partial :
+       {std::vector<std::string>{"check", "race", "--runs", "1"}, {"check", "race", "--seed", "3"}}) {
+    const CliResult short_check = concur(partial);
+    EXPECT_EQ(short_check.exit_code, 0) << short_check.out << short_check.err;
+    EXPECT_NE(short_check.out.find("Not marked done"), std::string::npos) << short_check.out;
+    EXPECT_EQ(concur({"solution", "race"}).exit_code, 2) << "a partial check opened the solution";
+  }
+  const CliResult repaired = concur({"check", "race"});
   EXPECT_EQ(repaired.exit_code, 0) << repaired.out << repaired.err;
-  EXPECT_NE(repaired.out.find("Passed: all 5 runs showed the claim."), std::string::npos) << repaired.out;
+  EXPECT_NE(repaired.out.find("Passed: all 20 runs showed the claim."), std::string::npos) << repaired.out;
   EXPECT_NE(repaired.out.find("Marked done"), std::string::npos) << repaired.out;
+  // progress.json names the version that passed by its SHA-256.
+  const nlohmann::json progress = nlohmann::json::parse(file_text(workspace_ / "progress.json"));
+  const CliResult sum = run_concur({mine.string()}, {.binary = "/usr/bin/sha256sum"});
+  ASSERT_EQ(sum.exit_code, 0) << sum.err;
+  EXPECT_EQ(progress["race"].value("sha256", ""), sum.out.substr(0, 64)) << progress.dump(2);
+  EXPECT_EQ(progress["race"].value("runs", 0), 20) << progress.dump(2);
 
   const CliResult done = concur({"exercise", "--list"});
   EXPECT_NE(done.out.find("race          done"), std::string::npos) << done.out;
@@ -90,11 +105,22 @@ TEST_F(ExerciseLoop, TakeCheckHintRepairPassAndSeeTheSolution) {
   EXPECT_EQ(solution.exit_code, 0) << solution.err;
   EXPECT_NE(solution.out.find("std::lock_guard guard(counter_lock);"), std::string::npos) << solution.out;
 
-  // --fresh starts over and keeps the old version beside it.
+  // --fresh starts over and keeps the old version beside it; the exercise is not done.
   ASSERT_EQ(concur({"exercise", "race", "--fresh"}).exit_code, 0);
   EXPECT_EQ(file_text(mine), file_text(exercises_ / "race/start.cpp"));
   EXPECT_EQ(file_text(workspace_ / "race.cpp.bak"), file_text(exercises_ / "race/solution.cpp"));
   EXPECT_EQ(file_text(fs::path(CONCUR_SOURCE_DIR) / "demos/lecture10/race.cpp"), demo_before);
+  EXPECT_NE(concur({"exercise", "--list"}).out.find("0 of 9 done"), std::string::npos);
+  EXPECT_EQ(concur({"solution", "race"}).exit_code, 2) << "--fresh kept the pass";
+
+  // Passed again, then broken again: a failing check of the file clears the pass.
+  fs::copy_file(exercises_ / "race/solution.cpp", mine, fs::copy_options::overwrite_existing);
+  ASSERT_EQ(concur({"check", "race"}).exit_code, 0);
+  EXPECT_NE(concur({"exercise", "--list"}).out.find("1 of 9 done"), std::string::npos);
+  fs::copy_file(exercises_ / "race/start.cpp", mine, fs::copy_options::overwrite_existing);
+  EXPECT_EQ(concur({"check", "race", "--runs", "1"}).exit_code, 1);
+  EXPECT_NE(concur({"exercise", "--list"}).out.find("0 of 9 done"), std::string::npos);
+  EXPECT_EQ(concur({"solution", "race"}).exit_code, 2) << "a failing check kept the pass";
 }
 
 }  // namespace
