@@ -63,8 +63,12 @@ struct PerThread {
   std::uint64_t generation = 0;
   std::uint64_t seed = 0;
   std::uint64_t rng = 0;
+  std::chrono::steady_clock::time_point first;  // this thread's first point
+  std::chrono::nanoseconds spent{0};            // inside its yields and sleeps so far
   Stats stats;
 };
+
+
 thread_local PerThread t_state;
 
 }  // namespace
@@ -92,21 +96,41 @@ void point() noexcept {
     t.generation = generation;
     t.seed = s;
     t.rng = s ^ fnv1a(current_actor());
+    t.first = std::chrono::steady_clock::now();
+    t.spent = std::chrono::nanoseconds{0};
   }
   ++t.stats.points;
   const std::uint64_t r = splitmix(t.rng);
   // One point in four yields the core; one in sixty-four sleeps 10-100 µs, long enough
-  // for the other core's thread to run through its own critical section meanwhile.
-  if ((r & 63) == 0) {
-    ++t.stats.sleeps;
-    std::this_thread::sleep_for(std::chrono::microseconds(10 + (r >> 8) % 91));
-  } else if ((r & 3) == 0) {
-    ++t.stats.yields;
-    std::this_thread::yield();
+  // for the other core's thread to run through its own critical section meanwhile. The
+  // choices follow the seed alone; whether the budget lets one be carried out depends on
+  // how busy the machine is.
+  const bool sleep = (r & 63) == 0, yield = !sleep && (r & 3) == 0;
+  if (!sleep && !yield) return;
+  ++(sleep ? t.stats.sleeps : t.stats.yields);
+  const auto before = std::chrono::steady_clock::now();
+  if (!within_budget(t.spent, before - t.first)) {
+    ++t.stats.waived;
+    return;
   }
+  if (sleep)
+    std::this_thread::sleep_for(std::chrono::microseconds(10 + (r >> 8) % 91));
+  else
+    std::this_thread::yield();
+  t.spent += std::chrono::steady_clock::now() - before;
 }
 
 Stats stats() noexcept { return t_state.stats; }
+
+// A thread's yields and sleeps may take a quarter of its time, plus a little to start
+// with. Idle, a yield costs about a microsecond and the budget is never reached. On a
+// busy machine a yield hands the core to another runnable process for a whole time slice
+// (milliseconds): tens of thousands of them would turn a run of a tenth of a second into
+// minutes, and a check would call a correct program hung.
+bool within_budget(std::chrono::nanoseconds spent, std::chrono::nanoseconds lived) noexcept {
+  constexpr std::chrono::nanoseconds kAllowance = std::chrono::milliseconds(2);
+  return spent <= lived / 4 + kAllowance;
+}
 
 std::uint64_t ith_seed(std::uint64_t s, int i) noexcept {
   if (i == 0) return s;

@@ -51,6 +51,18 @@ TEST(Jitter, TheSameSeedAndNameMakeTheSameChoices) {
   EXPECT_LT(a.sleeps, 110u);
 }
 
+TEST(Jitter, YieldsAndSleepsTakeAtMostAQuarterOfAThreadsTimePlusTwoMilliseconds) {
+  using std::chrono::milliseconds;
+  EXPECT_TRUE(concur::jitter::within_budget(milliseconds(0), milliseconds(0)));
+  EXPECT_TRUE(concur::jitter::within_budget(milliseconds(2), milliseconds(0)));
+  EXPECT_FALSE(concur::jitter::within_budget(milliseconds(3), milliseconds(0)));
+  EXPECT_TRUE(concur::jitter::within_budget(milliseconds(27), milliseconds(100)));
+  EXPECT_FALSE(concur::jitter::within_budget(milliseconds(28), milliseconds(100)));
+  // A thread's choices are counted whether or not they were carried out.
+  const Stats s = concur::jitter::stats();
+  EXPECT_LE(s.waived, s.yields + s.sleeps);
+}
+
 TEST(Jitter, AnotherSeedOrNameMakesOtherChoices) {
   concur::jitter::enable(42);
   const Stats base = choices_of("Thread-1", 4000);
