@@ -2,7 +2,8 @@
 //
 // An event is a flag. wait() blocks while the flag is down; set() raises it and wakes
 // every waiter. Watch the timestamps: every "passed the event" line comes after the
-// "set the event" line, and they arrive together.
+// "sets the event" line (set() writes it before it raises the flag), and they arrive
+// together.
 
 #include <concur/concur.hpp>
 
@@ -31,9 +32,8 @@ static void start_signal(Run& run) {
 
   Thread setter([&] {
     std::this_thread::sleep_for(delay);  // everyone is waiting by now
-    say("sets the event");
     set_at_ns = RunClock::elapsed_ns();  // noted before set(), so no honest waiter is earlier
-    go.set();
+    go.set(says("sets the event"));  // the line is written before the flag goes up
   }, "Setter");
 
   for (Thread& t : threads) t.start();

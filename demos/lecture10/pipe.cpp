@@ -17,7 +17,7 @@ static void shout_back(const nlohmann::json&, mp::Handed handed) {
   for (nlohmann::json msg = conn.recv(); !msg.is_null(); msg = conn.recv()) {
     std::string text = msg["text"];
     for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    conn.send({{"seq", msg["seq"]}, {"text", text}});
+    conn.send({{"seq", msg["seq"]}, {"text", text}}, says("got '{}', answers '{}'", msg["text"].get<std::string>(), text));
   }
   say("got the null message and stops");
 }
@@ -26,8 +26,11 @@ CONCUR_ENTRY(shout_back);
 // The child of the one-way variant: sends its messages, then ends (closing its end).
 static void send_all(const nlohmann::json& args, mp::Handed handed) {
   mp::Connection out = mp::Connection::adopt(std::move(handed.at(0)));
-  for (int i = 0; i < args["messages"].get<int>(); ++i) out.send({{"seq", i}, {"text", fmt::format("message {}", i)}});
-  say("sent {} messages", args["messages"].get<int>());
+  // send() writes each line just before the message goes into the pipe: the parent's
+  // "got" line for it can only come later.
+  for (int i = 0; i < args["messages"].get<int>(); ++i)
+    out.send({{"seq", i}, {"text", fmt::format("message {}", i)}}, says("sent 'message {}'", i));
+  say("sent {} messages; my end closes as I return", args["messages"].get<int>());
 }
 CONCUR_ENTRY(send_all);
 
@@ -56,11 +59,12 @@ static void duplex(Run& run) {
   child_end.close();  // ours to close: the child has its own copy
   std::vector<nlohmann::json> replies;
   for (int i = 0; i < messages; ++i) {
-    parent_end.send({{"seq", i}, {"text", fmt::format("message {}", i)}});
+    const std::string text = fmt::format("message {}", i);
+    parent_end.send({{"seq", i}, {"text", text}}, says("sent '{}'", text));  // said before it leaves
     replies.push_back(parent_end.recv());  // the answer comes back on the same Pipe
+    say("got back '{}'", replies.back()["text"].get<std::string>());
   }
-  say("got {} answers; sending null to stop the child", replies.size());
-  parent_end.send(nullptr);
+  parent_end.send(nullptr, says("got {} answers; sending null to stop the child", replies.size()));
   child.join();
   report(run, messages, replies, true);
   run.explain("One Pipe carried questions one way and answers the other: a duplex Pipe is a socket pair.");
@@ -75,7 +79,10 @@ static void one_way(Run& run) {
   sender.close();  // else our own copy would keep the pipe open: no end of file, ever
   std::vector<nlohmann::json> got;
   try {
-    for (;;) got.push_back(receiver.recv());
+    for (;;) {
+      got.push_back(receiver.recv());
+      say("got '{}'", got.back()["text"].get<std::string>());
+    }
   } catch (const mp::EOFError&) {
     say("end of file after {} messages: every writer has closed its end", got.size());
   }

@@ -17,8 +17,9 @@ static void produce_items(const nlohmann::json& args, mp::Handed handed) {
   auto work = mp::Queue::adopt(std::move(handed.at(0)));
   for (int i = 1; i <= args["items"].get<int>(); ++i) {
     const std::string item = fmt::format("{}-{}", args["id"].get<int>(), i);
-    work.put(item);  // waits while the queue is full
-    say("put {}", item);
+    // Waits while the queue is full. The line is written as the item goes in, so no
+    // consumer's "got" line for it can come first.
+    work.put(item, says("put {}", item));
   }
 }
 CONCUR_ENTRY(produce_items);

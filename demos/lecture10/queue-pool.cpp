@@ -44,8 +44,9 @@ static void drain_queue(Run& run) {
     pool.emplace_back([&worker, i] { worker(i); }, fmt::format("Worker-{}", i + 1));
   for (Thread& t : pool) t.start();
 
-  for (long long task = 0; task < tasks; ++task) queue.put(task);
-  say("put {} tasks; join() waits for all of them", tasks);
+  // Each "put" line is written as its task goes in, before any worker can take it.
+  for (long long task = 0; task < tasks; ++task) queue.put(task, says("put task {}", task));
+  say("all {} tasks are in; join() waits for all of them", tasks);
   queue.join();
   const long long joined_ns = RunClock::elapsed_ns();
   long long done_when_joined = 0, duplicates = 0;

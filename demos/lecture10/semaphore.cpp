@@ -34,8 +34,7 @@ static void limited_room(Run& run) {
     std::this_thread::sleep_for(hold);  // the work inside the limited section
 
     const long long left = inside.fetch_sub(1) - 1;
-    say("releases it ({}/{} in use)", left, permits);
-    room.release();
+    room.release(says("releases it ({}/{} in use)", left, permits));  // said before the permit is free
   };
 
   std::deque<Thread> threads;

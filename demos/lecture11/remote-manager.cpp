@@ -74,8 +74,10 @@ static int get(const nlohmann::json& p, const std::string&) {
 // client with the wrong key.
 static void put_entry(const nlohmann::json& a, mp::Handed) {
   mp::RemoteManager remote("127.0.0.1", a["port"], a["key"]);
+  // Said before the put: the getter, another process, may have the value and say "got"
+  // before a line written after put() returned.
+  say("puts '{}'", a["value"].get<std::string>());
   mp::QueueProxy(remote.get("queue").token()).put(a["value"]);
-  say("put '{}'", a["value"].get<std::string>());
 }
 CONCUR_ENTRY(put_entry);
 

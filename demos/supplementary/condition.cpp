@@ -57,6 +57,7 @@ static void bounded_buffer(Run& run) {
       not_full.wait_for([&] { return buffer.size() < capacity; });
       buffer.push_back(item);
       not_empty.notify();
+      say("put item {}", item);  // under the lock: no consumer can take it before this line
     }
     std::lock_guard guard(not_empty);
     finished = true;

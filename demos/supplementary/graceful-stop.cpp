@@ -32,9 +32,8 @@ static void stop_flag(Run& run) {
 
   worker.start();
   std::this_thread::sleep_for(run_for);
-  say("asks the worker to stop");
   const long long set_at_ns = RunClock::elapsed_ns();
-  stop.set();
+  stop.set(says("asks the worker to stop"));  // written just before the flag goes up
   // Counted just after set(): a round the worker begins from now on would need a check
   // that missed the flag, and only the one check already done before set() can have.
   const long long rounds_at_set = rounds_started.load();

@@ -31,13 +31,15 @@ static void read_until_sentinel(Run& run) {
   work_in.close();
   report_out.close();
 
-  for (int i = 1; i <= items; ++i) work_out.send(i);
-  work_out.send(nullptr);  // the sentinel
+  // send() writes each line before the message enters the pipe, so it comes before the
+  // worker's line about it.
+  for (int i = 1; i <= items; ++i) work_out.send(i, says("sent item {}", i));
+  work_out.send(nullptr, says("sent the sentinel"));
   try {
     work_out.send(items + 1);  // after the sentinel: must never be processed
-    say("sent {} items, the sentinel, and one item too many", items);
+    say("sent one item too many, after the sentinel");
   } catch (const std::system_error&) {  // EPIPE: the worker already left and closed its end
-    say("sent {} items and the sentinel; the worker had already gone, so one more could not be sent", items);
+    say("the worker had already gone, so one more item could not be sent");
   }
   const int processed = report_in.recv();
   worker.join();

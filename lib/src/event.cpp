@@ -13,12 +13,14 @@ Event::Event(std::string_view name)
       set_label_(Recorder::intern(name_ + " set()")),
       clear_label_(Recorder::intern(name_ + " clear()")) {}
 
-void Event::set() {
+void Event::set(const Saying& saying) {
   {
     std::lock_guard guard(mu_);
+    saying.say();  // before the flag: a waiter that finds it up comes after this line
+    // The instant too: a waiter's "waiting" span cannot end before the set() it waited for.
+    Recorder::instant(set_label_);
     flag_ = true;
   }
-  Recorder::instant(set_label_);
   cv_.notify_all();
   jitter::point();
 }

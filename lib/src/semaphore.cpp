@@ -82,7 +82,9 @@ bool Semaphore::acquire(bool blocking, std::optional<double> timeout_s) {
       std::chrono::duration<double>(std::max(0.0, *timeout_s))));
 }
 
-void Semaphore::release(std::ptrdiff_t n) {
+void Semaphore::release(std::ptrdiff_t n) { release(Saying{}, n); }
+
+void Semaphore::release(const Saying& saying, std::ptrdiff_t n) {
   if (n < 1) throw std::invalid_argument("Semaphore::release: n must be >= 1");
   std::ptrdiff_t now_in_use = 0;
   {
@@ -97,6 +99,7 @@ void Semaphore::release(std::ptrdiff_t n) {
     for (std::ptrdiff_t i = 0; i < n; ++i)
       if (!Recorder::close(this)) Recorder::instant(release_label_);
     now_in_use = in_use_.fetch_sub(n, std::memory_order_relaxed) - n;
+    saying.say();  // before the permits are free: the next holder's line comes after it
     free_ += n;
   }
   Recorder::counter(in_use_label_, now_in_use);

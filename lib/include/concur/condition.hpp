@@ -107,6 +107,10 @@ class Condition {
   // Wakes up to n threads waiting on this condition (none if none waits: a notify is not
   // remembered). The woken threads run once the notifier releases the lock. Never
   // blocks. Throws std::runtime_error unless this thread holds the lock.
+  // Narration: say() what you changed before releasing the lock (before or after the
+  // notify, both are under the lock); a woken thread's line then always comes after
+  // it, since its wait() cannot return before it has the lock back. No narration
+  // hook is needed here.
   void notify(int n = 1);
   // Wakes every thread waiting on this condition.
   void notify_all();

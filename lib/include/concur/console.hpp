@@ -72,4 +72,54 @@ void say(fmt::format_string<Args...> format, Args&&... args) {
   console.event(current_actor(), fmt::format(format, std::forward<Args>(args)...));
 }
 
+// A narration line handed to an operation, which writes it at the moment the operation
+// takes effect: just before what it does becomes visible to another actor.
+//
+//     queue.put(item, says("put {}", item));   // "put" is written before a get can see it
+//
+// Why: "put 1-1" said after put() returns can come after the consumer's "got 1-1"; the
+// consumer may take the item and narrate while the producer is still on its way to
+// say(). Said before put(), it would claim a put that has not happened yet (the queue
+// may be full, the put may time out). Handed to the operation, the line is written at
+// the one right moment, by the thread doing the operation, and only when it succeeds.
+//
+// Guarantee: a line written by whoever sees the effect (the getter, after its get()
+// returned the item; a waiter, after its wait() returned) comes after this line, in
+// this process and across processes that share the console's file: the line's write(2)
+// has returned before the effect is published.
+//
+// The primitives that take one (concur::Queue::put, Event::set, Semaphore::release,
+// mp::Queue::put, mp::Connection::send) write it inside their critical section where
+// they have one, so their lines also keep the order of the operations. The trade-off:
+// that write happens while the primitive's lock is held. A write to a terminal or a
+// drained pipe is quick; a reader that stops reading a full pipe stalls the primitive
+// with it (as it would stall every say()).
+//
+// Formatted at once (nothing, under --quiet), with the calling thread as the actor. An
+// empty Saying (the default) says nothing.
+class Saying {
+ public:
+  Saying() = default;
+  Saying(std::string actor, std::string text) : actor_(std::move(actor)), text_(std::move(text)), some_(true) {}
+
+  // Writes the line now (if there is one).
+  void say() const {
+    if (some_) Console::get().event(actor_, text_);
+  }
+  explicit operator bool() const noexcept { return some_; }
+  const std::string& text() const noexcept { return text_; }
+
+ private:
+  std::string actor_;
+  std::string text_;
+  bool some_ = false;
+};
+
+// A line for an operation to say when it takes effect: q.put(x, says("put {}", x)).
+template <typename... Args>
+Saying says(fmt::format_string<Args...> format, Args&&... args) {
+  if (!Console::get().narrating()) return {};
+  return Saying(current_actor(), fmt::format(format, std::forward<Args>(args)...));
+}
+
 }  // namespace concur

@@ -18,6 +18,8 @@
 #include <string>
 #include <string_view>
 
+#include "concur/console.hpp"
+
 namespace concur {
 
 class Event {
@@ -26,8 +28,10 @@ class Event {
   Event(const Event&) = delete;
   Event& operator=(const Event&) = delete;
 
-  // Raises the flag and wakes every thread waiting. Never blocks for long.
-  void set();
+  // Raises the flag and wakes every thread waiting. Never blocks for long. `saying`
+  // (concur::says) is written under the event's lock just before the flag goes up, so
+  // a waiter's line written after its wait() returned always comes after it.
+  void set(const Saying& saying = {});
   // Lowers the flag; later wait() calls block again.
   void clear();
   bool is_set() const;

@@ -12,7 +12,8 @@
 //     tasks.join();                       // blocks until every put() item is done
 //
 // put/get with block=false or a timeout throw concur::Full / concur::Empty, as Python
-// raises queue.Full / queue.Empty. While a run is recorded, a put or get that has to
+// raises queue.Full / queue.Empty. put() can carry a narration line (concur::says) that
+// it writes at the moment the item goes in. While a run is recorded, a put or get that has to
 // block records a waiting span, and the queue's depth is recorded as a counter.
 //
 // Memory ordering: everything a thread wrote before put(x) is visible to the thread
@@ -31,6 +32,7 @@
 #include <string>
 #include <string_view>
 
+#include "concur/console.hpp"
 #include "concur/jitter.hpp"
 #include "concur/timeline.hpp"
 
@@ -66,6 +68,13 @@ class Queue {
   // Adds an item at the back. With block, waits for room (at most timeout_s seconds if
   // given); without, or when the timeout passes, throws Full.
   void put(T item, bool block = true, std::optional<double> timeout_s = std::nullopt) {
+    put(std::move(item), Saying{}, block, timeout_s);
+  }
+  // The same, and says `saying` once there is room, under the queue's lock, before the
+  // item goes in: a getter's line about this item always comes after it, and the lines
+  // of several putters keep the queue's order. Says nothing when it throws Full.
+  //     tasks.put(task, says("put task {}", task));
+  void put(T item, const Saying& saying, bool block = true, std::optional<double> timeout_s = std::nullopt) {
     jitter::point();
     std::unique_lock lock(mu_);
     if (full_locked()) {
@@ -76,6 +85,7 @@ class Queue {
       --putters_waiting_;
       if (!room) throw Full();
     }
+    saying.say();  // before push_back: no getter can have the item yet
     items_.push_back(std::move(item));
     ++unfinished_;
     Recorder::counter(depth_label_, static_cast<std::int64_t>(items_.size()));

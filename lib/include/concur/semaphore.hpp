@@ -31,6 +31,8 @@
 #include <string>
 #include <string_view>
 
+#include "concur/console.hpp"
+
 namespace concur {
 
 class Semaphore {
@@ -53,6 +55,10 @@ class Semaphore {
   // (like Python's, the count can grow past the initial one); a BoundedSemaphore throws
   // std::invalid_argument instead, and changes nothing, when it would grow past it.
   void release(std::ptrdiff_t n = 1);
+  // The same, and says `saying` (concur::says) under the semaphore's lock just before the
+  // permits are free, so the line of whoever takes one next comes after it. Says nothing
+  // when a BoundedSemaphore refuses the release.
+  void release(const Saying& saying, std::ptrdiff_t n = 1);
 
   // Free permits now (a snapshot; Python's private _value).
   std::ptrdiff_t value() const;

@@ -52,12 +52,15 @@ std::string frame_header(std::uint32_t size) {
           static_cast<char>(size)};
 }
 
-void Connection::send_bytes(std::string_view bytes) {
+void Connection::send_bytes(std::string_view bytes) { send_bytes(bytes, Saying{}); }
+
+void Connection::send_bytes(std::string_view bytes, const Saying& saying) {
   require(writable_, "send");
   if (bytes.size() > std::numeric_limits<std::uint32_t>::max())
     throw std::length_error("send: a message is limited to 4 GiB");
   const std::string header = frame_header(static_cast<std::uint32_t>(bytes.size()));
   std::lock_guard guard(send_mu_);
+  saying.say();  // before the first byte: the receiver cannot have the message yet
   // Small frames go out in one system call (header and payload together), so a pipe
   // delivers them whole; large ones are streamed.
   if (bytes.size() <= 4096) {
@@ -92,10 +95,10 @@ std::string Connection::recv_bytes() {
   return payload;
 }
 
-void Connection::send(const nlohmann::json& value) {
+void Connection::send(const nlohmann::json& value, const Saying& saying) {
   const std::vector<std::uint8_t> bytes =
       codec_ == Codec::cbor ? nlohmann::json::to_cbor(value) : nlohmann::json::to_msgpack(value);
-  send_bytes({reinterpret_cast<const char*>(bytes.data()), bytes.size()});
+  send_bytes({reinterpret_cast<const char*>(bytes.data()), bytes.size()}, saying);
 }
 
 nlohmann::json Connection::recv() {

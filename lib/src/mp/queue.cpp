@@ -101,6 +101,10 @@ Queue Queue::adopt(detail::Fd fd) {
 }
 
 void Queue::put(const nlohmann::json& item, bool block, std::optional<double> timeout_s) {
+  put(item, Saying{}, block, timeout_s);
+}
+
+void Queue::put(const nlohmann::json& item, const Saying& saying, bool block, std::optional<double> timeout_s) {
   jitter::point();
   // Encode before taking the lock: the lock guards the copy, not the encoding.
   const std::vector<std::uint8_t> payload = nlohmann::json::to_cbor(item);
@@ -120,6 +124,9 @@ void Queue::put(const nlohmann::json& item, bool block, std::optional<double> ti
         if (!guard.wait(c.not_full, deadline) && no_room(c, need)) throw Full();
     }
     const auto size = static_cast<std::uint32_t>(payload.size());
+    // Said before the item is in, and before begin_change(): a put killed while it
+    // writes its line leaves the queue unchanged, not broken.
+    saying.say();
     guard.begin_change();
     ring_write(placed_.extra(), c.capacity, c.tail, &size, sizeof size);
     ring_write(placed_.extra(), c.capacity, c.tail + sizeof size, payload.data(), payload.size());

@@ -33,6 +33,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "concur/console.hpp"
 #include "concur/detail/fd.hpp"
 
 namespace concur::mp {
@@ -73,12 +74,20 @@ class Connection {
   // Sends one JSON value as one frame. Blocks while the OS buffer is full.
   // Throws std::logic_error on a receive-only or closed end; std::system_error (EPIPE)
   // when the other end has gone.
-  void send(const nlohmann::json& value);
+  //
+  // `saying` (concur::says) is written when the frame starts to go out: encoded, under
+  // this end's send lock, before its first byte is written. The receiver's line about
+  // the message, written after its recv() returned, therefore always comes after it,
+  // even from another process sharing the console. (If the write then fails, the line
+  // has already been said.)
+  //     conn.send(msg, says("sent {}", msg.dump()));
+  void send(const nlohmann::json& value, const Saying& saying = {});
   // Blocks until a whole message has arrived and returns it. Throws EOFError when the
   // other end closed first, FrameError for a bad frame.
   nlohmann::json recv();
 
   void send_bytes(std::string_view bytes);
+  void send_bytes(std::string_view bytes, const Saying& saying);
   std::string recv_bytes();
 
   // True when recv() would not block (a message, or end of file, is waiting); waits at

@@ -88,6 +88,14 @@ class Queue {
 
   // Puts one item. When full: waits (block, at most timeout_s seconds), else throws Full.
   void put(const nlohmann::json& item, bool block = true, std::optional<double> timeout_s = std::nullopt);
+  // The same, and says `saying` (concur::says) once there is room, under the queue's
+  // lock, just before the item goes in: a consumer's line about the item, in any
+  // process sharing the console, comes after it. Says nothing when it throws Full.
+  //     work.put(item, says("put {}", item));
+  // The line is written while the queue's lock is held: see concur::Saying for the
+  // trade-off.
+  void put(const nlohmann::json& item, const Saying& saying, bool block = true,
+           std::optional<double> timeout_s = std::nullopt);
   void put_nowait(const nlohmann::json& item) { put(item, false); }
   // Takes the oldest item. When empty: waits (block, at most timeout_s), else throws Empty.
   nlohmann::json get(bool block = true, std::optional<double> timeout_s = std::nullopt);
