@@ -81,7 +81,7 @@ inline constexpr std::chrono::nanoseconds kMaxGap = std::chrono::microseconds(50
 class OverlapProbe {
  public:
   static constexpr std::chrono::nanoseconds kFresh = std::chrono::microseconds(10);
-  static constexpr std::chrono::nanoseconds kRendezvous = std::chrono::milliseconds(50);
+  static constexpr std::chrono::nanoseconds kRendezvous = std::chrono::milliseconds(200);
   static constexpr std::chrono::nanoseconds kSpinWindow = std::chrono::microseconds(200);
   static constexpr std::chrono::nanoseconds kGrid = std::chrono::milliseconds(1);
   // `tracks` holds every worker's track, `mine` is this worker's.
@@ -141,6 +141,11 @@ struct OverlapGoal {
   std::chrono::nanoseconds enough = std::chrono::microseconds(100);
   std::chrono::nanoseconds budget = std::chrono::seconds(1);
 };
+
+// For a program that is run many times over (a check runs an exercise 20 times): each run
+// tries for a quarter of a second, since one run of the twenty that shows the race is
+// enough, and a locked program, which cannot race, should not spend a second every run.
+inline constexpr OverlapGoal kCheckRounds{.budget = std::chrono::milliseconds(250)};
 
 // What until_overlap() did: the last round's figures (the one reported), how many rounds
 // it took, and whether that round's workers ran together for goal.enough.
