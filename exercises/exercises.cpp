@@ -40,6 +40,23 @@ Judge exact_counter(long long expected) {
   };
 }
 
+Judge ran_together(std::string who, Judge inner) {
+  return [who = std::move(who), inner = std::move(inner)](const nlohmann::json& result) -> std::optional<std::string> {
+    if (std::optional<std::string> wrong = inner(result)) return wrong;
+    if (number_result(result, "concurrent_s") <= 0)
+      return fmt::format("the {0} ran one after another: none was inside its loop while another was, and the goal "
+                         "says they run at the same time (start them all, then join them all)",
+                         who);
+    return std::nullopt;
+  };
+}
+
+double number_result(const nlohmann::json& result, std::string_view key) {
+  const nlohmann::json& v = field(result, key);
+  if (!v.is_number()) throw MissingResult(fmt::format("the run's '{}' is {}, not a number", key, v.dump()));
+  return v.get<double>();
+}
+
 long long integer_result(const nlohmann::json& result, std::string_view key) {
   const nlohmann::json& v = field(result, key);
   if (!v.is_number_integer())

@@ -46,9 +46,17 @@ struct MissingResult : std::runtime_error {
 // increments were lost (or that there were more than were made).
 Judge exact_counter(long long expected);
 
-// result[key] as a whole number / a list of whole numbers, or MissingResult.
+// `inner`, and then what the goal says of the workers (`who`: "threads" or "processes"):
+// that they ran at the same time. result["concurrent_s"] (report_overlap in
+// concur/overlap.hpp) is the time at least two of them were inside their loops at once;
+// 0 means one after another, and the run fails with a sentence saying so, however exact
+// its count.
+Judge ran_together(std::string who, Judge inner);
+
+// result[key] as a whole number / a list of whole numbers / a number, or MissingResult.
 long long integer_result(const nlohmann::json& result, std::string_view key);
 std::vector<long long> integer_list_result(const nlohmann::json& result, std::string_view key);
+double number_result(const nlohmann::json& result, std::string_view key);
 
 // The exercises, one per file (exercises/NAME/judge.cpp).
 Exercise race_exercise();

@@ -1,4 +1,5 @@
-// How a run of the lock exercise is judged: the counter must be exact.
+// How a run of the lock exercise is judged: the threads must have run at the same time,
+// and the counter must be exact.
 #include <fmt/format.h>
 
 #include "exercises.hpp"
@@ -10,11 +11,11 @@ Exercise lock_exercise() {
   return {
       .name = "lock",
       .goal = fmt::format("Make the lock protect the counter: {} threads x {} locked increments must end at {}, "
-                          "in every run.",
+                          "in every run, with the threads running at the same time.",
                           kThreads, kIterations, kThreads * kIterations),
       .options = {"--threads", fmt::format("{}", kThreads), "--iterations", fmt::format("{}", kIterations)},
       .time_limit_s = 20,
-      .judge = exact_counter(kThreads * kIterations),
+      .judge = ran_together("threads", exact_counter(kThreads * kIterations)),
   };
 }
 

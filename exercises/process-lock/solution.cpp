@@ -10,6 +10,7 @@
 // instruction.
 
 #include <concur/concur.hpp>
+#include <concur/mp/overlap.hpp>
 
 #include <deque>
 #include <mutex>
@@ -21,12 +22,16 @@ static void increment_under_lock(const nlohmann::json& args, mp::Handed handed) 
   auto counter = mp::Value<long long>::adopt(std::move(handed.at(0)));
   auto lock = mp::Lock::adopt(std::move(handed.at(1)));  // the parent's lock, not a new one
   auto start_line = mp::StartLine::adopt(std::move(handed.at(2)));
+  auto overlap = mp::Overlap::adopt(std::move(handed.at(3)));
   const long long iterations = args["iterations"];
   start_line.arrive_and_wait();
+  OverlapProbe inside = overlap.probe();  // notes the time now and then while we increment
   for (long long i = 0; i < iterations; ++i) {
     std::lock_guard hold(lock);      // Python: `with lock:`
     counter.set(counter.get() + 1);  // read, then write
+    inside.tick();
   }
+  inside.stop();
   say("finished {} increments", iterations);
 }
 CONCUR_ENTRY(increment_under_lock);
@@ -36,20 +41,29 @@ static void count_in_processes(Run& run) {
   const long long iterations = run.integer("iterations");
   mp::Value<long long> counter(0, mp::Locking::none, "counter");
   mp::Lock lock("counter lock");  // one lock, for every child
-  mp::StartLine start_line(processes);
+  mp::Overlap overlap(processes);  // when each child was really inside its loop
 
-  std::deque<mp::Process> children;
-  for (long long p = 0; p < processes; ++p)
-    children.emplace_back(mp::Target{"increment_under_lock", {{"iterations", iterations}},
-                                     {counter.fileno(), lock.fileno(), start_line.fileno()}},
-                          fmt::format("Process-{}", p + 1), mp::start_method_of(run));
-  for (mp::Process& c : children) c.start();
-  for (mp::Process& c : children) c.join();
+  // One round: fresh children, a fresh counter. It is run again until two children were
+  // incrementing at the same moment (on a busy machine they may take turns).
+  const Rounds rounds = until_overlap([&] {
+    counter.set(0);
+    overlap.reset();
+    mp::StartLine start_line(processes);
+    std::deque<mp::Process> children;
+    for (long long p = 0; p < processes; ++p)
+      children.emplace_back(mp::Target{"increment_under_lock", {{"iterations", iterations}},
+                                       {counter.fileno(), lock.fileno(), start_line.fileno(), overlap.fileno()}},
+                            fmt::format("Process-{}", p + 1), mp::start_method_of(run));
+    for (mp::Process& c : children) c.start();
+    for (mp::Process& c : children) c.join();
+    return overlap.measure();
+  }, kCheckRounds);  // a check runs this 20 times: a quarter second of retries each
 
   const long long expected = processes * iterations, actual = counter.get();
   say("counter = {}, expected {}", actual, expected);
   run.result("expected", expected);
   run.result("actual", actual);
+  report_overlap(run, rounds);  // overlap_s, concurrent_s, attempts
   run.check("no update lost", actual == expected, fmt::format("{} of {} lost", expected - actual, expected));
 }
 

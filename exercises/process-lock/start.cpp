@@ -10,9 +10,11 @@
 //   concur check process-lock     builds this file and runs it 20 times with jitter
 //   concur hint process-lock      one hint at a time
 //
-// Keep the options and the run.result(...) lines: the check reads "actual".
+// Keep the options, the rounds and the run.result(...) lines: the check reads "actual",
+// and "concurrent_s" to see that the children ran at the same time.
 
 #include <concur/concur.hpp>
+#include <concur/mp/overlap.hpp>
 
 #include <deque>
 #include <mutex>
@@ -24,12 +26,16 @@ static void increment_under_lock(const nlohmann::json& args, mp::Handed handed) 
   auto counter = mp::Value<long long>::adopt(std::move(handed.at(0)));
   auto start_line = mp::StartLine::adopt(std::move(handed.at(1)));
   mp::Lock lock("counter lock");
+  auto overlap = mp::Overlap::adopt(std::move(handed.at(2)));
   const long long iterations = args["iterations"];
   start_line.arrive_and_wait();
+  OverlapProbe inside = overlap.probe();  // notes the time now and then while we increment
   for (long long i = 0; i < iterations; ++i) {
     std::lock_guard hold(lock);      // Python: `with lock:`
     counter.set(counter.get() + 1);  // read, then write
+    inside.tick();
   }
+  inside.stop();
   say("finished {} increments", iterations);
 }
 CONCUR_ENTRY(increment_under_lock);
@@ -38,20 +44,29 @@ static void count_in_processes(Run& run) {
   const long long processes = run.integer("processes");
   const long long iterations = run.integer("iterations");
   mp::Value<long long> counter(0, mp::Locking::none, "counter");
-  mp::StartLine start_line(processes);
+  mp::Overlap overlap(processes);  // when each child was really inside its loop
 
-  std::deque<mp::Process> children;
-  for (long long p = 0; p < processes; ++p)
-    children.emplace_back(mp::Target{"increment_under_lock", {{"iterations", iterations}},
-                                     {counter.fileno(), start_line.fileno()}},
-                          fmt::format("Process-{}", p + 1), mp::start_method_of(run));
-  for (mp::Process& c : children) c.start();
-  for (mp::Process& c : children) c.join();
+  // One round: fresh children, a fresh counter. It is run again until two children were
+  // incrementing at the same moment (on a busy machine they may take turns).
+  const Rounds rounds = until_overlap([&] {
+    counter.set(0);
+    overlap.reset();
+    mp::StartLine start_line(processes);
+    std::deque<mp::Process> children;
+    for (long long p = 0; p < processes; ++p)
+      children.emplace_back(mp::Target{"increment_under_lock", {{"iterations", iterations}},
+                                       {counter.fileno(), start_line.fileno(), overlap.fileno()}},
+                            fmt::format("Process-{}", p + 1), mp::start_method_of(run));
+    for (mp::Process& c : children) c.start();
+    for (mp::Process& c : children) c.join();
+    return overlap.measure();
+  }, kCheckRounds);  // a check runs this 20 times: a quarter second of retries each
 
   const long long expected = processes * iterations, actual = counter.get();
   say("counter = {}, expected {}", actual, expected);
   run.result("expected", expected);
   run.result("actual", actual);
+  report_overlap(run, rounds);  // overlap_s, concurrent_s, attempts
   run.check("no update lost", actual == expected, fmt::format("{} of {} lost", expected - actual, expected));
 }
 

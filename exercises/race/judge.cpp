@@ -1,4 +1,5 @@
-// How a run of the race exercise is judged: the counter must be exact.
+// How a run of the race exercise is judged: the threads must have run at the same time,
+// and the counter must be exact.
 #include <fmt/format.h>
 
 #include "exercises.hpp"
@@ -9,11 +10,12 @@ Exercise race_exercise() {
   constexpr long long kThreads = 4, kIterations = 20'000;
   return {
       .name = "race",
-      .goal = fmt::format("Make the shared counter exact: {} threads x {} increments must end at {}, in every run.",
+      .goal = fmt::format("Make the shared counter exact: {} threads x {} increments must end at {}, in every run, "
+                          "with the threads running at the same time.",
                           kThreads, kIterations, kThreads * kIterations),
       .options = {"--threads", fmt::format("{}", kThreads), "--iterations", fmt::format("{}", kIterations)},
       .time_limit_s = 20,
-      .judge = exact_counter(kThreads * kIterations),
+      .judge = ran_together("threads", exact_counter(kThreads * kIterations)),
   };
 }
 

@@ -8,9 +8,11 @@
 //   concur check race     builds this file and runs it 20 times with jitter
 //   concur hint race      one hint at a time
 //
-// Keep the options and the run.result(...) lines: the check reads "actual".
+// Keep the options, the rounds and the run.result(...) lines: the check reads "actual",
+// and "concurrent_s" to see that the threads ran at the same time.
 
 #include <concur/concur.hpp>
+#include <concur/overlap.hpp>
 
 #include <atomic>
 #include <deque>
@@ -21,26 +23,36 @@ static void count(Run& run) {
   const long long threads = run.integer("threads");
   const long long iterations = run.integer("iterations");
   std::atomic<long long> counter{0};
-  StartLine start_line(threads);
+  Overlap overlap(threads);  // when each thread was really inside its loop
 
-  auto increment_many = [&] {
-    start_line.arrive_and_wait();
-    for (long long i = 0; i < iterations; ++i) {
-      const long long seen = counter.load(std::memory_order_relaxed);  // read ...
-      counter.store(seen + 1, std::memory_order_relaxed);              // ... then write
-    }
-    say("finished {} increments", iterations);
-  };
-
-  std::deque<Thread> workers;
-  for (long long t = 0; t < threads; ++t) workers.emplace_back(increment_many);
-  for (Thread& w : workers) w.start();
-  for (Thread& w : workers) w.join();
+  // One round: the threads start together on a fresh counter. It is run again until two
+  // threads were incrementing at the same moment (on a busy machine they may take turns).
+  const Rounds rounds = until_overlap([&] {
+    counter = 0;
+    overlap.reset();
+    StartLine start_line(threads);
+    auto increment_many = [&] {
+      start_line.arrive_and_wait();
+      OverlapProbe inside = overlap.probe();
+      for (long long i = 0; i < iterations; ++i) {
+        const long long seen = counter.load(std::memory_order_relaxed);  // read ...
+        counter.store(seen + 1, std::memory_order_relaxed);              // ... then write
+        inside.tick();
+      }
+      inside.stop();
+    };
+    std::deque<Thread> workers;
+    for (long long t = 0; t < threads; ++t) workers.emplace_back(increment_many);
+    for (Thread& w : workers) w.start();
+    for (Thread& w : workers) w.join();
+    return overlap.measure();
+  }, kCheckRounds);  // a check runs this 20 times: a quarter second of retries each
 
   const long long expected = threads * iterations, actual = counter.load();
   say("counter = {}, expected {}", actual, expected);
   run.result("expected", expected);
   run.result("actual", actual);
+  report_overlap(run, rounds);  // overlap_s, concurrent_s, attempts
   run.check("no update lost", actual == expected, fmt::format("{} of {} lost", expected - actual, expected));
 }
 
