@@ -40,7 +40,7 @@ std::optional<CpuTicks> parse_proc_stat(std::string_view text) {
     }
     if (n < 4) return std::nullopt;  // user nice system idle are there since Linux 2.5
     const std::uint64_t busy = f[0] + f[1] + f[2] + f[5] + f[6] + f[7];
-    return CpuTicks{busy, busy + f[3] + f[4]};
+    return CpuTicks{busy, f[3] + f[4], busy + f[3] + f[4]};
   }
   return std::nullopt;
 }
@@ -70,7 +70,9 @@ double HostLoad::busy_cores() const {
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0_).count();
   if (!ticks || !ticks0_ || wall <= 0) return 0;
   static const long ticks_per_s = std::max(1L, ::sysconf(_SC_CLK_TCK));
-  const double all_s = static_cast<double>(ticks->busy - ticks0_->busy) / ticks_per_s;
+  // Busy = every core's wall time minus its idle time; the idle columns are the exact ones.
+  const double idle_s = static_cast<double>(ticks->idle - ticks0_->idle) / ticks_per_s;
+  const double all_s = std::max(0.0, wall * host_cpus() - idle_s);
   const double own_s = std::chrono::duration<double>(own_cpu_time_with_children() - own0_).count();
   return std::clamp((all_s - own_s) / wall, 0.0, static_cast<double>(host_cpus()));
 }

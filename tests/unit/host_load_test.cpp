@@ -15,6 +15,7 @@ TEST(HostLoad, ParsesTheAggregateCpuLine) {
       "intr 12345 0 0\n");
   ASSERT_TRUE(t.has_value());
   EXPECT_EQ(t->busy, 100u + 5 + 30 + 2 + 3 + 1);  // guest is inside user already
+  EXPECT_EQ(t->idle, 800u + 7);
   EXPECT_EQ(t->total, t->busy + 800 + 7);
 }
 
@@ -22,6 +23,7 @@ TEST(HostLoad, ReadsOldKernelsWithFourFields) {
   const auto t = parse_proc_stat("cpu 10 0 5 85\n");
   ASSERT_TRUE(t.has_value());
   EXPECT_EQ(t->busy, 15u);
+  EXPECT_EQ(t->idle, 85u);
   EXPECT_EQ(t->total, 100u);
 }
 

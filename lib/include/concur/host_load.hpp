@@ -23,8 +23,9 @@ namespace concur {
 
 // The aggregate "cpu" line of /proc/stat, in clock ticks (USER_HZ).
 struct CpuTicks {
-  std::uint64_t busy = 0;   // user + nice + system + irq + softirq + steal
-  std::uint64_t total = 0;  // busy + idle + iowait
+  std::uint64_t busy = 0;   // user + nice + system + irq + softirq + steal (sampled per tick)
+  std::uint64_t idle = 0;   // idle + iowait (timed exactly on a tickless kernel)
+  std::uint64_t total = 0;  // busy + idle
 };
 
 // Parses the text of /proc/stat; nullopt when it has no well-formed "cpu " line.
