@@ -147,6 +147,7 @@ inline Summary record(Run& run, const std::vector<Task>& tasks, const std::vecto
   run.result("cpu_s", cpu_ns / 1e9);
   run.result("busy_cores", s.busy_cores);
   run.result("cores", std::max(1u, std::thread::hardware_concurrency()));
+  run.result("free_cores", run.free_cores());  // the cores other programs left free meanwhile
   run.result("sequential_s", s.sequential_s);
   run.result("speedup_vs_sequential", batch_ns > 0 ? s.sequential_s * 1e9 / batch_ns : 0.0);
   run.check("every task ran exactly once", once == static_cast<long>(tasks.size()) && done.size() == tasks.size(),
@@ -157,12 +158,26 @@ inline Summary record(Run& run, const std::vector<Task>& tasks, const std::vecto
 }
 
 // How the batch compares with running it one after another, for the explanation: "2.1x
-// faster than ...", or why it was not, when the cores were busy with other programs.
-inline std::string verdict(const Summary& s, double cores) {
+// faster than ...", and, for CPU work on a busy machine, how few cores were free for it.
+inline std::string verdict(const Run& run, const Summary& s, int tasks) {
   const double x = s.batch_ns > 0 ? s.sequential_s * 1e9 / s.batch_ns : 0.0;
-  if (x >= 1.2) return fmt::format("{:.1f}x faster than one after another ({:.0f} ms)", x, s.sequential_s * 1e3);
-  return fmt::format("no faster than one after another ({:.0f} ms) this time{}", s.sequential_s * 1e3,
-                     !s.io && s.busy_cores < 0.7 * cores ? " (other programs were using the cores)" : "");
+  const std::string busy = s.io ? "" : run.busy_note(tasks);
+  const std::string note = busy.empty() ? "" : fmt::format(" ({})", busy);
+  if (x >= 1.2) return fmt::format("{:.1f}x faster than one after another ({:.0f} ms){}", x, s.sequential_s * 1e3, note);
+  return fmt::format("no faster than one after another ({:.0f} ms) this time{}", s.sequential_s * 1e3, note);
+}
+
+// The CPU-bound claim, judged against the cores that were free while the batch ran: on
+// average at least 0.7 of them computed. With less than 1.3 cores free there is no
+// parallelism to see, and the check says it could not be tested instead of failing.
+inline void likely_scales(Run& run, const Summary& s, int tasks, const std::string& name) {
+  const double usable = run.usable_cores(tasks);
+  const std::string figures = fmt::format("{:.2f} cores busy on average, {:.1f} could be ({:.1f} of {} free)",
+                                          s.busy_cores, std::min<double>(tasks, run.cpus()), run.free_cores(), run.cpus());
+  if (usable < 1.3)
+    run.untested(name, fmt::format("not tested: {}; {}", run.busy_note(tasks).empty() ? "one core's worth of room" : run.busy_note(tasks), figures));
+  else
+    run.likely(name, s.busy_cores >= 0.7 * usable, figures);
 }
 
 // The middle value, for start costs that vary from one start to the next.

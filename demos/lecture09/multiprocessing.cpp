@@ -81,7 +81,7 @@ static void process_per_task(Run& run) {
 
   const batch::Summary s = batch::record(run, tasks, done, batch_ns, cpu_ns);
   const double process_start_ms = batch::median(process_ms);
-  const double cores = std::min<double>(tasks.size(), std::max(1u, std::thread::hardware_concurrency()));
+  const int n = static_cast<int>(tasks.size());
   run.result("process_start_ms", process_start_ms);
   run.result("thread_start_ms", thread_start_ms);
   run.check("every child exited with 0", clean_exits == static_cast<int>(tasks.size()),
@@ -90,15 +90,14 @@ static void process_per_task(Run& run) {
     run.likely("I/O-bound batch ran in parallel", batch_ns < s.sum_task_ns,
                fmt::format("batch {:.1f} ms, tasks {:.1f} ms in all", batch_ns / 1e6, s.sum_task_ns / 1e6));
   else
-    run.likely("CPU-bound batch ran in parallel", s.busy_cores >= 0.7 * cores,
-               fmt::format("{:.2f} cores busy on average, {:.0f} could be", s.busy_cores, cores));
+    batch::likely_scales(run, s, n, "CPU-bound batch ran in parallel");
   run.likely("a process start costs more than a thread start", process_start_ms > thread_start_ms,
              fmt::format("process {:.3f} ms, thread {:.3f} ms (medians)", process_start_ms, thread_start_ms));
   const std::string how = s.io ? "the children's waits overlapped"
                                 : fmt::format("on average {:.2f} cores computed at once", s.busy_cores);
   run.explain(fmt::format("The batch took {:.0f} ms, {}: {}. Starting a process cost {:.3f} ms with {}, a thread "
                           "{:.3f} ms: {:.0f}x as much, paid before any work began.",
-                          batch_ns / 1e6, batch::verdict(s, cores), how, process_start_ms, mp::to_string(method),
+                          batch_ns / 1e6, batch::verdict(run, s, n), how, process_start_ms, mp::to_string(method),
                           thread_start_ms, process_start_ms / std::max(thread_start_ms, 1e-6)));
 }
 

@@ -25,6 +25,7 @@ CONCUR_TASK(nap_then_square);
 template <typename Executor, typename Submit>
 static void use_futures(Run& run, Executor& executor, Submit submit) {
   const long long calls = run.integer("calls");
+  const auto submitting = Clock::now();  // the work time: first submit to last future ended
   std::atomic<int> callbacks{0};
   std::vector<Future> futures;
   for (long long n = 1; n <= calls; ++n) {
@@ -49,7 +50,10 @@ static void use_futures(Run& run, Executor& executor, Submit submit) {
       ++raised;
     }
   }
+  const auto ended = Clock::now();
   executor.shutdown();
+  run.work_time(ended - submitting);  // the summary compares this, not the workers' start and stop
+  run.result("teardown_s", to_seconds(Clock::now() - ended));
   run.result("submitted", calls);
   run.result("completed", completed);
   run.result("cancelled", cancelled);
@@ -62,12 +66,16 @@ static void use_futures(Run& run, Executor& executor, Submit submit) {
 }
 
 static void thread_executor(Run& run) {
+  const auto starting = Clock::now();
   ThreadPoolExecutor executor(2);
+  run.result("start_s", to_seconds(Clock::now() - starting));
   use_futures(run, executor, [&](nlohmann::json job) { return executor.submit([job] { return nap_then_square(job); }); });
 }
 
 static void process_executor(Run& run) {
+  const auto starting = Clock::now();
   ProcessPoolExecutor executor(2, mp::start_method_of(run));
+  run.result("start_s", to_seconds(Clock::now() - starting));
   use_futures(run, executor, [&](const nlohmann::json& job) { return executor.submit("nap_then_square", job); });
 }
 

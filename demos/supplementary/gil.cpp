@@ -76,9 +76,7 @@ static void count_down(Run& run, int workers, Way way) {
   std::vector<long long> parts, left(workers, -1);
   for (int w = 0; w < workers; ++w) parts.push_back(count * (w + 1) / workers - count * w / workers);
 
-  const auto started = Clock::now();
   const long long switches = way(run, parts, left);
-  const double seconds = to_seconds(Clock::now() - started);
   say("{} worker(s) counted down {}, {} GIL switch(es)", workers, count, switches);
 
   run.result("count", count);
@@ -89,15 +87,16 @@ static void count_down(Run& run, int workers, Way way) {
             fmt::format("left {}", nlohmann::json(left).dump()));
   run.check("the parts add up to the count", std::accumulate(parts.begin(), parts.end(), 0LL) == count,
             fmt::format("parts {}", nlohmann::json(parts).dump()));
-  static double one_thread_s = 0;  // the variants run in order, one-thread first
-  if (run.variant() == "one-thread") one_thread_s = seconds;
-  const double speedup = one_thread_s / seconds;
-  if (run.variant() == "two-gil-threads")
-    run.likely("no faster than one thread", speedup < 1.1, fmt::format("{:.2f}x, {} switches", speedup, switches));
-  if (run.variant() == "two-processes" && std::thread::hardware_concurrency() > 1)
-    run.likely("faster than one thread", speedup > 1.3, fmt::format("{:.2f}x", speedup));
+  // The runner judges these on the medians, against the cores that were free meanwhile.
+  // The processes' CPU time did not reach this process's children's figure in testing, so
+  // the cores they used cannot be told from other programs' yet: no bound for them (issue 13).
+  if (way != on_processes) run.workers(workers);
+  if (run.variant() == "two-gil-threads") run.likely_speedup(SpeedupClaim::no_faster, "no faster than one thread");
+  if (run.variant() == "two-processes") run.likely_speedup(SpeedupClaim::scales, "faster than one thread");
+  const std::string busy = run.busy_note(workers);
   run.explain(way == on_processes ? "Two processes, two interpreters, two GILs: nobody waits for anybody, so both "
-                                    "halves were counted at once, on two cores if the machine has them."
+                                    "halves were counted at once, on two cores if the machine has them and nobody "
+                                    "else needs them" + (busy.empty() ? std::string(".") : " (" + busy + ").")
               : workers == 1 ? "One thread, nobody to switch to: the GIL is held from start to end. The time to beat."
                              : fmt::format("One GIL for two threads: they took turns, switching {} times, so the two "
                                            "halves took as long as the whole.", switches));

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "concur/console.hpp"
+#include "concur/host_load.hpp"
 #include "concur/outcomes.hpp"
 #include "concur/trace.hpp"
 
@@ -32,6 +33,17 @@ std::string compiler_name() {
 #endif
 }
 
+// The times the speedups compare: the work times when every variant reported them.
+const Summary& compared_times(const Outcome& outcome, const VariantOutcome& v) {
+  return outcome.compared_by == "work" && v.work ? *v.work : v.wall;
+}
+
+// Whether other processes took enough of the machine to matter for this variant.
+bool busy_mattered(const VariantOutcome& v) {
+  const double could = std::min<double>(v.workers.value_or(1), host_cpus());
+  return v.free_cores < could - 0.25;
+}
+
 std::string pad(std::string_view s, std::size_t width) {
   std::string out(s);
   if (out.size() < width) out.resize(width, ' ');
@@ -46,7 +58,7 @@ nlohmann::json host_json() {
   utsname u{};
   std::string os = ::uname(&u) == 0 ? u.sysname : "unknown";
   return {{"os", os},
-          {"cpus", std::max(1u, std::thread::hardware_concurrency())},
+          {"cpus", host_cpus()},
           {"compiler", compiler_name()},
           {"build_type", CONCUR_BUILD_TYPE}};
 }
@@ -56,14 +68,24 @@ nlohmann::json make_report(const Outcome& outcome) {
   nlohmann::json variants = nlohmann::json::array();
   for (const VariantOutcome& v : outcome.variants) {
     nlohmann::json runs = nlohmann::json::array();
-    for (const RunRecord& r : v.runs)
-      runs.push_back({{"wall_s", r.wall_s}, {"cpu_s", r.cpu_s}, {"result", r.result}});
+    for (const RunRecord& r : v.runs) {
+      nlohmann::json rj{{"wall_s", r.wall_s}, {"cpu_s", r.cpu_s}, {"host_busy_cores", r.host_busy_cores},
+                        {"result", r.result}};
+      if (r.work_s) rj["work_s"] = *r.work_s;
+      if (r.workers) rj["workers"] = *r.workers;
+      runs.push_back(std::move(rj));
+    }
     nlohmann::json vj{{"name", v.name}, {"runs", runs}, {"wall_s", summary_json(v.wall)},
-                      {"speedup", nullptr}};
+                      {"speedup", nullptr}, {"free_cores", v.free_cores}};
+    if (v.work) vj["work_s"] = summary_json(*v.work);
+    if (v.workers) vj["workers"] = *v.workers;
     if (v.speedup) {
       vj["speedup"] = *v.speedup;
       vj["baseline"] = v.baseline;
+      vj["compared_by"] = outcome.compared_by;  // "work" or "wall": which medians the speedup divides
     }
+    if (v.speedup_ceiling) vj["speedup_ceiling"] = *v.speedup_ceiling;
+    if (!v.busy_note.empty()) vj["busy_note"] = v.busy_note;
     if (!v.error.empty()) vj["error"] = v.error;
     if (!v.outcomes.empty()) vj["outcomes"] = v.outcomes;
     variants.push_back(std::move(vj));
@@ -71,7 +93,7 @@ nlohmann::json make_report(const Outcome& outcome) {
   nlohmann::json checks = nlohmann::json::array();
   for (const CheckOutcome& c : outcome.checks)
     checks.push_back({{"name", c.name}, {"ok", c.ok}, {"required", c.required},
-                      {"detail", c.detail}, {"held", c.held}, {"runs", c.evaluated}});
+                      {"detail", c.detail}, {"held", c.held}, {"runs", c.evaluated}, {"untested", c.untested}});
   return {{"schema", kReportSchema},
           {"concur", {{"version", version()}}},
           {"host", host_json()},
@@ -125,39 +147,61 @@ void print_summary(const Outcome& outcome) {
   for (const VariantOutcome& v : outcome.variants) name_width = std::max(name_width, v.name.size());
   const bool compared = std::any_of(outcome.variants.begin(), outcome.variants.end(),
                                     [](const VariantOutcome& v) { return v.speedup.has_value(); });
+  const bool by_work = outcome.compared_by == "work";
+  const bool busy = std::any_of(outcome.variants.begin(), outcome.variants.end(), busy_mattered);
   std::string head = fmt::format("  {}  {:>4}  {:>10}  {:>10}  {:>10}  {:>10}", pad("variant", name_width),
-                                 "runs", "median", "min", "max", "± stddev");
+                                 "runs", by_work ? "work" : "median", "min", "max", "± stddev");
+  if (by_work) head += fmt::format("  {:>10}", "wall");
+  if (busy) head += fmt::format("  {:>10}", "free cores");
   if (compared) head += fmt::format("  {:>9}", "speedup");
   con.line(con.paint(head, Style::dim));
   for (const VariantOutcome& v : outcome.variants) {
+    const Summary& t = compared_times(outcome, v);
     std::string row = fmt::format("  {}  {:>4}  {:>10}  {:>10}  {:>10}  {:>10}", pad(v.name, name_width),
-                                  v.runs.size(), format_seconds(v.wall.median), format_seconds(v.wall.min),
-                                  format_seconds(v.wall.max),
-                                  v.wall.stddev ? format_seconds(*v.wall.stddev) : std::string("-"));
+                                  v.runs.size(), format_seconds(t.median), format_seconds(t.min),
+                                  format_seconds(t.max), t.stddev ? format_seconds(*t.stddev) : std::string("-"));
+    if (by_work) row += fmt::format("  {:>10}", format_seconds(v.wall.median));
+    if (busy) row += fmt::format("  {:>10}", fmt::format("{:.1f} of {}", v.free_cores, host_cpus()));
     if (compared) row += fmt::format("  {:>9}", v.speedup ? (*v.speedup >= 0.1 ? fmt::format("{:.2f}×", *v.speedup) : fmt::format("{:.3g}×", *v.speedup)) : "");
     con.line(row);
   }
+  if (by_work)
+    con.line(con.paint("  work = the variant's own work (start-up and teardown of children left out); "
+                       "wall = the whole run, median",
+                       Style::dim));
+  if (busy)
+    con.line(con.paint("  free cores = the machine's cores minus those other processes kept busy (median)",
+                       Style::dim));
 
   // A bar per variant, scaled to the slowest median: the picture of the table above.
   if (outcome.variants.size() > 1) {
     double longest = 0;
-    for (const VariantOutcome& v : outcome.variants) longest = std::max(longest, v.wall.median);
+    for (const VariantOutcome& v : outcome.variants) longest = std::max(longest, compared_times(outcome, v).median);
     con.line();
     constexpr int kBarWidth = 40;
     for (const VariantOutcome& v : outcome.variants) {
-      const int cells = longest > 0 ? static_cast<int>(std::lround(v.wall.median / longest * kBarWidth)) : 0;
+      const double median = compared_times(outcome, v).median;
+      const int cells = longest > 0 ? static_cast<int>(std::lround(median / longest * kBarWidth)) : 0;
       std::string bar;
       for (int i = 0; i < std::max(cells, 1); ++i) bar += "█";
       con.line(fmt::format("  {}  {} {}", pad(v.name, name_width), con.paint(bar, Style::cyan),
-                           format_seconds(v.wall.median)));
+                           format_seconds(median)));
     }
     if (compared)
       con.line(con.paint(
-          fmt::format("  speedup = {} median / variant median (above 1: faster, below 1: slower)",
-                      outcome.variants.front().baseline.empty() ? "baseline"
-                                                                : outcome.variants.front().baseline),
+          fmt::format("  speedup = {} median {} time / variant median {} time (above 1: faster, below 1: slower)",
+                      outcome.example->baseline.empty() ? "baseline" : outcome.example->baseline,
+                      outcome.compared_by, outcome.compared_by),
           Style::dim));
   }
+  // A variant compared with another than the example's baseline says which.
+  for (const VariantOutcome& v : outcome.variants)
+    if (v.speedup && !v.baseline.empty() && v.baseline != outcome.example->baseline)
+      con.line(con.paint(fmt::format("  {}: speedup over {}, which does the same work", v.name, v.baseline),
+                         Style::dim));
+  // Why a speedup stayed below the workers: other programs had the cores.
+  for (const VariantOutcome& v : outcome.variants)
+    if (!v.busy_note.empty()) con.line(wrap_text(fmt::format("{}: {}.", v.name, v.busy_note), 2, 88));
 
   // How the nondeterministic results spread over the runs.
   bool header = false;
@@ -187,11 +231,16 @@ void print_summary(const Outcome& outcome) {
   con.line();
   con.line(con.paint("── checks ──", Style::bold));
   for (const CheckOutcome& c : outcome.checks) {
-    const std::string mark = c.ok ? con.paint("✓", Style::green)
-                                  : con.paint(c.required ? "✗" : "·", c.required ? Style::red : Style::yellow);
-    std::string text = fmt::format("  {} {}{}", mark, c.name, c.required ? "" : " (likely, not required)");
+    const bool untested = c.evaluated == 0 && c.untested > 0;
+    const std::string mark = untested ? con.paint("○", Style::yellow)
+                             : c.ok   ? con.paint("✓", Style::green)
+                                      : con.paint(c.required ? "✗" : "·", c.required ? Style::red : Style::yellow);
+    std::string text = fmt::format("  {} {}{}", mark, c.name,
+                                   untested ? " (not tested this time)" : c.required ? "" : " (likely, not required)");
     if (!c.detail.empty()) text += con.paint(fmt::format(" — {}", c.detail), Style::dim);
     if (c.evaluated > 1) text += con.paint(fmt::format(" [held in {} of {} runs]", c.held, c.evaluated), Style::dim);
+    if (c.untested > 0 && c.evaluated > 0)
+      text += con.paint(fmt::format(" [not tested in {} more: the machine was busy]", c.untested), Style::dim);
     con.line(text);
   }
   con.line();
@@ -207,19 +256,21 @@ std::string make_markdown(const Outcome& outcome) {
   // One unit for the whole table, chosen by the fastest median, as hyperfine does.
   double fastest = 0;
   for (const VariantOutcome& v : outcome.variants)
-    if (fastest == 0 || v.wall.median < fastest) fastest = v.wall.median;
+    if (fastest == 0 || compared_times(outcome, v).median < fastest) fastest = compared_times(outcome, v).median;
   const auto [unit, factor] = fastest >= 1 ? std::pair{"s", 1.0}
                               : fastest >= 1e-3 ? std::pair{"ms", 1e3}
                                                 : std::pair{"µs", 1e6};
   const bool compared = std::any_of(outcome.variants.begin(), outcome.variants.end(),
                                     [](const VariantOutcome& v) { return v.speedup.has_value(); });
-  std::string out = fmt::format("| Variant | Median [{0}] | Min [{0}] | Max [{0}] |{1}\n", unit,
-                                compared ? " Speedup |" : "");
+  // The work times, when every variant reported one, are what the speedups compare; say so.
+  std::string out = fmt::format("| Variant | {2}Median [{0}] | Min [{0}] | Max [{0}] |{1}\n", unit,
+                                compared ? " Speedup |" : "", outcome.compared_by == "work" ? "Work " : "");
   out += compared ? "|:---|---:|---:|---:|---:|\n" : "|:---|---:|---:|---:|\n";
   for (const VariantOutcome& v : outcome.variants) {
-    std::string median = fmt::format("{:.3f}", v.wall.median * factor);
-    if (v.wall.stddev) median += fmt::format(" ± {:.3f}", *v.wall.stddev * factor);
-    out += fmt::format("| `{}` | {} | {:.3f} | {:.3f} |", v.name, median, v.wall.min * factor, v.wall.max * factor);
+    const Summary& t = compared_times(outcome, v);
+    std::string median = fmt::format("{:.3f}", t.median * factor);
+    if (t.stddev) median += fmt::format(" ± {:.3f}", *t.stddev * factor);
+    out += fmt::format("| `{}` | {} | {:.3f} | {:.3f} |", v.name, median, t.min * factor, t.max * factor);
     if (compared) out += v.speedup ? fmt::format(" {:.2f} |", *v.speedup) : std::string(" |");
     out += "\n";
   }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "concur/example.hpp"
@@ -48,10 +49,35 @@ std::chrono::nanoseconds Run::duration(std::string_view name) const {
 
 void Run::result(const std::string& key, nlohmann::json value) { results_[key] = std::move(value); }
 
-void Run::add_check(std::string name, bool ok, bool required, std::string detail) {
+void Run::add_check(std::string name, bool ok, bool required, std::string detail, bool tested) {
   // With several variants, say whose claim it is: "mutex: no update lost".
   if (example_.variants.size() > 1) name = fmt::format("{}: {}", variant_, name);
-  checks_.push_back({std::move(name), ok, required, std::move(detail)});
+  checks_.push_back({std::move(name), ok, required, std::move(detail), tested});
+}
+
+void Run::untested(std::string name, std::string why) {
+  add_check(std::move(name), true, false, std::move(why), false);
+}
+
+void Run::workers(int n) { workers_ = std::max(1, n); }
+
+void Run::likely_speedup(SpeedupClaim claim, std::string name) {
+  speedup_claims_.emplace_back(claim, std::move(name));
+}
+
+double Run::usable_cores(int workers) const {
+  return std::min({static_cast<double>(workers), static_cast<double>(cpus()), free_cores()});
+}
+
+std::string Run::busy_note(int workers) const { return concur::busy_note(workers, free_cores(), cpus()); }
+
+std::string busy_note(int workers, double free, int cpus) {
+  const double could = std::min(workers, cpus);
+  if (free >= could - 0.25) return "";
+  const double reach = std::max(std::min(could, free), 0.0);
+  return fmt::format("the machine was busy: about {:.1f} {} free, so {} {} could reach at most ~{:.1f}x", free,
+                     free >= 0.95 && free < 1.05 ? "core was" : "cores were", workers,
+                     workers == 1 ? "worker" : "workers", reach);
 }
 
 void Run::check(std::string name, bool ok, std::string detail) {

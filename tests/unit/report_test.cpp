@@ -85,10 +85,12 @@ TEST(Report, VariantsCarryRunsAndAWallSummary) {
   EXPECT_EQ(r["variants"][0]["name"], "plain");
   EXPECT_EQ(r["variants"][1]["name"], "locked");
   for (const json& v : r["variants"]) {
-    EXPECT_EQ(keys(v), (std::set<std::string>{"name", "runs", "wall_s", "speedup"}));
+    EXPECT_EQ(keys(v), (std::set<std::string>{"name", "runs", "wall_s", "speedup", "free_cores"}));
     ASSERT_EQ(v["runs"].size(), 3u);
     for (const json& run : v["runs"]) {
-      EXPECT_EQ(keys(run), (std::set<std::string>{"wall_s", "cpu_s", "result"}));
+      EXPECT_EQ(keys(run), (std::set<std::string>{"wall_s", "cpu_s", "host_busy_cores", "result"}));
+      EXPECT_GE(run["host_busy_cores"].get<double>(), 0.0);
+      EXPECT_LE(run["host_busy_cores"].get<double>(), r["host"]["cpus"].get<double>());
       EXPECT_TRUE(run["wall_s"].is_number());
       EXPECT_TRUE(run["cpu_s"].is_number());
       EXPECT_EQ(run["result"], (json{{"threads", 2}}));

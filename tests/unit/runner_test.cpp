@@ -301,3 +301,102 @@ TEST(Run, RecordsResultsChecksAndExplanation) {
 }
 
 }  // namespace
+
+namespace {
+
+// A body that reports a fixed work time: speedups by work time are then exact.
+Variant working(std::string name, int ms, int workers, std::string compare_with = "") {
+  return {name, [=](concur::Run& run) {
+            run.work_time(std::chrono::milliseconds(ms));
+            run.workers(workers);
+            if (!compare_with.empty()) run.compare_with(compare_with);
+            if (workers > 1) run.likely_speedup(concur::SpeedupClaim::scales, "scales");
+            if (run.baseline() != nullptr) run.result("baseline_said", run.baseline()->result["said"]);
+            run.result("said", name);
+          }};
+}
+
+TEST(Runner, VariantsThatAllReportWorkTimeAreComparedByIt) {
+  const Outcome o = concur::run_example(
+      sample({working("one", 100, 1), working("two", 50, 2)}, "one"), {.repeat = 2});
+  EXPECT_EQ(o.compared_by, "work");
+  const auto* two = find_variant(o, "two");
+  ASSERT_NE(two, nullptr);
+  ASSERT_TRUE(two->work.has_value());
+  EXPECT_DOUBLE_EQ(two->work->median, 0.05);
+  ASSERT_TRUE(two->speedup.has_value());
+  EXPECT_DOUBLE_EQ(*two->speedup, 2.0);
+  for (const auto& r : two->runs) EXPECT_EQ(r.work_s, 0.05);
+  EXPECT_EQ(two->workers, 2);
+  // The ceiling is the cores two workers could use over what one could: at most 2 on any machine
+  // with 2 cores or more, never 0.
+  ASSERT_TRUE(two->speedup_ceiling.has_value());
+  EXPECT_GT(*two->speedup_ceiling, 0.0);
+}
+
+TEST(Runner, OneVariantWithoutWorkTimeMakesTheComparisonByWallTime) {
+  const Outcome o = concur::run_example(
+      sample({working("one", 100, 1), {"plain", recording_body}}, "one"), {});
+  EXPECT_EQ(o.compared_by, "wall");
+  EXPECT_DOUBLE_EQ(*find_variant(o, "plain")->speedup,
+                   find_variant(o, "one")->wall.median / find_variant(o, "plain")->wall.median);
+}
+
+TEST(Runner, SpeedupClaimsAreJudgedOnceAfterAllVariantsAndNeverRequired) {
+  const Outcome o = concur::run_example(
+      sample({working("one", 100, 1), working("two", 50, 2)}, "one"), {.repeat = 3});
+  const auto* c = find_check(o, "two: scales");
+  ASSERT_NE(c, nullptr);
+  EXPECT_FALSE(c->required);
+  EXPECT_EQ(c->evaluated + c->untested, 1);  // judged once, on the medians; or untested on a busy machine
+  if (c->untested == 1) {
+    EXPECT_TRUE(c->ok);
+  }
+  EXPECT_TRUE(o.ok);
+}
+
+TEST(Runner, AVariantCanBeComparedWithAnotherThanTheBaseline) {
+  const Outcome o = concur::run_example(
+      sample({working("gil", 100, 1), working("free", 80, 1), working("free-two", 40, 2, "free")}, "gil"), {});
+  EXPECT_EQ(find_variant(o, "free")->baseline, "gil");
+  EXPECT_NEAR(*find_variant(o, "free")->speedup, 1.25, 1e-9);
+  EXPECT_EQ(find_variant(o, "free-two")->baseline, "free");
+  EXPECT_DOUBLE_EQ(*find_variant(o, "free-two")->speedup, 2.0);
+}
+
+TEST(Runner, LaterVariantsSeeTheBaselinesResult) {
+  const Outcome o = concur::run_example(sample({working("one", 10, 1), working("two", 5, 2)}, "one"), {});
+  EXPECT_FALSE(find_variant(o, "one")->runs[0].result.contains("baseline_said"));
+  EXPECT_EQ(find_variant(o, "two")->runs[0].result["baseline_said"], "one");
+}
+
+TEST(Runner, UntestedClaimsSayWhyAndDoNotFail) {
+  const Outcome o = concur::run_example(
+      sample({{"busy", [](concur::Run& run) { run.untested("scales", "the machine was busy"); }}}), {.repeat = 2});
+  const auto* c = find_check(o, "scales");
+  ASSERT_NE(c, nullptr);
+  EXPECT_TRUE(c->ok);
+  EXPECT_FALSE(c->required);
+  EXPECT_EQ(c->evaluated, 0);
+  EXPECT_EQ(c->untested, 2);
+  EXPECT_EQ(c->detail, "the machine was busy");
+  EXPECT_TRUE(o.ok);
+}
+
+TEST(Runner, EveryRunRecordsHowBusyTheMachineWas) {
+  const Outcome o = concur::run_example(sample({{"plain", recording_body}}), {.repeat = 2});
+  for (const auto& r : o.variants[0].runs) {
+    EXPECT_GE(r.host_busy_cores, 0.0);
+    EXPECT_LE(r.host_busy_cores, concur::host_cpus());
+  }
+  EXPECT_GE(o.variants[0].free_cores, 0.0);
+}
+
+TEST(RunBusyNote, SaysNothingWhenTheWorkersHadTheirCores) {
+  EXPECT_EQ(concur::busy_note(2, 2.0, 2), "");
+  EXPECT_EQ(concur::busy_note(2, 1.8, 4), "");
+  EXPECT_EQ(concur::busy_note(2, 1.1, 2),
+            "the machine was busy: about 1.1 cores were free, so 2 workers could reach at most ~1.1x");
+}
+
+}  // namespace
