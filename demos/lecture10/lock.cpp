@@ -56,7 +56,7 @@ static void count(Run& run, std::atomic<long long>& counter, Increment increment
   const std::string detail = fmt::format("{} of {} lost", expected - actual, expected);
   if (run.variant() == "unsynchronized") {
     run.likely("updates were lost", actual < expected, detail);
-    run.explain(!rounds.overlapped ? never_overlapped(rounds, "threads")
+    run.explain(!rounds.overlapped ? never_overlapped(rounds, "threads", expected - actual)
                 : actual < expected ? "No lock: threads overwrote each other's increments, as in 10.4."
                                     : "No lock, and the threads ran together, yet nothing was lost this time.");
   } else {

@@ -68,7 +68,7 @@ static void count_without_lock(Run& run) {
   run.result("finish_order", finish_order);
   report_overlap(run, rounds);
   run.likely("updates were lost", actual < expected, fmt::format("{} of {} lost", expected - actual, expected));
-  run.explain(!rounds.overlapped ? never_overlapped(rounds, "threads")
+  run.explain(!rounds.overlapped ? never_overlapped(rounds, "threads", expected - actual)
               : actual < expected
                   ? fmt::format("{} increments vanished: while the threads ran together, two read the same value "
                                 "and both wrote it back plus one. Nothing stopped them interleaving.", expected - actual)

@@ -80,7 +80,7 @@ static void count_in_processes(Run& run) {
   const std::string detail = fmt::format("{} of {} lost", expected - actual, expected);
   if (run.variant() == "unsynchronized") {
     run.likely("updates were lost", actual < expected, detail);
-    run.explain(!rounds.overlapped ? never_overlapped(rounds, "processes")
+    run.explain(!rounds.overlapped ? never_overlapped(rounds, "processes", expected - actual)
                 : actual < expected ? "No lock: the processes interleaved their reads and writes, as in 11.2."
                                     : "No lock, and the processes ran together, yet nothing was lost this time.");
   } else {

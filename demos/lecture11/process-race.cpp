@@ -69,7 +69,7 @@ static void processes_without_lock(Run& run) {
   report_overlap(run, rounds);
   run.likely("updates were lost", actual < expected, fmt::format("{} of {} lost", expected - actual, expected));
   if (!rounds.overlapped)
-    run.explain(never_overlapped(rounds, "processes"));
+    run.explain(never_overlapped(rounds, "processes", expected - actual));
   else
     run.explain(actual < expected
                     ? fmt::format("{} increments vanished. The counter is one piece of shared memory: two "

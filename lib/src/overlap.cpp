@@ -22,11 +22,34 @@ std::int64_t now_ns() noexcept {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
 }
 
+// Puts worker `mine` on a core of its own among those this process may use (worker i on
+// the i-th allowed core, round robin). The scheduler may otherwise queue two racing
+// workers behind the same busy core, where they can only take turns; on two different
+// cores, both wake onto them together. With one allowed core (taskset -c 0) nothing
+// changes. A failure only means the scheduler keeps choosing.
+void spread_over_cores(std::size_t mine) noexcept {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (::sched_getaffinity(0, sizeof allowed, &allowed) != 0) return;
+  const int count = CPU_COUNT(&allowed);
+  if (count < 2) return;
+  int wanted = static_cast<int>(mine % static_cast<std::size_t>(count));
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (!CPU_ISSET(cpu, &allowed) || wanted-- > 0) continue;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    ::sched_setaffinity(0, sizeof one, &one);  // 0: the calling thread only
+    return;
+  }
+}
+
 }  // namespace
 
 OverlapProbe::OverlapProbe(OverlapTrack* tracks, std::size_t workers, std::size_t mine) noexcept
     : track_(&tracks[mine]) {
   constexpr std::int64_t kGo = -1;
+  spread_over_cores(mine);
   const std::int64_t deadline = now_ns() + kRendezvous.count();
   std::int64_t window_end = now_ns() + kSpinWindow.count();
   for (;;) {
@@ -151,13 +174,20 @@ void report_overlap(Run& run, const Rounds& rounds) {
   run.result("attempts", rounds.attempts);
 }
 
-std::string never_overlapped(const Rounds& rounds, std::string_view who) {
-  return fmt::format(
+std::string never_overlapped(const Rounds& rounds, std::string_view who, long long lost) {
+  std::string text = fmt::format(
       "The {0} never ran at the same moment: in {1} attempt{2}, each started together, one had its core "
       "while the others waited (together for {3:.3f} ms at most in the last one). The cores were busy with "
-      "other work, or there is only one (taskset -c 0?), so the {0} took turns and the race could not show. "
-      "Run it again when a core is free.",
+      "other work, or there is only one (taskset -c 0?), so the {0} took turns",
       who, rounds.attempts, rounds.attempts == 1 ? "" : "s", to_seconds(rounds.last.overlap) * 1e3);
+  // Taking turns narrows the race; it does not close it. A worker switched out between its
+  // read and its write still writes back a stale value when it returns.
+  if (lost > 0)
+    return text + fmt::format(". Even so, {} update{} {} lost: one was switched out between its read and its "
+                              "write, and its late write undid the increments made meanwhile. Taking turns is "
+                              "not a lock.",
+                              lost, lost == 1 ? "" : "s", lost == 1 ? "was" : "were");
+  return text + " and the race could not show. Run it again when a core is free.";
 }
 
 }  // namespace concur

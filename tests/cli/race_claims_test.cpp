@@ -45,7 +45,9 @@ TEST(RaceClaims, EveryRoundReportedSaysHowLongTheWorkersRanTogether) {
       EXPECT_GE(r["overlap_s"].get<double>(), 0) << example;
       EXPECT_LE(r["overlap_s"].get<double>(), r["concurrent_s"].get<double>()) << example;
       // The claim: workers that raced for a tenth of a millisecond lost updates.
-      if (r["overlap_s"].get<double>() >= kEnough_s) EXPECT_GT(lost, 0) << example << ": " << r.dump();
+      if (r["overlap_s"].get<double>() >= kEnough_s) {
+        EXPECT_GT(lost, 0) << example << ": " << r.dump();
+      }
     }
   }
 }

@@ -76,8 +76,12 @@ std::string excess_speedups(const std::string& name, int& bounded) {
   const bool cpu_bound = std::find(kCpuBound.begin(), kCpuBound.end(), name) != kCpuBound.end();
   std::string excess;
   for (const json& v : report["variants"]) {
-    if (cpu_bound) EXPECT_TRUE(v["workers"].is_number()) << name << " / " << v["name"];
-    if (cpu_bound && v["name"] != v["baseline"]) EXPECT_TRUE(v["speedup_ceiling"].is_number()) << name << " / " << v["name"];
+    if (cpu_bound) {
+      EXPECT_TRUE(v["workers"].is_number()) << name << " / " << v["name"];
+    }
+    if (cpu_bound && v["name"] != v["baseline"]) {
+      EXPECT_TRUE(v["speedup_ceiling"].is_number()) << name << " / " << v["name"];
+    }
     if (!v["speedup"].is_number() || !v.contains("speedup_ceiling")) continue;  // I/O waits are not bounded by cores
     ++bounded;
     const double speedup = v["speedup"], ceiling = v["speedup_ceiling"];

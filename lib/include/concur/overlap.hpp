@@ -67,7 +67,9 @@ inline constexpr std::chrono::nanoseconds kMaxGap = std::chrono::microseconds(50
 // What a worker holds while it is inside its loop. Made right after the start line,
 // tick() once per iteration, stop() right after the loop.
 //
-// Making one is a second, stricter start line: a start line releases everyone at once,
+// Making one first puts the worker on a core of its own (worker i on the i-th core this
+// process may use), so two racing workers are never queued behind the same busy core.
+// Making one is also a second, stricter start line: a start line releases everyone at once,
 // but a worker released while the scheduler has it off its core starts late, and on a
 // busy machine the others are often done by then. So the new probe spins, noting the
 // time and its core in its track's beat, until every worker has arrived and two of them
@@ -165,7 +167,9 @@ Rounds until_overlap(const std::function<Measure()>& round, OverlapGoal goal = {
 void report_overlap(Run& run, const Rounds& rounds);
 
 // The sentence for a run whose workers never ran at the same moment, `who` being
-// "threads" or "processes": "The threads never ran at the same moment: ...".
-std::string never_overlapped(const Rounds& rounds, std::string_view who);
+// "threads" or "processes": "The threads never ran at the same moment: ...". When `lost`
+// updates were lost all the same (one core, a worker switched out between its read and
+// its write), it says so and why, instead of "the race could not show".
+std::string never_overlapped(const Rounds& rounds, std::string_view who, long long lost);
 
 }  // namespace concur
