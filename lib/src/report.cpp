@@ -138,6 +138,23 @@ std::string wrap_text(std::string_view text, std::size_t indent, std::size_t wid
   return out;
 }
 
+std::optional<std::string> speedup_beyond_cores(const Outcome& outcome, const VariantOutcome& v) {
+  if (!v.speedup || !v.workers || v.baseline.empty() || v.baseline == v.name) return std::nullopt;
+  const auto base = std::find_if(outcome.variants.begin(), outcome.variants.end(),
+                                 [&](const VariantOutcome& b) { return b.name == v.baseline; });
+  if (base == outcome.variants.end() || !base->workers) return std::nullopt;
+  const int cpus = host_cpus();
+  const double cores = static_cast<double>(std::min(*v.workers, cpus)) / std::min(*base->workers, cpus);
+  constexpr double kNoise = 1.05;  // medians of a drifting machine
+  if (*v.speedup <= cores * kNoise) return std::nullopt;
+  return fmt::format("{}'s {:.2f}× is more than {} core{} can give {}'s work: {} ran while other programs left it "
+                     "{:.1f} free core{}, {} had {:.1f}. The load changed between them; run again, with --repeat, "
+                     "on a quieter machine to compare them.",
+                     v.name, *v.speedup, std::min(*v.workers, cpus), std::min(*v.workers, cpus) == 1 ? "" : "s",
+                     base->name, base->name, base->free_cores, base->free_cores == 1.0 ? "" : "s", v.name,
+                     v.free_cores);
+}
+
 void print_summary(const Outcome& outcome) {
   Console& con = Console::get();
   con.line();
@@ -202,6 +219,10 @@ void print_summary(const Outcome& outcome) {
   // Why a speedup stayed below the workers: other programs had the cores.
   for (const VariantOutcome& v : outcome.variants)
     if (!v.busy_note.empty()) con.line(wrap_text(fmt::format("{}: {}.", v.name, v.busy_note), 2, 88));
+  // And why one went above them: never a speedup to believe.
+  for (const VariantOutcome& v : outcome.variants)
+    if (const std::optional<std::string> why = speedup_beyond_cores(outcome, v))
+      con.line(con.paint(wrap_text(*why, 2, 88), Style::yellow));
 
   // How the nondeterministic results spread over the runs.
   bool header = false;

@@ -44,15 +44,15 @@ TEST(Watch, RebuildsAndRerunsOnEveryChangeAndKeepsTheLastGoodBuild) {
   CliOptions opts;
   opts.binary = (scratch / "build/concur").string();
   opts.when_seen = {
-      {"waiting for a change", [&] { replace_in(demo, "say(\"finished {} increments\"", "say(\"EDITED-BY-TEST {}\""); }},
-      {"waiting for a change", [&] { replace_in(demo, "EDITED-BY-TEST {}\"", "EDITED-BY-TEST {}\" oops"); }},
+      {"waiting for a change", [&] { replace_in(demo, "say(\"counter = {},", "say(\"EDITED-BY-TEST {},"); }},
+      {"waiting for a change", [&] { replace_in(demo, "\"EDITED-BY-TEST {},", "\"EDITED-BY-TEST {},\" oops"); }},
   };
   opts.interrupt_after = "the build failed";
   const CliResult r = run_concur({"watch", "race", "--threads", "1", "--iterations", "10", "--no-timeline"}, opts);
 
   EXPECT_EQ(r.exit_code, 130) << r.out << r.err;
-  EXPECT_NE(r.out.find("finished 10 increments"), std::string::npos) << "the first run, before any change";
-  EXPECT_NE(r.out.find("EDITED-BY-TEST 10"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("counter = 10, expected 10"), std::string::npos) << "the first run, before any change";
+  EXPECT_NE(r.out.find("EDITED-BY-TEST 10, expected 10"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("error:"), std::string::npos) << "the compiler's error is shown";
   // The broken change did not replace the last good binary.
   CliOptions again;

@@ -152,6 +152,24 @@ TEST(Report, BaselineKeyOnlyWhenCompared) {
   EXPECT_DOUBLE_EQ(r["variants"][0]["speedup"].get<double>(), 1.0);
 }
 
+TEST(Report, ASpeedupAboveTheCoresIsCalledALoadChangeNotASpeedup) {
+  Outcome out;
+  concur::VariantOutcome base, same;
+  base.name = "one", base.workers = 2, base.free_cores = 0.5;
+  same.name = "two", same.workers = 2, same.free_cores = 1.5, same.baseline = "one";
+  same.speedup = 1.30;  // two workers against two: the same cores, so at most ~1x
+  out.variants = {base, same};
+  const std::optional<std::string> why = concur::speedup_beyond_cores(out, out.variants[1]);
+  ASSERT_TRUE(why.has_value());
+  EXPECT_NE(why->find("two's 1.30× is more than 2 cores can give one's work"), std::string::npos) << *why;
+  EXPECT_NE(why->find("The load changed between them"), std::string::npos) << *why;
+  out.variants[1].speedup = 1.04;  // within the noise
+  EXPECT_FALSE(concur::speedup_beyond_cores(out, out.variants[1]).has_value());
+  out.variants[1].workers.reset();  // no worker count: nothing to bound it by
+  out.variants[1].speedup = 9.0;
+  EXPECT_FALSE(concur::speedup_beyond_cores(out, out.variants[1]).has_value());
+}
+
 TEST(Report, AThrowingVariantReportsItsError) {
   Example e = sample();
   e.variants.push_back({"thrower", [](concur::Run&) { throw std::runtime_error("boom"); }});

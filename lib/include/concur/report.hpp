@@ -2,6 +2,7 @@
 // summary a person reads: the timing table, a bar chart of medians and the checks.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -24,6 +25,11 @@ nlohmann::json make_report(const Outcome& outcome);
 
 // Prints the summary through the console (printed even under --quiet).
 void print_summary(const Outcome& outcome);
+
+// When variant `v`'s speedup is above what its cores could give its baseline's work
+// (min(workers, cpus) over the baseline's, by more than 5%), the sentence the summary
+// prints about it: the load changed between the two, so the figure is not a speedup.
+std::optional<std::string> speedup_beyond_cores(const Outcome& outcome, const VariantOutcome& v);
 
 // The variants as a markdown table in hyperfine's layout, for lab reports:
 // | Variant | Median [ms] | Min [ms] | Max [ms] | Speedup |   (median ± stddev)
