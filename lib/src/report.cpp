@@ -143,14 +143,13 @@ std::optional<std::string> speedup_beyond_cores(const Outcome& outcome, const Va
   const auto base = std::find_if(outcome.variants.begin(), outcome.variants.end(),
                                  [&](const VariantOutcome& b) { return b.name == v.baseline; });
   if (base == outcome.variants.end() || !base->workers) return std::nullopt;
-  const int cpus = host_cpus();
-  const double cores = static_cast<double>(std::min(*v.workers, cpus)) / std::min(*base->workers, cpus);
+  const int cores = std::min(*v.workers, host_cpus()), base_cores = std::min(*base->workers, host_cpus());
   constexpr double kNoise = 1.05;  // medians of a drifting machine
-  if (*v.speedup <= cores * kNoise) return std::nullopt;
+  if (*v.speedup <= kNoise * cores / base_cores) return std::nullopt;
   return fmt::format("{}'s {:.2f}× is more than {} core{} can give {}'s work: {} ran while other programs left it "
                      "{:.1f} free core{}, {} had {:.1f}. The load changed between them; run again, with --repeat, "
                      "on a quieter machine to compare them.",
-                     v.name, *v.speedup, std::min(*v.workers, cpus), std::min(*v.workers, cpus) == 1 ? "" : "s",
+                     v.name, *v.speedup, cores, cores == 1 ? "" : "s",
                      base->name, base->name, base->free_cores, base->free_cores == 1.0 ? "" : "s", v.name,
                      v.free_cores);
 }
