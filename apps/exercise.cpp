@@ -461,6 +461,14 @@ int check_exercise(const Catalogue& cat, const CheckOptions& o) {
   }
   Console& con = console(o.json == "-" ? 2 : 1);
 
+  // The student's own file does not pass as it is now: it is no longer done.
+  const auto clear_pass = [&] {
+    if (!own_file) return;
+    Progress progress(ws);
+    progress.mark_failed(x.name);
+    progress.save();
+  };
+
   fs::path program;
   std::string what;
   fs::path checked_file;   // own_file: the workspace file whose text was built
@@ -483,11 +491,7 @@ int check_exercise(const Catalogue& cat, const CheckOptions& o) {
     if (!build_target(build, "concur-exercise-" + x.name, file.string(),
                       "it does not build: fix the first error above and check again (compiling is not passing, "
                       "but it comes first)")) {
-      if (own_file) {
-        Progress progress(ws);
-        progress.mark_failed(x.name);
-        progress.save();
-      }
+      clear_pass();
       return 1;
     }
     program = build / "exercises" / ("concur-exercise-" + x.name);
@@ -530,11 +534,7 @@ int check_exercise(const Catalogue& cat, const CheckOptions& o) {
     if (wrong) run_json["why"] = *wrong;
     verdict["runs"].push_back(std::move(run_json));
     if (!wrong) continue;
-    if (own_file) {
-      Progress progress(ws);
-      progress.mark_failed(x.name);
-      progress.save();
-    }
+    clear_pass();
     con.line();
     con.line(con.paint(fmt::format("Not yet: {}.", *wrong), Style::red));
     if (!r.tail.empty() && (r.status != 0 && r.status != 1))
