@@ -19,8 +19,10 @@ namespace concur::demos {
 
 // One unit of "bytecode": hash steps that depend on each other, so no compiler can skip
 // or merge them. The result depends only on the unit's number, so any split of the units
-// over threads gives the same sum.
-static std::uint64_t one_unit(std::uint64_t unit) {
+// over threads gives the same sum. Never inlined: inlined, the compiler may compute
+// several units at once in vector registers where no GIL check separates them (2x here),
+// and that would be charged to the GIL.
+[[gnu::noinline]] static std::uint64_t one_unit(std::uint64_t unit) {
   std::uint64_t x = unit * 0x9E3779B97F4A7C15ULL + 1;
   for (int step = 0; step < 1000; ++step) x ^= x << 13, x ^= x >> 7, x ^= x << 17;
   return x;
