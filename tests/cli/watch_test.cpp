@@ -41,6 +41,9 @@ TEST(Watch, RebuildsAndRerunsOnEveryChangeAndKeepsTheLastGoodBuild) {
   ASSERT_EQ(std::system(build.c_str()), 0) << file_text(scratch / "build.log");
 
   const fs::path demo = scratch / "src/demos/lecture10/race.cpp";
+  // The edits below run inside the watch; a missing target there would leave it waiting
+  // for a change until the test's timeout, so check for it first.
+  ASSERT_NE(file_text(demo).find("say(\"counter = {},"), std::string::npos) << "race.cpp changed: update the edit";
   CliOptions opts;
   opts.binary = (scratch / "build/concur").string();
   opts.when_seen = {
