@@ -81,6 +81,7 @@ class ForkServerClient {
       server_pid_ = exec_self(kForkServerCommand.data(), theirs.get());
       register_child(server_pid_);  // Ctrl-C stops it too (and it stops its children)
     }
+    theirs.reset();  // only the server holds that end now: if it dies, we read end of file
     conn_.emplace(std::move(mine), true, true);
     (void)conn_->recv();  // "ready": the server has loaded and waits for requests
   }
@@ -164,9 +165,12 @@ void run_forkserver(int socket) {
       continue;
     }
     detail::Fd status_read(status_pipe[0]), status_write(status_pipe[1]);
+    const pid_t server = ::getpid();
     const pid_t pid = ::fork();
     if (pid == 0) {
-      // The child: none of the server's descriptors, the normal signal mask, then the entry.
+      // The child: dies with the server (which dies with the run), none of the server's
+      // descriptors, the normal signal mask, then the entry.
+      die_with_parent(server, true);
       client.close();
       signals.reset();
       status_read.reset();

@@ -465,6 +465,7 @@ Pool::Pool(int processes, StartMethod method, std::string_view name) : impl_(std
     Impl::Worker w;
     w.process = std::make_unique<Process>(Target{"concur_pool_worker", {}, {theirs.fileno()}},
                                           fmt::format("{}-{}", name, i), method);
+    w.process->set_supervised();  // a dead worker breaks the pool's own jobs (see serve())
     w.process->start();
     theirs.close();
     w.conn = std::make_unique<Connection>(std::move(ours));

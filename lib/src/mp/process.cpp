@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,7 +17,9 @@
 #include <atomic>
 #include <cmath>
 #include <exception>
+#include <mutex>
 #include <stdexcept>
+#include <vector>
 
 #include "concur/actor.hpp"
 #include "concur/console.hpp"
@@ -43,7 +46,54 @@ int thread_count() {
   return n;
 }
 
+// Every started Process of this process, for the dead-peer check of blocking waits.
+// A forked child inherits a copy of its parent's list (and perhaps a locked mutex): the
+// list belongs to the process that made it, and a child that starts processes of its own
+// makes a fresh one (the old copy is left alone, never locked).
+struct Started {
+  pid_t owner = ::getpid();
+  std::mutex mu;
+  std::vector<Process*> processes;  // guarded by mu
+};
+std::atomic<Started*> g_started{nullptr};
+
+Started* started_here() {
+  Started* s = g_started.load(std::memory_order_acquire);
+  return s != nullptr && s->owner == ::getpid() ? s : nullptr;
+}
+
+Started& started_here_or_new() {
+  if (Started* s = started_here()) return *s;
+  auto* fresh = new Started;  // lives as long as the process; an inherited one is not ours to free
+  Started* seen = g_started.load(std::memory_order_acquire);
+  while (seen == nullptr || seen->owner != fresh->owner)
+    if (g_started.compare_exchange_weak(seen, fresh, std::memory_order_acq_rel)) return *fresh;
+  delete fresh;  // another thread made this process's list first
+  return *seen;
+}
+
 }  // namespace
+
+bool on_main_thread() noexcept { return ::gettid() == ::getpid(); }
+
+void die_with_parent(pid_t parent, bool armed) noexcept {
+  if (!armed) return;
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // If the parent died before the line above, no signal will come: we have been
+  // re-parented already, so leave now.
+  if (::getppid() != parent) ::_exit(1);
+}
+
+void throw_if_a_peer_died(std::string_view waiting_for, const Process* except) {
+  Started* s = started_here();
+  if (s == nullptr) return;
+  std::lock_guard guard(s->mu);
+  for (Process* p : s->processes) {
+    if (p == except) continue;
+    if (const std::optional<std::string> end = p->unexpected_end())
+      throw PeerDiedError(fmt::format("{} while this process waited for {}", *end, waiting_for), p->pid().value_or(0));
+  }
+}
 
 void register_child(pid_t pid) {
   for (auto& slot : g_children) {
@@ -140,6 +190,10 @@ Process::Process(Target target, std::string name, StartMethod method, bool daemo
       method_(method) {}
 
 Process::~Process() {
+  if (Started* s = started_here()) {
+    std::lock_guard guard(s->mu);
+    std::erase(s->processes, this);
+  }
   std::lock_guard guard(mu_);
   if (pid_ && !reap(false, 0)) {
     signal(SIGTERM);
@@ -162,6 +216,8 @@ void Process::start() {
     launched.timeline = true;
   }
   const InterruptsBlocked no_interrupt_until_registered;
+  const pid_t parent = ::getpid();
+  const bool main_thread = on_main_thread();
   if (method_ == StartMethod::spawn) {
     pid = spawn_child(launched, name_);
   } else if (method_ == StartMethod::forkserver) {
@@ -178,11 +234,30 @@ void Process::start() {
           threads);
     pid = ::fork();
     if (pid < 0) detail::throw_errno("fork");
-    if (pid == 0) run_forked_child();  // never returns
+    if (pid == 0) {
+      die_with_parent(parent, main_thread);
+      run_forked_child();  // never returns
+    }
   }
   pid_ = pid;
   register_child(pid);
   pidfd_ = detail::Fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  Started& here = started_here_or_new();
+  std::lock_guard listed(here.mu);
+  here.processes.push_back(this);
+}
+
+std::optional<std::string> Process::unexpected_end() {
+  std::unique_lock lock(mu_, std::try_to_lock);
+  if (!lock.owns_lock() || !pid_ || signalled_ || supervised_) return std::nullopt;
+  if (!reap(false, 0)) return std::nullopt;
+  if (!exitcode_)  // a fork-server child whose server died: nobody could tell how it ended
+    return server_died_
+               ? std::optional(fmt::format("{} (pid {}) ended with its fork server, which died", name_, *pid_))
+               : std::nullopt;
+  if (*exitcode_ == 0) return std::nullopt;
+  return *exitcode_ < 0 ? fmt::format("{} (pid {}) was killed by {}", name_, *pid_, signal_name(-*exitcode_))
+                        : fmt::format("{} (pid {}) exited with {}", name_, *pid_, *exitcode_);
 }
 
 void Process::run_forked_child() {
@@ -222,6 +297,7 @@ void Process::run_forked_child() {
 }
 
 void Process::signal(int sig) {
+  signalled_ = true;  // its end is then expected, not a dead peer
   // Through the pidfd when there is one: it names this child even if its pid has
   // already been reused by another process.
   if (pidfd_)
@@ -240,7 +316,7 @@ bool Process::reap(bool block, int timeout_ms) {
     if (detail::read_exact(status_.get(), &code, sizeof code) == sizeof code)
       exitcode_ = code;
     else
-      reaped_elsewhere_ = true;  // the server went away without a word
+      reaped_elsewhere_ = server_died_ = true;  // the server went away without a word
     unregister_child(*pid_);
     status_.reset();
     pidfd_.reset();
@@ -285,7 +361,14 @@ bool Process::join(std::optional<double> timeout_s) {
   std::lock_guard guard(mu_);
   if (!pid_) throw std::logic_error("Process::join: cannot join a process before it is started");
   const int ms = timeout_s ? static_cast<int>(std::ceil(std::max(0.0, *timeout_s) * 1000)) : -1;
-  return reap(true, ms);
+  // In slices: the child may be waiting for another child that has died, and would then
+  // never end; that death fails the join instead.
+  for (int waited = 0;; waited += kPeerCheckMs) {
+    const int slice = ms < 0 ? kPeerCheckMs : std::min(kPeerCheckMs, ms - waited);
+    if (reap(true, std::max(slice, 0))) return true;
+    if (ms >= 0 && waited + slice >= ms) return false;
+    throw_if_a_peer_died(fmt::format("{} (pid {}) to end", name_, *pid_), this);
+  }
 }
 
 bool Process::is_alive() {

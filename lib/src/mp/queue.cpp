@@ -34,8 +34,8 @@ class Queue::Guard {
   Guard& operator=(const Guard&) = delete;
 
   // Waits on `on` (the mutex is released meanwhile); false at the deadline.
-  bool wait(detail::WaitCell& on, const detail::Deadline& deadline) {
-    const bool woken = detail::wait_cell(on, cell_.mutex, deadline);
+  bool wait(detail::WaitCell& on, const detail::Deadline& deadline, std::string_view what) {
+    const bool woken = detail::wait_cell(on, cell_.mutex, deadline, fmt::format("'{}' ({})", q_.placed_.name, what));
     check();
     return woken;
   }
@@ -121,7 +121,7 @@ void Queue::put(const nlohmann::json& item, const Saying& saying, bool block, st
       if (!block) throw Full();
       ScopedSpan waiting(SpanKind::waiting, waiting_put_label_);
       while (no_room(c, need))
-        if (!guard.wait(c.not_full, deadline) && no_room(c, need)) throw Full();
+        if (!guard.wait(c.not_full, deadline, "put") && no_room(c, need)) throw Full();
     }
     const auto size = static_cast<std::uint32_t>(payload.size());
     // Said before the item is in, and before begin_change(): a put killed while it
@@ -152,7 +152,7 @@ nlohmann::json Queue::get(bool block, std::optional<double> timeout_s) {
       if (!block) throw Empty();
       ScopedSpan waiting(SpanKind::waiting, waiting_get_label_);
       while (c.items == 0)
-        if (!guard.wait(c.not_empty, deadline) && c.items == 0) throw Empty();
+        if (!guard.wait(c.not_empty, deadline, "get") && c.items == 0) throw Empty();
     }
     std::uint32_t size = 0;
     ring_read(placed_.extra(), c.capacity, c.head, &size, sizeof size);
@@ -201,7 +201,7 @@ void JoinableQueue::join() {
   Guard guard(*this);
   if (c.unfinished == 0) return;
   ScopedSpan waiting(SpanKind::waiting, waiting_join_label_);
-  while (c.unfinished > 0) guard.wait(c.all_done, {});
+  while (c.unfinished > 0) guard.wait(c.all_done, {}, "join");
 }
 
 }  // namespace concur::mp

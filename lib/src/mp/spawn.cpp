@@ -176,11 +176,15 @@ pid_t exec_self(const char* word, int socket) {
   char exe[] = "/proc/self/exe";
   std::string w(word);
   char* argv[] = {exe, w.data(), nullptr};
+  const pid_t parent = ::getpid();
+  const bool main_thread = on_main_thread();
   const pid_t pid = ::fork();
   if (pid < 0) detail::throw_errno("fork");
   if (pid == 0) {
-    // Between fork and exec only async-signal-safe calls: sigprocmask, dup2 (which
-    // clears close-on-exec on the copy), execv, _exit.
+    // Between fork and exec only async-signal-safe calls: prctl, getppid, sigprocmask,
+    // dup2 (which clears close-on-exec on the copy), execv, _exit. The death signal
+    // survives exec.
+    die_with_parent(parent, main_thread);
     unblock_interrupts();  // the signal mask survives exec: the new program starts open
     if (::dup2(socket, kBootFd) < 0) ::_exit(127);
     ::execv(exe, argv);

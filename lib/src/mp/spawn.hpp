@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -13,6 +14,8 @@
 #include "concur/mp/entry.hpp"
 
 namespace concur::mp {
+
+class Process;
 
 // Starts `target` in a fresh exec of this binary and returns its pid.
 pid_t spawn_child(const Target& target, const std::string& name);
@@ -78,5 +81,20 @@ void close_all_except(std::vector<int> keep) noexcept;
 // The table of live children the Ctrl-C handler stops (process.cpp).
 void register_child(pid_t pid);
 void unregister_child(pid_t pid);
+
+// In a new child, right after fork(): it is killed when `parent` ends, so a run killed
+// with SIGKILL leaves no orphan. Linux sends the signal when the thread that forked
+// ends, not the process, so it is armed only when the main thread forked (`armed`); a
+// parent that is already gone is handled (the child exits at once). Async-signal-safe.
+void die_with_parent(pid_t parent, bool armed) noexcept;
+// Whether the calling thread is its process's main thread (for die_with_parent).
+bool on_main_thread() noexcept;
+
+// For a blocking wait of this process on a shared object (`waiting_for` names it): throws
+// PeerDiedError if a child this process started, other than `except`, has ended
+// unexpectedly (Process::unexpected_end()). In a process that started no child, nothing.
+void throw_if_a_peer_died(std::string_view waiting_for, const Process* except = nullptr);
+// The slice a blocking wait sleeps between two such checks.
+inline constexpr int kPeerCheckMs = 50;
 
 }  // namespace concur::mp

@@ -10,11 +10,13 @@
 #include <cerrno>
 #include <chrono>
 #include <climits>
+#include <exception>
 #include <system_error>
 
 #include "concur/clock.hpp"
 #include "concur/jitter.hpp"
 #include "concur/timeline.hpp"
+#include "spawn.hpp"
 
 namespace concur::mp {
 
@@ -136,20 +138,36 @@ bool unlock_cell(MutexCell& cell) {
   return true;
 }
 
-bool wait_cell(WaitCell& cell, MutexCell& mutex, const Deadline& deadline) {
+bool wait_cell(WaitCell& cell, MutexCell& mutex, const Deadline& deadline, std::string_view waiting_for) {
   const std::uint32_t seen = cell.seq.load(std::memory_order_acquire);
   cell.waiters.fetch_add(1, std::memory_order_acq_rel);
   unlock_cell(mutex);
   bool timed_out = false;
-  if (deadline.ns) {
+  std::exception_ptr peer_died;
+  // Sleeps in slices: between two, a child of this process that died unexpectedly (it
+  // may have been the one to wake us) ends the wait with PeerDiedError.
+  for (;;) {
+    std::int64_t until = steady_now_ns() + std::int64_t{mp::kPeerCheckMs} * 1'000'000;
+    const bool last = deadline.ns && *deadline.ns <= until;
+    if (last) until = *deadline.ns;
     // FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC deadline: the steady clock's.
-    const timespec ts = to_timespec(*deadline.ns);
-    timed_out = futex(&cell.seq, FUTEX_WAIT_BITSET, seen, &ts) == -1 && errno == ETIMEDOUT;
-  } else {
-    futex(&cell.seq, FUTEX_WAIT_BITSET, seen, nullptr);  // EINTR and EAGAIN: just re-check
+    const timespec ts = to_timespec(until);
+    if (!(futex(&cell.seq, FUTEX_WAIT_BITSET, seen, &ts) == -1 && errno == ETIMEDOUT)) break;  // woken (or EINTR): re-check
+    if (last) {
+      timed_out = true;
+      break;
+    }
+    if (cell.seq.load(std::memory_order_acquire) != seen) break;
+    try {
+      mp::throw_if_a_peer_died(waiting_for.empty() ? std::string_view("a shared object") : waiting_for);
+    } catch (...) {
+      peer_died = std::current_exception();
+      break;
+    }
   }
   cell.waiters.fetch_sub(1, std::memory_order_acq_rel);
   lock_cell(mutex, {});  // a dead previous holder does not matter to a waiter
+  if (peer_died) std::rethrow_exception(peer_died);  // with the mutex held, as the caller expects
   return !timed_out;
 }
 
@@ -256,7 +274,8 @@ bool Semaphore::acquire(bool blocking, std::optional<double> timeout_s) {
     if (!blocking) return false;
     ScopedSpan waiting(SpanKind::waiting, waiting_label_);
     while (c.value == 0)
-      if (!detail::wait_cell(c.freed, c.mutex, deadline) && c.value == 0) return false;
+      if (!detail::wait_cell(c.freed, c.mutex, deadline, "'" + placed_.name + "' (acquire)") && c.value == 0)
+        return false;
   }
   --c.value;
   return true;
@@ -321,7 +340,7 @@ bool Event::wait(std::optional<double> timeout_s) {
   if (c.flag) return true;
   ScopedSpan waiting(SpanKind::waiting, waiting_label_);
   while (!c.flag)
-    if (!detail::wait_cell(c.changed, c.mutex, deadline)) break;
+    if (!detail::wait_cell(c.changed, c.mutex, deadline, "'" + placed_.name + "' (wait)")) break;
   return c.flag;
 }
 

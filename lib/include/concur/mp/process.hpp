@@ -32,6 +32,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <sys/types.h>
 
@@ -41,6 +42,18 @@
 #include "concur/run.hpp"
 
 namespace concur::mp {
+
+// A child process ended (killed by a signal nobody here sent, or exited with an error)
+// while this process waited for something only the children could give: an item, a
+// task_done(), an event, a permit, another child's end. Python would wait forever.
+class PeerDiedError : public std::runtime_error {
+ public:
+  PeerDiedError(const std::string& what, pid_t pid) : std::runtime_error(what), pid_(pid) {}
+  pid_t pid() const noexcept { return pid_; }
+
+ private:
+  pid_t pid_;
+};
 
 enum class StartMethod { fork, spawn, forkserver };
 std::string_view to_string(StartMethod method);
@@ -68,6 +81,8 @@ class Process {
   void start();
 
   // Waits until the child ends, or at most timeout_s seconds; true when it has ended.
+  // Throws PeerDiedError when another child of this process dies unexpectedly meanwhile
+  // (this one may be waiting for it).
   bool join(std::optional<double> timeout_s = std::nullopt);
 
   // True from start() until the child has ended.
@@ -95,6 +110,16 @@ class Process {
   // the Process: do not close it.
   int sentinel() const;
 
+  // Its owner watches for its death and handles it (mp::Pool replaces a dead worker), so
+  // it is not reported to the waits of this process as a dead peer.
+  void set_supervised() { supervised_ = true; }
+
+  // Internal (the waits' dead-peer check): "Consumer-1 (pid 42) was killed by SIGKILL" if
+  // it has ended unexpectedly: by a signal not sent through this object, or with a
+  // nonzero exit code. Empty while it runs, after a normal end, or while another thread
+  // holds it (a join in progress learns of the end itself).
+  std::optional<std::string> unexpected_end();
+
  private:
   bool reap(bool block, int timeout_ms);  // call with mu_ held; true once it has ended
   void signal(int sig);                   // call with mu_ held, while it runs
@@ -113,6 +138,9 @@ class Process {
   detail::Fd pidfd_;               // guarded by mu_: readable once the child has ended
   detail::Fd status_;              // guarded by mu_: forkserver's report of the exit code
   detail::Fd timeline_;            // guarded by mu_: where the child writes its timeline
+  bool signalled_ = false;         // guarded by mu_: terminate(), kill() or the destructor
+  bool server_died_ = false;    // guarded by mu_: its fork server died before reporting
+  bool supervised_ = false;        // set before start()
 };
 
 // The calling process's id and its parent's (Python's os.getpid() and os.getppid()).

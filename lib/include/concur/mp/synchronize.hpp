@@ -89,7 +89,9 @@ struct WaitCell {
 };
 // Call holding `mutex`: releases it, sleeps until notified or the deadline, takes it again.
 // Returns false when the deadline passed. Spurious wake-ups happen: re-check in a loop.
-bool wait_cell(WaitCell& cell, MutexCell& mutex, const Deadline& deadline);
+// Throws mp::PeerDiedError (with the mutex held again) when a child this process started
+// dies unexpectedly meanwhile; `waiting_for` names the object in its message.
+bool wait_cell(WaitCell& cell, MutexCell& mutex, const Deadline& deadline, std::string_view waiting_for = {});
 // Call holding the mutex the waiters use.
 void notify_all(WaitCell& cell);
 
