@@ -189,6 +189,14 @@ TEST_F(Outputs, AReportThatCannotBeWrittenIsExit1) {
   }
 }
 
+TEST_F(Outputs, ACheckVerdictThatCannotBeWrittenIsExit1) {
+  const std::string program = (fs::path(CONCUR_BIN).parent_path() / "tests/cli/exercises/exercise-solution-race").string();
+  const Ran r = run_bounded({"check", "race", "--program", program, "--runs", "1", "--json", "/dev/full"}, 60);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("the --json report is lost: cannot write '/dev/full'"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("Passed"), std::string::npos) << "the check ran";
+}
+
 TEST_F(Outputs, JsonOnAFullOrClosedStdoutIsExit1) {
   for (const Stdout mode : {Stdout::full, Stdout::closed}) {
     const Ran r = run_bounded(quick({"--json", "-"}), 60, mode);
