@@ -154,8 +154,8 @@ int run_one(const Example& e, const nlohmann::json& params, const Common& c, Out
     try {
       out->write(make());
     } catch (const OutputLost& e) {
-      if (!lost) lost = e;
-      else std::cerr << "concur: " << e.what() << "\n";
+      if (lost) std::cerr << "concur: " << e.what() << "\n";  // the first one is thrown below
+      else lost = e;
     }
   };
   write(outputs.json, [&] { return make_report(outcome).dump(2) + "\n"; });
@@ -322,6 +322,7 @@ void refuse_values_of_switches(const std::vector<CLI::App*>& chain, int argc, ch
         throw BadUsage(fmt::format("{} is a switch and takes no value, got '{}'", name, arg));
   }
 }
+
 void refuse_empty_values(const std::vector<CLI::App*>& chain) {
   for (const CLI::App* sub : chain)
     for (const CLI::Option* opt : sub->get_options()) {

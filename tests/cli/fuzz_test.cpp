@@ -167,6 +167,20 @@ TEST_F(Fuzz, CombinationsThatCannotWorkAreRefused) {
   expect_refused({"deadlock", "--hold", "0"}, "--hold", scratch, 0);
 }
 
+// Values the ranges allow that used to fail the run (issue 14): they work now.
+TEST_F(Fuzz, ValuesThatOnceFailedTheRunNowWork) {
+  ScratchCwd scratch;
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"pool", "--tasks", "64", "--time-scale", "0.05"},            // 2^63 overflowed in starmap
+           {"pool", "--kill-worker", "--tasks", "1", "--time-scale", "0.2"},  // the work ended before the kill
+           {"try-lock", "--step", "0"}}) {                                 // Worker-1 left before Worker-2 asked
+    std::vector<std::string> quiet = args;
+    quiet.insert(quiet.end(), {"--quiet", "--no-timeline"});
+    const Ran r = run_bounded(quiet, 60);
+    EXPECT_EQ(r.exit_code, 0) << command_line(quiet) << "\n" << r.out << r.err;
+  }
+}
+
 // ---- Report files ----
 
 const std::vector<std::string> kQuick = {"race", "--time-scale", "0.05", "--no-timeline", "--quiet"};
