@@ -87,6 +87,13 @@ inline Ran run_bounded(const std::vector<std::string>& args, double timeout_s, S
   int status = 0;
   while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
   }
+  // Killed by us: its children died with its process group and, if this process is a
+  // subreaper, are ours to reap now.
+  for (int tries = 0; r.timed_out && tries < 200; ++tries) {
+    const pid_t pid = ::waitpid(-1, nullptr, WNOHANG);
+    if (pid < 0) break;  // no child left
+    if (pid == 0) ::usleep(10'000);
+  }
   if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

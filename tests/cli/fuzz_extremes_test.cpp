@@ -43,7 +43,7 @@ TEST_F(Extremes, ExamplesRunOrAreRefusedAtTheEndsOfTheirRanges) {
         cases.push_back({e["name"], "--" + p["name"].get<std::string>(), text_of(p[max ? "max" : "min"]), max});
     }
   }
-  ASSERT_GT(cases.size(), 50u);
+  ASSERT_GT(cases.size(), only != nullptr ? 0u : 50u);
   const std::uint64_t seed = std::getenv("CONCUR_FUZZ_SEED") != nullptr
                                  ? std::strtoull(std::getenv("CONCUR_FUZZ_SEED"), nullptr, 10)
                                  : std::random_device{}();
