@@ -150,6 +150,14 @@ TEST_F(Fuzz, EmptyValuesAndSwitchValuesAreBadUsage) {
   expect_refused({"pool", "--kill-worker=banana"}, "--kill-worker", scratch, 0);
   expect_refused({"pool", "--kill-worker=true"}, "--kill-worker", scratch, 0);
   expect_refused({"lesson", ""}, "example", scratch, 0);
+  // The commands besides the examples take the same rules.
+  expect_refused({"tour", "--repeat", ""}, "--repeat", scratch, 0);
+  expect_refused({"tour", "--quiet=yes"}, "--quiet", scratch, 0);
+  expect_refused({"check", "race", "--runs", ""}, "--runs", scratch, 0);
+  expect_refused({"check", "race", "--json", ""}, "--json", scratch, 0);
+  expect_refused({"list", "--json=1"}, "--json", scratch, 0);
+  expect_refused({"exercise", "race", "--fresh=no"}, "--fresh", scratch, 0);
+  expect_refused({"remote-manager", "put", "--timeout", "", "7"}, "--timeout", scratch, 0);
 }
 
 TEST_F(Fuzz, TheRefusedOptionIsTheOneNamed) {
