@@ -284,8 +284,8 @@ TEST_F(Outputs, CtrlCLeavesTheEarlierReportAsItWas) {
   ScratchCwd scratch;
   write_file("r.json", "earlier report\n");
   CliOptions options;
-  options.interrupt_after = "Thread";  // the narration has begun: the run is under way
-  const CliResult r = run_concur({"race", "--json", "r.json"}, options);
+  options.interrupt_after = "acquired the semaphore";  // mid-run: each holds it for 30 s
+  const CliResult r = run_concur({"semaphore", "--hold", "30", "--json", "r.json", "--trace", "t.json"}, options);
   EXPECT_EQ(r.exit_code, 130) << r.err;
   EXPECT_EQ(file_text("r.json"), "earlier report\n");
   EXPECT_EQ(scratch.entries(), std::vector<std::string>{"r.json"});
