@@ -52,6 +52,16 @@ std::string resolved(const std::string& path) {
   return ec ? p.lexically_normal().string() : real.string();
 }
 
+// The descriptor a path names when it is this process's stdout or stderr by another name
+// (/dev/stdout, /dev/fd/2, ...), else -1. Such a path is written through the descriptor:
+// opened anew it would start at offset 0 of a redirected file, and a rename would replace
+// the file the shell opened.
+int standard_stream(const std::string& path) {
+  if (path == "/dev/stdout" || path == "/dev/fd/1" || path == "/proc/self/fd/1") return 1;
+  if (path == "/dev/stderr" || path == "/dev/fd/2" || path == "/proc/self/fd/2") return 2;
+  return -1;
+}
+
 // Writes all of `text` to `fd`, retrying short writes and EINTR. Returns 0 or the errno.
 int write_all(int fd, std::string_view text) {
   while (!text.empty()) {
@@ -76,7 +86,7 @@ OutputFile::OutputFile(std::string path, std::string option, bool allow_stdout)
   const mode_t mask = ::umask(0);  // read it: there is no call that only reads it
   ::umask(mask);
   mode_ = 0666 & ~mask;
-  if (path_.empty() || path_ == "-") {
+  if (path_.empty() || path_ == "-" || standard_stream(path_) >= 0) {
     if (path_ == "-" && !allow_stdout)
       throw BadUsage(fmt::format("{} needs a file path ('-' is only for --json)", option_));
     return;
@@ -109,7 +119,8 @@ void OutputFile::refuse_shared(const std::vector<const OutputFile*>& outputs) {
   const auto identity = [](const std::string& path) {
     Identity id;
     struct stat st {};
-    if (path == "-" ? ::fstat(1, &st) == 0 : ::stat(path.c_str(), &st) == 0) {
+    if (path == "-" || standard_stream(path) >= 0) return std::optional<Identity>();  // a stream, written in turn
+    if (::stat(path.c_str(), &st) == 0) {
       // Two writes to one pipe, terminal or device follow each other whole; only a file
       // that one report would replace under the other is a conflict.
       if (!S_ISREG(st.st_mode)) return std::optional<Identity>();
@@ -141,10 +152,10 @@ void OutputFile::write(std::string_view text) const {
     return OutputLost(fmt::format("the {} report is lost: cannot write {}: {}", option_,
                                   to_stdout() ? std::string("stdout") : fmt::format("'{}'", path_), why));
   };
-  if (to_stdout()) {
+  if (const int fd = to_stdout() ? 1 : standard_stream(path_); fd >= 0) {
     std::cout.flush();
     std::fflush(stdout);
-    if (const int err = write_all(1, text)) throw lost(std::strerror(err));
+    if (const int err = write_all(fd, text)) throw lost(std::strerror(err));
     return;
   }
 

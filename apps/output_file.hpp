@@ -6,7 +6,8 @@
 // written to a temporary file in the same directory and renamed into place only when the
 // text is complete: a reader sees the old report or the new one, never half of one, and a
 // Ctrl-C (remove_partial_output_from_signal) leaves the old one. Special files
-// (/dev/stdout, /dev/full, a FIFO, a terminal) are written directly. Every write and the
+// (/dev/full, a FIFO, a terminal) are written directly, and /dev/stdout or /dev/stderr
+// through descriptor 1 or 2, so a redirected stdout is appended to, not replaced. Every write and the
 // close are checked: a report that could not be written throws OutputLost (exit 1).
 #pragma once
 

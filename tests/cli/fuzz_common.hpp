@@ -28,8 +28,9 @@ struct Ran {
   std::string out, err;
 };
 
-// Where the child's stdout goes.
-enum class Stdout { pipe, closed, full };
+// Where the child's stdout goes: a pipe read into Ran::out, nowhere, /dev/full, or the
+// file "stdout.txt" in the working directory (as `> stdout.txt` would).
+enum class Stdout { pipe, closed, full, file };
 
 // Runs concur with `args` in the current directory; kills it (and its process group)
 // after `timeout_s`. stdin is /dev/null.
@@ -46,6 +47,7 @@ inline Ran run_bounded(const std::vector<std::string>& args, double timeout_s, S
     if (mode == Stdout::pipe) ::dup2(out[1], 1);
     if (mode == Stdout::closed) ::close(1);
     if (mode == Stdout::full) ::dup2(::open("/dev/full", O_WRONLY), 1);
+    if (mode == Stdout::file) ::dup2(::open("stdout.txt", O_WRONLY | O_CREAT | O_TRUNC, 0644), 1);
     ::dup2(err[1], 2);
     std::vector<std::string> copy = args;
     std::string bin = CONCUR_BIN;

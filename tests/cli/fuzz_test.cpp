@@ -227,6 +227,16 @@ TEST_F(Outputs, JsonOnAFullOrClosedStdoutIsExit1) {
   }
 }
 
+TEST_F(Outputs, DevStdoutIsWrittenThroughTheRedirectionNotReplaced) {
+  ScratchCwd scratch;
+  const Ran r = run_bounded(quick({"--json", "/dev/stdout"}), 60, Stdout::file);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const std::string text = file_text("stdout.txt");
+  EXPECT_NE(text.find("ok: every required check held"), std::string::npos) << "the narration is kept: " << text;
+  EXPECT_NE(text.find("\"schema\": \"concur.report/1\""), std::string::npos) << "and the report follows it";
+  EXPECT_EQ(scratch.entries(), std::vector<std::string>{"stdout.txt"});
+}
+
 TEST_F(Outputs, ARefusedRunLeavesExistingFilesAsTheyWere) {
   ScratchCwd scratch;
   write_file("existing.json", "earlier report\n");
