@@ -27,6 +27,7 @@
 #include "completion.hpp"
 #include "exercise.hpp"
 #include "options.hpp"
+#include "output_file.hpp"
 #include "workshop.hpp"
 
 namespace concur::cli {
@@ -100,42 +101,11 @@ int parse_repeat(const std::string& text) { return parse_whole(text, "repeat", 1
 
 double parse_time_scale(const std::string& text) { return parse_positive(text, "--time-scale", "a number", 1000); }
 
-// An output file named on the command line (--json, --trace, --export-markdown). It is
-// opened before anything runs, so an unwritable path costs nothing; "-" means stdout
-// where the option allows it.
-struct OutputFile {
-  bool to_stdout = false;
-  std::ofstream file;
-
-  static std::optional<OutputFile> open(const std::string& path, std::string_view option, bool allow_stdout) {
-    if (path.empty()) return std::nullopt;
-    OutputFile out;
-    if (path == "-") {
-      if (!allow_stdout) throw BadUsage(fmt::format("{} needs a file path ('-' is only for --json)", option));
-      out.to_stdout = true;
-      return out;
-    }
-    out.file.open(path, std::ios::out | std::ios::trunc);
-    if (!out.file)
-      throw BadUsage(fmt::format("cannot write the {} file '{}': {}", option, path, std::strerror(errno)));
-    return out;
-  }
-
-  void write(std::string_view text) {
-    if (to_stdout) {
-      std::fwrite(text.data(), 1, text.size(), stdout);
-      std::fflush(stdout);
-    } else {
-      file << text;
-      file.flush();
-    }
-  }
-};
-
-// Where one example's results go besides the terminal.
+// Where one example's results go besides the terminal (output_file.hpp): checked before
+// the run, opened and written only after it.
 struct Outputs {
   std::optional<OutputFile> json, trace, markdown;
-  bool json_on_stdout() const { return json && json->to_stdout; }
+  bool json_on_stdout() const { return json && json->to_stdout(); }
 };
 
 void setup_output(const Common& c, bool json_on_stdout) {
@@ -156,6 +126,8 @@ nlohmann::json validate_params(const Example& e, const std::map<std::string, std
     if (!parsed.error.empty()) throw BadUsage(parsed.error);
     params[name] = parsed.value;
   }
+  if (e.check_params)
+    if (std::string why = e.check_params(params); !why.empty()) throw BadUsage(why);
   return params;
 }
 
@@ -175,9 +147,21 @@ int run_one(const Example& e, const nlohmann::json& params, const Common& c, Out
   spdlog::debug("running {} with {}", e.name, params.dump());
   const Outcome outcome = run_example(e, options);
   print_summary(outcome);
-  if (outputs.json) outputs.json->write(make_report(outcome).dump(2) + "\n");
-  if (outputs.trace) outputs.trace->write(make_trace(outcome).dump() + "\n");
-  if (outputs.markdown) outputs.markdown->write(make_markdown(outcome));
+  // Each report is tried even when an earlier one was lost; the first loss is the error.
+  std::optional<OutputLost> lost;
+  const auto write = [&](const std::optional<OutputFile>& out, const auto& make) {
+    if (!out || !out->given()) return;
+    try {
+      out->write(make());
+    } catch (const OutputLost& e) {
+      if (lost) std::cerr << "concur: " << e.what() << "\n";  // the first one is thrown below
+      else lost = e;
+    }
+  };
+  write(outputs.json, [&] { return make_report(outcome).dump(2) + "\n"; });
+  write(outputs.trace, [&] { return make_trace(outcome).dump() + "\n"; });
+  write(outputs.markdown, [&] { return make_markdown(outcome); });
+  if (lost) throw *lost;
   return outcome.ok ? kOk : kCheckFailed;
 }
 
@@ -310,19 +294,63 @@ int run_tour(const Catalogue& cat, const Common& c) {
   return status;
 }
 
-// "unknown option '--thread' for 'concur race'; did you mean '--threads'?"
+// The commands the command line chose, outermost first: concur, remote-manager, serve.
+std::vector<CLI::App*> chosen_chain(CLI::App& app) {
+  std::vector<CLI::App*> chain{&app};
+  while (!chain.back()->get_subcommands().empty()) chain.push_back(chain.back()->get_subcommands().front());
+  return chain;
+}
+
+// "concur remote-manager serve"
+std::string command_line_of(const std::vector<CLI::App*>& chain) {
+  std::string where = "concur";
+  for (std::size_t i = 1; i < chain.size(); ++i) where += " " + chain[i]->get_name();
+  return where;
+}
+
+// CLI11 takes `--kill-worker=banana` as a switch's value and `--threads ''` as an option
+// given nothing, which then reads as its default. Both are mistakes the user should hear
+// about: a switch takes no value, and an option given must have one.
+void refuse_values_of_switches(const std::vector<CLI::App*>& chain, int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--") break;
+    if (!arg.starts_with("--") || arg.find('=') == std::string_view::npos) continue;
+    const std::string name(arg.substr(0, arg.find('=')));
+    for (const CLI::App* sub : chain)
+      if (const CLI::Option* opt = sub->get_option_no_throw(name); opt != nullptr && opt->get_expected_max() == 0)
+        throw BadUsage(fmt::format("{} is a switch and takes no value, got '{}'", name, arg));
+  }
+}
+
+void refuse_empty_values(const std::vector<CLI::App*>& chain) {
+  for (const CLI::App* sub : chain)
+    for (const CLI::Option* opt : sub->get_options()) {
+      if (opt->count() == 0 || opt->get_expected_max() == 0) continue;
+      for (const std::string& value : opt->results())
+        if (value.empty())
+          throw BadUsage(opt->nonpositional()
+                             ? fmt::format("{} needs a value, got '' ('{} --help' says what it takes)",
+                                           opt->get_name(), command_line_of(chain))
+                             : fmt::format("the {} argument is empty ('{} --help' says what it takes)",
+                                           opt->get_name(), command_line_of(chain)));
+    }
+}
+
+// "unknown option '--thread' for 'concur race'; did you mean '--threads'?" The innermost
+// command chosen is the one whose options count (remote-manager serve, not remote-manager).
 std::string explain_extras(CLI::App& app, int argc, char** argv) {
-  CLI::App* sub = app.get_subcommands().empty() ? &app : app.get_subcommands().front();
-  const std::string where = sub == &app ? "concur" : "concur " + sub->get_name();
+  std::vector<CLI::App*> chain = chosen_chain(app);
+  // The innermost command that was left an argument it does not take.
+  while (chain.size() > 1 && chain.back()->remaining().empty()) chain.pop_back();
+  CLI::App* sub = chain.back();
+  const std::string where = command_line_of(chain);
   std::vector<std::string> known;
   for (const CLI::Option* opt : sub->get_options())
     for (const std::string& n : opt->get_lnames()) known.push_back("--" + n);
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
+  for (const std::string& arg : sub->remaining()) {
     if (!arg.starts_with("-") || arg == "-") continue;
     const std::string name = arg.substr(0, arg.find('='));
-    if (std::find(known.begin(), known.end(), name) != known.end()) continue;
-    if (name.size() == 2 && sub->get_option_no_throw(name) != nullptr) continue;  // -v
     std::string best;
     std::size_t best_d = 4;
     for (const std::string& k : known)
@@ -330,8 +358,9 @@ std::string explain_extras(CLI::App& app, int argc, char** argv) {
     return fmt::format("unknown option '{}' for '{}'{} ('{} --help' lists the options)", name, where,
                        best.empty() ? "" : fmt::format("; did you mean '{}'?", best), where);
   }
+  const std::vector<std::string> left = sub->remaining();
   return fmt::format("unexpected argument for '{}': '{}' ('{} --help' lists what it takes)", where,
-                     argc > 2 ? argv[argc - 1] : "", where);
+                     !left.empty() ? left.front() : argc > 2 ? argv[argc - 1] : "", where);
 }
 
 // The options of an example or a command, each into given[name] as text, checked later.
@@ -483,12 +512,17 @@ int dispatch(int argc, char** argv, const Catalogue& cat) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ExtrasError& e) {
+    refuse_values_of_switches(chosen_chain(app), argc, argv);
     throw BadUsage(explain_extras(app, argc, argv));
   } catch (const CLI::ParseError& e) {
+    refuse_values_of_switches(chosen_chain(app), argc, argv);
     std::string what = e.what();
     std::replace(what.begin(), what.end(), '\n', ' ');
     throw BadUsage(what + " (see 'concur --help')");
   }
+
+  refuse_values_of_switches(chosen_chain(app), argc, argv);
+  refuse_empty_values(chosen_chain(app));
 
   if (app.get_subcommands().empty()) {
     std::cout << short_help(cat);
@@ -572,9 +606,10 @@ int dispatch(int argc, char** argv, const Catalogue& cat) {
   const bool jittered = !common.jitter.empty();
   const std::uint64_t jitter_seed = jittered ? parse_seed(common.jitter, "--jitter") : 0;
   Outputs outputs;
-  outputs.json = OutputFile::open(common.json_path, "--json", true);
-  outputs.trace = OutputFile::open(common.trace_path, "--trace", false);
-  outputs.markdown = OutputFile::open(common.markdown_path, "--export-markdown", false);
+  outputs.json.emplace(common.json_path, "--json", true);
+  outputs.trace.emplace(common.trace_path, "--trace", false);
+  outputs.markdown.emplace(common.markdown_path, "--export-markdown", false);
+  OutputFile::refuse_shared({&*outputs.json, &*outputs.trace, &*outputs.markdown});
   setup_output(common, outputs.json_on_stdout());
   if (jittered) jitter::enable(jitter_seed);
   return run_one(e, params, common, outputs);
@@ -588,6 +623,9 @@ int main(int argc, char** argv, const Catalogue& catalogue) {
   } catch (const BadUsage& e) {  // bad usage: one line on stderr, exit 2, nothing run
     std::cerr << "concur: " << e.what() << "\n";
     return kUsage;
+  } catch (const OutputLost& e) {  // the run happened, its report did not reach its file
+    std::cerr << "concur: " << e.what() << "\n";
+    return kCheckFailed;
   }
 }
 

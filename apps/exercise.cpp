@@ -28,6 +28,7 @@
 
 #include "exercises.hpp"
 #include "options.hpp"
+#include "output_file.hpp"
 #include "workshop.hpp"
 
 extern char** environ;
@@ -454,11 +455,8 @@ int check_exercise(const Catalogue& cat, const CheckOptions& o) {
   else if (!o.seed.empty()) partial = "--seed replays an earlier check";
   else if (o.narrate) partial = "--narrate runs are not judged quietly";
   // The verdict as JSON for instructors' scripts, opened before anything runs.
-  std::ofstream json_file;
-  if (!o.json.empty() && o.json != "-") {
-    json_file.open(o.json, std::ios::out | std::ios::trunc);
-    if (!json_file) throw BadUsage(fmt::format("cannot write the --json file '{}': {}", o.json, std::strerror(errno)));
-  }
+  // Checked now, written whole when the check ends (output_file.hpp).
+  const OutputFile json_file(o.json, "--json", true);
   Console& con = console(o.json == "-" ? 2 : 1);
 
   // The student's own file does not pass as it is now: it is no longer done.
@@ -517,10 +515,7 @@ int check_exercise(const Catalogue& cat, const CheckOptions& o) {
   const auto finish = [&](bool passed) {
     restore();
     verdict["passed"] = passed;
-    if (o.json == "-")
-      std::cout << verdict.dump(2) << "\n" << std::flush;
-    else if (json_file.is_open())
-      json_file << verdict.dump(2) << "\n" << std::flush;
+    json_file.write(verdict.dump(2) + "\n");  // OutputLost: exit 1
     return passed ? 0 : 1;
   };
   const int width = static_cast<int>(std::to_string(runs).size());

@@ -7,13 +7,16 @@
 #include <concur/mp/process.hpp>
 
 #include "cli.hpp"
+#include "output_file.hpp"
 
 namespace concur::cli {
 namespace {
 
 // Ctrl-C: stop and reap every child process, say so, and leave with the conventional
-// status 130. Only async-signal-safe calls here (kill, waitpid, write, _exit).
+// status 130; a report being written is dropped, the earlier one stays. Only
+// async-signal-safe calls here (kill, waitpid, unlink, write, _exit).
 extern "C" void on_interrupt(int) {
+  remove_partial_output_from_signal();
   mp::terminate_all_from_signal(500);
   constexpr char kMessage[] = "\nconcur: interrupted\n";
   [[maybe_unused]] auto n = ::write(2, kMessage, sizeof kMessage - 1);

@@ -101,11 +101,12 @@ static void use_apply_async(Run& run) {
 static void use_starmap(Run& run) {
   mp::Pool pool(static_cast<int>(run.integer("workers")), mp::start_method_of(run));
   std::vector<nlohmann::json> args;
-  for (long long n = 1; n <= run.integer("tasks"); ++n) args.push_back({2, n});  // 2 to the n
+  // 2 to the 1..62 (and again): 2^63 would not fit in a long long.
+  for (long long n = 1; n <= run.integer("tasks"); ++n) args.push_back({2, (n - 1) % 62 + 1});
   const std::vector<nlohmann::json> powers = pool.starmap("power", args);
   bool correct = true;
-  for (std::size_t i = 0; i < powers.size(); ++i) correct = correct && powers[i] == (1LL << (i + 1));
-  say("2 to the 1..{}: {}", powers.size(), nlohmann::json(powers).dump());
+  for (std::size_t i = 0; i < powers.size(); ++i) correct = correct && powers[i] == (1LL << (i % 62 + 1));
+  say("2 to the 1..{}: {}", std::min<std::size_t>(powers.size(), 62), nlohmann::json(powers).dump());
   pool.close();
   pool.join();
   report(run, static_cast<long long>(args.size()), static_cast<long long>(powers.size()), correct);
@@ -115,25 +116,26 @@ static void use_starmap(Run& run) {
 static void kill_a_worker(Run& run) {
   mp::Pool pool(static_cast<int>(run.integer("workers")), mp::start_method_of(run));
   const pid_t victim = pool.worker_pids().front();
-  Thread killer([&] {
-    std::this_thread::sleep_for(run.scaled(0.12));
-    say("killing worker pid {}", victim);
-    ::kill(victim, SIGKILL);  // as the OOM killer, or a crash, would
-  });
-  killer.start();
+  // Enough tasks that work is still waiting when the first result is in, however few
+  // --tasks asked for: the kill must land mid-map.
+  std::vector<nlohmann::json> work = jobs(run);
+  for (long long n = std::ssize(work) + 1; std::ssize(work) < 4 * run.integer("workers") + 2; ++n)
+    work.push_back({{"n", n}, {"ns", run.scaled(0.05).count()}});
   long long completed = 0;
   std::string error;
   try {
-    for (const nlohmann::json& square : pool.imap_unordered("slow_square", jobs(run))) {
+    for (const nlohmann::json& square : pool.imap_unordered("slow_square", work)) {
       say("got {}", square.get<long long>());
-      ++completed;
+      if (++completed == 1) {
+        say("killing worker pid {}", victim);
+        ::kill(victim, SIGKILL);  // as the OOM killer, or a crash, would
+      }
     }
   } catch (const mp::BrokenPoolError& e) {
     error = e.what();
     say("the pool reported: {}", error);
   }
-  killer.join();
-  const long long tasks = run.integer("tasks");
+  const long long tasks = std::ssize(work);
   run.result("tasks", tasks);
   run.result("completed", completed);
   run.result("failed", tasks - completed);

@@ -72,7 +72,13 @@ Example daemon() {
       .summary = "When the main part ends, the non-daemon thread finishes and the daemon is cut off.",
       .params = {Param::integer("steps", "steps each thread plans to do", 5, 1, 1000),
                  Param::seconds("step", "seconds per step of the non-daemon thread", 0.2, 0.0, 10.0),
-                 Param::seconds("daemon-step", "seconds per step of the daemon thread", 0.45, 0.0, 10.0)},
+                 Param::seconds("daemon-step", "seconds per step of the daemon thread (at least twice --step)",
+                                0.45, 0.01, 10.0)},
+      // The daemon's work must outlast the other thread's, or there is nothing to cut off.
+      .check_params = [](const nlohmann::json& p) -> std::string {
+        if (p["daemon-step"].get<double>() >= 2 * p["step"].get<double>()) return "";
+        return "--daemon-step must be at least twice --step, so the daemon is still working when the main part ends";
+      },
       .variants = {{"daemon", main_ends_early}},
   };
 }

@@ -76,7 +76,7 @@ Example deadlock() {
       .lecture = 0,
       .summary = "Two threads take two locks in opposite order: the deadlock is detected and reported; --fix completes.",
       .params = {Param::seconds("hold", "seconds each thread holds its first lock before asking for the second",
-                                1.0, 0.0, 30.0),
+                                1.0, 0.1, 30.0),
                  Param::flag("fix", "take the locks in one order (A, then B) in both threads")},
       .variants = {{"opposite-order", [](Run& run) { take_two(run, false); },
                     [](const nlohmann::json& p) { return p["fix"] != true; }},

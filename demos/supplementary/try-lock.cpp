@@ -16,7 +16,7 @@ namespace concur::demos {
 
 static void share_the_printer(Run& run, bool check_the_answer) {
   Mutex printer("printer lock");
-  Event worker1_inside("Worker-1 inside");
+  Event worker1_inside("Worker-1 inside"), worker2_asked("Worker-2 asked");
   std::atomic<int> inside{0}, skipped{0};
   std::atomic<bool> overlapped{false};  // our own evidence: someone found someone else printing
   std::string release_error;  // written by Worker-2 only, read after join
@@ -34,10 +34,12 @@ static void share_the_printer(Run& run, bool check_the_answer) {
     std::lock_guard guard(printer);
     worker1_inside.set();
     print_lines();
+    worker2_asked.wait();  // holds the lock until Worker-2 has asked, however short the lines
   }, "Worker-1");
   Thread worker2([&] {
     worker1_inside.wait();  // arrive while Worker-1 is printing
     const bool got_it = printer.acquire(false);
+    worker2_asked.set();
     say("acquire(false) returned {}", got_it ? "true: it has the lock" : "false: the lock is taken");
     if (check_the_answer && !got_it) {
       say("skips the printer this time");

@@ -189,6 +189,33 @@ std::optional<std::string> Catalogue::suggest(std::string_view wrong) const {
   return std::nullopt;
 }
 
+namespace {
+
+// An option as `concur list --json` describes it, for scripts and the fuzz test: its
+// name, type, default and range or words.
+nlohmann::json param_json(const Param& p) {
+  static constexpr const char* kTypes[] = {"integer", "seconds", "choice", "integer_list", "flag", "text", "text_list"};
+  nlohmann::json j{{"name", p.name}, {"type", kTypes[static_cast<int>(p.type)]}, {"default", p.default_json()}};
+  if (p.type == Param::Type::integer || p.type == Param::Type::integer_list) {
+    j["min"] = static_cast<long long>(p.min);
+    j["max"] = static_cast<long long>(p.max);
+  } else if (p.type == Param::Type::seconds) {
+    j["min"] = p.min;
+    j["max"] = p.max;
+  } else if (p.type == Param::Type::choice) {
+    j["choices"] = p.choices;
+  }
+  return j;
+}
+
+nlohmann::json params_json(const std::vector<Param>& params) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const Param& p : params) out.push_back(param_json(p));
+  return out;
+}
+
+}  // namespace
+
 nlohmann::json Catalogue::to_json() const {
   nlohmann::json list = nlohmann::json::array();
   for (const Example& e : examples_) {
@@ -204,6 +231,14 @@ nlohmann::json Catalogue::to_json() const {
                        nlohmann::json v = nlohmann::json::array();
                        for (const Variant& var : e.variants) v.push_back(var.name);
                        return v;
+                     }()},
+                    {"params", params_json(e.params)},
+                    {"commands", [&] {
+                       nlohmann::json c = nlohmann::json::array();
+                       for (const Command& cmd : e.commands)
+                         c.push_back({{"name", cmd.name}, {"id", cmd.id}, {"argument", cmd.argument},
+                                      {"params", params_json(cmd.params)}});
+                       return c;
                      }()}});
   }
   return {{"schema", "concur.catalogue/1"}, {"examples", list}};

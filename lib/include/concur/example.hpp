@@ -104,6 +104,9 @@ struct Example {
   int lecture = 0;                   // 9, 10, 11; 0 for the supplementary notes
   std::string summary;               // one sentence: what the run shows
   std::vector<Param> params;
+  // When set, says what is wrong with a combination of valid values ("" when they go
+  // together), e.g. a daemon step too short to be cut off; checked before anything runs.
+  std::function<std::string(const nlohmann::json& params)> check_params = {};
   std::vector<Variant> variants;
   std::string baseline;              // variant the others' speedups are against; "" = none
   nlohmann::json tour = nlohmann::json::object();  // parameter values `concur tour` uses
