@@ -383,7 +383,7 @@ void serve_client(Server& server, detail::Fd fd, long long client, const std::st
       request = conn.recv();
     } catch (const FrameError& e) {
       // Oversized or undecodable: say why (best effort), and hang up. Nothing was allocated.
-      (void)peer.deliver({{"e", e.what()}});
+      (void)peer.deliver({{"e", e.what()}, {"closing", true}});
       break;
     } catch (const std::exception&) {
       break;  // end of file, a broken connection, or too slow: this client is done
@@ -545,6 +545,7 @@ nlohmann::json BaseProxy::call(std::string_view method, nlohmann::json args) con
     link_->conn.reset();
     throw;
   }
+  if (reply.contains("closing")) link_->conn.reset();  // the server hangs up after this error
   if (reply.contains("e")) throw RemoteError(reply["e"].get<std::string>());
   return std::move(reply["r"]);
 }
