@@ -5,6 +5,8 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include <fmt/format.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -65,6 +67,13 @@ class HandshakeFrames {
 };
 
 }  // namespace
+
+std::string random_authkey() {
+  const std::string bytes = nonce().substr(0, 16);
+  std::string hex;
+  for (const char c : bytes) hex += fmt::format("{:02x}", static_cast<unsigned char>(c));
+  return hex;
+}
 
 void server_handshake(Connection& conn, std::string_view key) {
   HandshakeFrames limit(conn);

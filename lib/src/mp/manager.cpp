@@ -579,6 +579,7 @@ Manager::Manager(const std::string& host, int port, const std::string& authkey, 
                  StartMethod method) {
   if (authkey.empty()) throw std::invalid_argument("a manager served over TCP needs an auth key");
   tcp_address(host, port);  // refuses a bad host before anything starts
+  limits.handshake_s = std::min(limits.handshake_s, limits.idle_s);  // a handshake is never allowed more
   if (limits.handshake_s <= 0 || limits.idle_s <= 0 || limits.max_connections < 1 || limits.max_frame < 64)
     throw std::invalid_argument("server limits must be positive (and frames at least 64 bytes)");
   const nlohmann::json l = {{"handshake", limits.handshake_s},

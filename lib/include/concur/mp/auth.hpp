@@ -57,6 +57,9 @@ void server_handshake(Connection& conn, std::string_view key);
 // prove it has the key itself.
 void client_handshake(Connection& conn, std::string_view key);
 
+// A fresh random key, 32 hex digits (128 bits), for a run that has none.
+std::string random_authkey();
+
 // HMAC-SHA256(key, message), 32 raw bytes.
 std::string hmac_sha256(std::string_view key, std::string_view message);
 

@@ -68,7 +68,7 @@ class RemoteError : public std::runtime_error {
 // What a manager served over TCP allows each client. The defaults suit a classroom
 // server; `concur remote-manager serve --idle-timeout S --max-connections N` sets two.
 struct ServerLimits {
-  double handshake_s = 5.0;      // from accept to the end of the handshake
+  double handshake_s = 5.0;      // from accept to the end of the handshake (at most idle_s)
   double idle_s = 60.0;          // between two requests, and to read or write one frame
   int max_connections = 64;      // more are sent "#BUSY#" and closed at once
   std::size_t max_frame = std::size_t{1} << 20;  // 1 MiB: a request announcing more is refused
