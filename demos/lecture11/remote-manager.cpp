@@ -5,12 +5,10 @@
 //   concur remote-manager put VALUE        (11.10.2) puts VALUE in it
 //   concur remote-manager get              (11.10.3) takes the next value out
 // Every connection first proves it knows the key (CONCUR_AUTHKEY, or --authkey-file):
-// the server sends a random challenge, the client answers with an HMAC of it, and then
-// the other way round. The key itself never travels; a wrong one is refused.
+// the client answers the server's random challenge, then checks the server's answer
+// before asking anything. The key never travels; the server bounds every client.
 
 #include <concur/concur.hpp>
-
-#include <random>
 
 namespace concur::demos {
 
@@ -25,8 +23,9 @@ static std::string key_from(const nlohmann::json& p) {
 static int serve(const nlohmann::json& p, const std::string&) {
   const std::string key = key_from(p);
   std::unique_ptr<mp::Manager> made;
+  const mp::ServerLimits limits{.idle_s = p["idle-timeout"], .max_connections = p["max-connections"]};
   try {
-    made = std::make_unique<mp::Manager>(p["host"], static_cast<int>(p["port"].get<long long>()), key);
+    made = std::make_unique<mp::Manager>(p["host"], static_cast<int>(p["port"].get<long long>()), key, limits);
   } catch (const std::invalid_argument& e) {
     throw BadUsage(e.what());
   }
@@ -39,12 +38,12 @@ static int serve(const nlohmann::json& p, const std::string&) {
   return 1;
 }
 
-// put and get: one client each. A refused key or no server: a clear message, exit 1.
+// put and get: one client each, within --timeout. Refused, no server, no answer: exit 1.
 static int client(const nlohmann::json& p, const std::function<void(mp::QueueProxy&)>& use) {
   const std::string key = key_from(p);
   try {
-    mp::RemoteManager remote(p["host"], static_cast<int>(p["port"].get<long long>()), key);
-    mp::QueueProxy queue(remote.get("queue").token());
+    mp::RemoteManager remote(p["host"], static_cast<int>(p["port"].get<long long>()), key, p["timeout"].get<double>());
+    auto queue = remote.get<mp::QueueProxy>("queue");
     use(queue);
     return 0;
   } catch (const std::invalid_argument& e) {
@@ -77,26 +76,23 @@ static void put_entry(const nlohmann::json& a, mp::Handed) {
   // Said before the put: the getter, another process, may have the value and say "got"
   // before a line written after put() returned.
   say("puts '{}'", a["value"].get<std::string>());
-  mp::QueueProxy(remote.get("queue").token()).put(a["value"]);
+  remote.get<mp::QueueProxy>("queue").put(a["value"]);
 }
 CONCUR_ENTRY(put_entry);
 
 static void get_entry(const nlohmann::json& a, mp::Handed handed) {
   mp::Connection to_parent = mp::Connection::adopt(std::move(handed.at(0)));
   mp::RemoteManager remote("127.0.0.1", a["port"], a["key"]);
-  const nlohmann::json got = mp::QueueProxy(remote.get("queue").token()).get(30.0);
+  const nlohmann::json got = remote.get<mp::QueueProxy>("queue").get(30.0);
   say("got '{}'", got.get<std::string>());
   to_parent.send(got);
 }
 CONCUR_ENTRY(get_entry);
 
 static void all_at_once(Run& run) {
-  std::string key;
-  if (const char* env = std::getenv("CONCUR_AUTHKEY"); env != nullptr && *env != '\0') {
-    key = env;
-  } else {
-    std::random_device random;
-    for (int i = 0; i < 4; ++i) key += fmt::format("{:08x}", random());
+  std::string key = std::getenv("CONCUR_AUTHKEY") != nullptr ? std::getenv("CONCUR_AUTHKEY") : "";
+  if (key.empty()) {
+    key = mp::random_authkey();
     say("no CONCUR_AUTHKEY: using a random key for this run");
   }
   mp::Manager manager("127.0.0.1", 0, key);
@@ -129,17 +125,18 @@ static void all_at_once(Run& run) {
   run.explain("Two separate programs shared one queue through the server, each after proving the key.");
 }
 
-static std::vector<Param> client_params(bool with_timeout) {
-  std::vector<Param> p = {Param::text("host", "the server's address", "127.0.0.1"),
-                          Param::integer("port", "the server's port", 50000, 1, 65535),
-                          Param::text("authkey-file", "read the key from this file (else CONCUR_AUTHKEY)", "-")};
-  if (with_timeout) p.push_back(Param::seconds("timeout", "how long to wait for a value", 10.0, 0.0, 3600.0));
-  return p;
+static std::vector<Param> client_params() {
+  return {Param::text("host", "the server's address", "127.0.0.1"),
+          Param::integer("port", "the server's port", 50000, 1, 65535),
+          Param::text("authkey-file", "read the key from this file (else CONCUR_AUTHKEY)", "-"),
+          Param::seconds("timeout", "give up after this long (the whole call; get waits for a value)", 10.0, 0.0, 3600.0)};
 }
 
 Example remote_manager() {
-  std::vector<Param> serve_params = client_params(false);
+  std::vector<Param> serve_params = client_params();
   serve_params[1] = Param::integer("port", "the port to listen on", 50000, 0, 65535);
+  serve_params[3] = Param::seconds("idle-timeout", "hang up on a client silent this long", 60.0, 0.05, 3600.0);
+  serve_params.push_back(Param::integer("max-connections", "turn away clients beyond this many", 64, 1, 1000));
   return {
       .id = "11.10",
       .name = "remote-manager",
@@ -148,8 +145,8 @@ Example remote_manager() {
       .summary = "A manager served over TCP with an auth key: one client puts, another gets, a wrong key is refused.",
       .variants = {{"remote", all_at_once}},
       .commands = {{"serve", "11.10.1", "serve a queue over TCP", serve_params, "", serve},
-                   {"put", "11.10.2", "put VALUE in the served queue", client_params(false), "VALUE", put},
-                   {"get", "11.10.3", "get the next value from the served queue", client_params(true), "", get}},
+                   {"put", "11.10.2", "put VALUE in the served queue", client_params(), "VALUE", put},
+                   {"get", "11.10.3", "get the next value from the served queue", client_params(), "", get}},
   };
 }
 

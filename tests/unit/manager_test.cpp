@@ -229,19 +229,83 @@ TEST(RemoteManager, AWrongKeyIsRefusedAndLearnsNothing) {
   EXPECT_THROW(mp::Manager("localhost", 0, "k"), std::invalid_argument);
 }
 
+// The client's proof: its nonce, then HMAC(key, "concur client" Ns Nc).
+std::string client_proof(const std::string& key, const std::string& challenge, const std::string& nc) {
+  return nc + mp::hmac_sha256(key, "concur client" + challenge.substr(11) + nc);
+}
+
 TEST(RemoteManager, ARecordedAnswerDoesNotOpenTheNextConnection) {
   mp::Manager server("127.0.0.1", 0, "sesame");
   mp::Connection first = raw_connection(server.port());
   const std::string challenge = first.recv_bytes();
-  const std::string answer = mp::hmac_sha256("sesame", challenge.substr(11));
+  const std::string answer = client_proof("sesame", challenge, std::string(32, 'n'));
   first.send_bytes(answer);
-  EXPECT_EQ(first.recv_bytes(), "#WELCOME#");
+  EXPECT_EQ(first.recv_bytes().rfind("#WELCOME#", 0), 0u);
   mp::Connection replay = raw_connection(server.port());
   const std::string other = replay.recv_bytes();
   EXPECT_NE(other, challenge);  // a fresh challenge
   replay.send_bytes(answer);     // yesterday's answer
   EXPECT_EQ(replay.recv_bytes(), "#FAILURE#");
   EXPECT_THROW((void)replay.recv_bytes(), mp::EOFError);  // and the server hangs up
+}
+
+// An impostor on the port (no key) that hands the client a real server's challenge and
+// sends back, as its own proof, what the real server would accept: the client checks
+// the server's proof before anything else, and a proof made for one direction or one
+// pair of nonces is worth nothing for another.
+TEST(RemoteManager, AnImpostorServerCannotBorrowTheClientsAnswer) {
+  mp::Manager server("127.0.0.1", 0, "sesame");
+  auto [client_end, impostor_end] = mp::Pipe();
+  std::thread impostor([&, &impostor_end = impostor_end] {
+    mp::Connection real = raw_connection(server.port());
+    const std::string challenge = real.recv_bytes();
+    impostor_end.send_bytes(challenge);             // relays the real server's challenge
+    const std::string answer = impostor_end.recv_bytes();
+    real.send_bytes(answer);                        // the client's answer opens the real server...
+    const std::string welcome = real.recv_bytes();  // ...whose proof names the client's nonce
+    EXPECT_EQ(welcome.rfind("#WELCOME#", 0), 0u);
+    // Reflect the client's own HMAC back instead of the server's: refused.
+    impostor_end.send_bytes("#WELCOME#" + answer.substr(32));
+  });
+  EXPECT_THROW(mp::client_handshake(client_end, "sesame"), mp::AuthenticationError);
+  impostor.join();
+  // A welcome without a proof, or with one for the wrong direction: refused too.
+  for (const std::string& fake : {std::string("#WELCOME#"), std::string("#WELCOME#") + std::string(32, 'x')}) {
+    auto [c, s] = mp::Pipe();
+    std::thread t([&, &s = s] {
+      s.send_bytes("#CHALLENGE#" + std::string(32, 'c'));
+      (void)s.recv_bytes();
+      s.send_bytes(fake);
+    });
+    EXPECT_THROW(mp::client_handshake(c, "sesame"), mp::AuthenticationError);
+    t.join();
+  }
+}
+
+// The server's limits: a frame larger than allowed is refused with an error and the
+// connection closed; an idle connection is closed; past the connection limit, "#BUSY#".
+TEST(RemoteManager, TheServerBoundsItsClients) {
+  mp::ServerLimits limits;
+  limits.handshake_s = 0.5;
+  limits.idle_s = 0.5;
+  limits.max_connections = 4;  // the manager's, the client's, the proxy's (and one closing)
+  limits.max_frame = 1024;
+  mp::Manager server("127.0.0.1", 0, "sesame", limits);
+  server.expose("v", server.value(0));
+  mp::RemoteManager client("127.0.0.1", server.port(), "sesame", 10.0);
+  auto v = client.get<mp::ValueProxy>("v");
+  EXPECT_THROW(v.set(std::string(4096, 'x')), std::exception);  // oversized: refused
+  v.set(1);                                                       // a new connection serves
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));    // idles out...
+  EXPECT_EQ(v.get(), 1);                                          // ...and reconnects
+  mp::Connection a = raw_connection(server.port());
+  mp::Connection b = raw_connection(server.port());
+  mp::Connection c = raw_connection(server.port());
+  mp::Connection d = raw_connection(server.port());
+  mp::Connection e = raw_connection(server.port());
+  int busy = 0;
+  for (auto* conn : {&a, &b, &c, &d, &e}) busy += conn->recv_bytes() == mp::kBusyGreeting;
+  EXPECT_GE(busy, 1);
 }
 
 TEST(RemoteManager, GarbageAndHalfFramesCloseOnlyTheirOwnConnection) {

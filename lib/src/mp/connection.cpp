@@ -1,17 +1,64 @@
 #include "concur/mp/connection.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <limits>
 
 namespace concur::mp {
+namespace {
+
+// Waits until fd is ready for `events` or the deadline passes (DeadlineError).
+void wait_until(int fd, short events, std::chrono::steady_clock::time_point deadline, std::string_view what) {
+  for (;;) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) throw DeadlineError(fmt::format("timed out {}", what));
+    pollfd p{fd, events, 0};
+    const int n = detail::retry_eintr([&] { return ::poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), 60'000))); });
+    if (n < 0) detail::throw_errno("poll");
+    if (n > 0) return;  // ready, or an error the next call reports
+  }
+}
+
+// read_exact and write_all with a deadline: each chunk waits for readiness first, so a
+// peer dripping one byte at a time still runs out of time.
+std::size_t read_exact_until(int fd, char* data, std::size_t size, std::chrono::steady_clock::time_point deadline) {
+  std::size_t got = 0;
+  while (got < size) {
+    wait_until(fd, POLLIN, deadline, "waiting to receive");
+    const ssize_t n = detail::retry_eintr([&] { return ::recv(fd, data + got, size - got, MSG_DONTWAIT); });
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) continue;
+      detail::throw_errno("read");
+    }
+    got += static_cast<std::size_t>(n);
+  }
+  return got;
+}
+
+void write_all_until(int fd, const char* data, std::size_t size, std::chrono::steady_clock::time_point deadline) {
+  while (size > 0) {
+    wait_until(fd, POLLOUT, deadline, "waiting to send");
+    const ssize_t n = detail::retry_eintr([&] { return ::send(fd, data, size, MSG_DONTWAIT | MSG_NOSIGNAL); });
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) continue;
+      detail::throw_errno("write");
+    }
+    data += n;
+    size -= static_cast<std::size_t>(n);
+  }
+}
+
+}  // namespace
 
 Connection::Connection(detail::Fd fd, bool readable, bool writable, Codec codec)
     : fd_(std::move(fd)), readable_(readable), writable_(writable), codec_(codec) {}
@@ -22,7 +69,8 @@ Connection::Connection(Connection&& other) noexcept
       readable_(other.readable_),
       writable_(other.writable_),
       codec_(other.codec_),
-      max_frame_(other.max_frame_) {}
+      max_frame_(other.max_frame_),
+      deadline_(other.deadline_) {}
 
 Connection& Connection::operator=(Connection&& other) noexcept {
   fd_ = std::move(other.fd_);
@@ -30,6 +78,7 @@ Connection& Connection::operator=(Connection&& other) noexcept {
   writable_ = other.writable_;
   codec_ = other.codec_;
   max_frame_ = other.max_frame_;
+  deadline_ = other.deadline_;
   return *this;
 }
 
@@ -63,7 +112,11 @@ void Connection::send_bytes(std::string_view bytes, const Saying& saying) {
   saying.say();  // before the first byte: the receiver cannot have the message yet
   // Small frames go out in one system call (header and payload together), so a pipe
   // delivers them whole; large ones are streamed.
-  if (bytes.size() <= 4096) {
+  if (deadline_) {
+    std::string frame = header;
+    frame.append(bytes);
+    write_all_until(fd_.get(), frame.data(), frame.size(), *deadline_);
+  } else if (bytes.size() <= 4096) {
     std::string frame = header;
     frame.append(bytes);
     detail::write_all(fd_.get(), frame.data(), frame.size());
@@ -76,8 +129,12 @@ void Connection::send_bytes(std::string_view bytes, const Saying& saying) {
 std::string Connection::recv_bytes() {
   require(readable_, "recv");
   std::lock_guard guard(recv_mu_);
+  auto read = [&](void* data, std::size_t size) {
+    return deadline_ ? read_exact_until(fd_.get(), static_cast<char*>(data), size, *deadline_)
+                     : detail::read_exact(fd_.get(), data, size);
+  };
   std::array<unsigned char, 4> header{};
-  const std::size_t got = detail::read_exact(fd_.get(), header.data(), header.size());
+  const std::size_t got = read(header.data(), header.size());
   if (got == 0) throw EOFError();
   if (got < header.size())
     throw FrameError(FrameError::Kind::truncated,
@@ -88,7 +145,7 @@ std::string Connection::recv_bytes() {
     throw FrameError(FrameError::Kind::oversized,
                      fmt::format("oversized frame: {} bytes announced, at most {} allowed", size, max_frame_));
   std::string payload(size, '\0');
-  const std::size_t body = detail::read_exact(fd_.get(), payload.data(), size);
+  const std::size_t body = read(payload.data(), size);
   if (body < size)
     throw FrameError(FrameError::Kind::truncated,
                      fmt::format("truncated frame: the stream ended after {} of {} bytes", body, size));

@@ -20,8 +20,13 @@
 // threads sharing an end never tear a frame. Two processes writing to the same end are
 // another matter (as in Python): give each writer its own end, or use a process Queue.
 // Descriptors are close-on-exec; a child made by fork() inherits them.
+//
+// A socket end can carry a deadline (set_deadline): then every send and recv on it fails
+// with DeadlineError once that instant has passed, however slowly the bytes drip, instead
+// of blocking. A network server or client uses it so that no peer can hold it forever.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
@@ -53,6 +58,13 @@ class FrameError : public std::runtime_error {
 
  private:
   Kind kind_;
+};
+
+// A send or recv did not finish before the connection's deadline. The stream may now be
+// cut inside a frame: close the connection.
+class DeadlineError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 enum class Codec { cbor, msgpack };
@@ -104,6 +116,13 @@ class Connection {
   void set_max_frame(std::size_t bytes) noexcept { max_frame_ = bytes; }
   std::size_t max_frame() const noexcept { return max_frame_; }
 
+  // From now on, send and recv throw DeadlineError rather than wait past `when` (nullopt:
+  // wait as long as it takes, the default). For socket ends; set it while no other
+  // thread is using this end.
+  using Deadline = std::optional<std::chrono::steady_clock::time_point>;
+  void set_deadline(Deadline when) noexcept { deadline_ = when; }
+  Deadline deadline() const noexcept { return deadline_; }
+
  private:
   void require(bool direction, std::string_view what) const;
 
@@ -112,6 +131,7 @@ class Connection {
   bool writable_;
   Codec codec_;
   std::size_t max_frame_ = kDefaultMaxFrame;
+  Deadline deadline_;
   std::mutex send_mu_;  // one frame at a time leaves this end
   std::mutex recv_mu_;  // one frame at a time is read from this end
 };

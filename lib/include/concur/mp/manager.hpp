@@ -26,10 +26,22 @@
 // single call is atomic; two calls are not (get, then set, can still lose an update: hold
 // a manager lock around them). The server listens on an abstract Unix socket (no file to
 // clean up) and is stopped and reaped by shutdown() or the destructor.
+//
+// Served over TCP (Manager(host, port, key), RemoteManager), it is a network server and
+// treats its clients as strangers, within the ServerLimits below: a connection must
+// finish the handshake (auth.hpp) in time, is closed when idle too long, and is refused
+// beyond the connection limit; a frame larger than the limit closes it with an error and
+// is never allocated. A queue get() hands an item only to a client still there: while it
+// waits, the server watches the client's socket, and an item whose reply cannot be
+// written goes back at the head of the queue, so the order is kept. (A client killed in
+// the instant between that check and the write can still lose its item: only an
+// acknowledgement round trip would close that window.)
 #pragma once
 
 #include <sys/types.h>
 
+#include <chrono>
+#include <cstddef>
 #include <functional>
 #include <map>
 #include <memory>
@@ -51,6 +63,15 @@ namespace concur::mp {
 class RemoteError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+// What a manager served over TCP allows each client. The defaults suit a classroom
+// server; `concur remote-manager serve --idle-timeout S --max-connections N` sets two.
+struct ServerLimits {
+  double handshake_s = 5.0;      // from accept to the end of the handshake (at most idle_s)
+  double idle_s = 60.0;          // between two requests, and to read or write one frame
+  int max_connections = 64;      // more are sent "#BUSY#" and closed at once
+  std::size_t max_frame = std::size_t{1} << 20;  // 1 MiB: a request announcing more is refused
 };
 
 // ---- registered types, for custom managers ------------------------------------------
@@ -97,8 +118,17 @@ class BaseProxy {
   const std::string& type() const;
 
   // Calls a method on the object in the server and returns its result. Throws
-  // RemoteError with the server's message, std::system_error if the server is gone.
+  // RemoteError with the server's message, std::system_error if the server is gone,
+  // DeadlineError when the deadline passes first. Blocks until the reply came (or the
+  // deadline); connecting and the handshake are bounded by the deadline, or by 10 s
+  // when there is none.
   nlohmann::json call(std::string_view method, nlohmann::json args = nlohmann::json::array()) const;
+
+  // Every later call, by this proxy and its copies, must be over by `when` (nullopt: no
+  // limit but the connection's 10 s). A timed-out call leaves the connection closed; the
+  // next call opens a new one.
+  void set_deadline(Connection::Deadline when) const;
+  Connection::Deadline deadline() const;
 
  private:
   struct Link;  // the connection, per process
@@ -140,7 +170,9 @@ class QueueProxy : public BaseProxy {
  public:
   using BaseProxy::BaseProxy;
   void put(const nlohmann::json& item) const { call("put", {item}); }
-  // Waits at most timeout_s (nullopt: forever); concur::Empty when nothing came.
+  // Waits at most timeout_s (nullopt: forever), and never past the proxy's deadline;
+  // concur::Empty when nothing came. The server takes an item for this call only when
+  // it can still deliver it.
   nlohmann::json get(std::optional<double> timeout_s = std::nullopt) const;
   std::size_t qsize() const { return call("qsize").get<std::size_t>(); }
 };
@@ -165,7 +197,8 @@ class Manager {
   // A manager served over TCP on host:port (port 0: one the kernel picks; see port()).
   // Every connection must prove it has `authkey` (auth.hpp), and the server proves it
   // back. Listen on 127.0.0.1 unless other machines must reach it.
-  Manager(const std::string& host, int port, const std::string& authkey, StartMethod method = StartMethod::fork);
+  Manager(const std::string& host, int port, const std::string& authkey, ServerLimits limits = {},
+          StartMethod method = StartMethod::fork);
   ~Manager();
   Manager(const Manager&) = delete;
   Manager& operator=(const Manager&) = delete;
@@ -206,15 +239,28 @@ class Manager {
 
 // A client of a manager served over TCP by another program (Python's BaseManager with
 // an address and connect()): proves the key, then finds objects by the names the
-// server exposed. Throws AuthenticationError when the server refuses the key.
+// server exposed. Throws AuthenticationError when the server refuses the key or cannot
+// prove it has it, DeadlineError when the server does not answer in time.
 class RemoteManager {
  public:
-  RemoteManager(const std::string& host, int port, const std::string& authkey);
-  // The object the server exposed under `name`; RemoteError when there is none.
-  BaseProxy get(const std::string& name) const;
+  // timeout_s bounds everything done through this manager and the proxies it gives,
+  // from now: connecting, the handshakes, every call (nullopt: no overall limit, but
+  // connecting and a handshake still give up after 10 s).
+  RemoteManager(const std::string& host, int port, const std::string& authkey,
+                std::optional<double> timeout_s = std::nullopt);
+  // The object the server exposed under `name`, as a proxy of type P (a QueueProxy...)
+  // under the same deadline; RemoteError when there is none.
+  template <typename P = BaseProxy>
+  P get(const std::string& name) const {
+    P proxy(lookup(name));
+    proxy.set_deadline(deadline_);
+    return proxy;
+  }
 
  private:
+  nlohmann::json lookup(const std::string& name) const;
   std::string address_;
+  Connection::Deadline deadline_;
   std::unique_ptr<BaseProxy> admin_;
 };
 
