@@ -15,9 +15,10 @@
 namespace concur::demos {
 
 // One page: ask, wait, report. The same code in both variants.
-static Response download(const std::string& url) {
+static Response download(const std::string& url, const Run& run) {
   say("GET {}", url);
-  Response page = http_get(url);
+  Response page = http_get(url, std::chrono::seconds(10), std::chrono::duration_cast<std::chrono::milliseconds>(run.duration("deadline")),
+                           static_cast<std::size_t>(run.integer("max-body")));
   if (page.ok())
     say("got {} bytes in {:.0f} ms", page.bytes, page.seconds * 1e3);
   else
@@ -25,16 +26,16 @@ static Response download(const std::string& url) {
   return page;
 }
 
-static std::vector<Response> one_by_one(const std::vector<std::string>& urls, Run&) {
+static std::vector<Response> one_by_one(const std::vector<std::string>& urls, Run& run) {
   std::vector<Response> pages;
-  for (const std::string& url : urls) pages.push_back(download(url));
+  for (const std::string& url : urls) pages.push_back(download(url, run));
   return pages;
 }
 
 static std::vector<Response> on_threads(const std::vector<std::string>& urls, Run& run) {
   ThreadPool pool(static_cast<std::size_t>(run.integer("workers")));
   std::vector<std::future<Response>> pending;
-  for (const std::string& url : urls) pending.push_back(pool.submit([&url] { return download(url); }));
+  for (const std::string& url : urls) pending.push_back(pool.submit([&url, &run] { return download(url, run); }));
   std::vector<Response> pages;
   for (auto& p : pending) pages.push_back(p.get());  // in the order they were asked for
   return pages;
@@ -63,6 +64,7 @@ static void scrape(Run& run, Way way) {
     bytes += static_cast<long long>(p.bytes);
     waited += p.seconds;
     per_url.push_back({{"url", p.url}, {"status", p.status}, {"bytes", p.bytes}, {"seconds", p.seconds}, {"error", p.error}});
+    if (!p.ok()) say("failed: {}: {}", p.url, p.error.empty() ? fmt::format("HTTP {}", p.status) : p.error);
   }
   run.result("urls", urls.size());
   run.result("ok", ok);
@@ -95,6 +97,8 @@ Example scraper() {
                  Param::integer("workers", "threads downloading at once", 8, 1, 64),
                  Param::seconds("latency", "how long the local server takes to answer a page", 0.1, 0, 10),
                  Param::integer("bytes", "size of each page", 20'000, 0, 10'000'000),
+                 Param::seconds("deadline", "most seconds one download may take in all (a slow drip fails)", 60, 0.1, 3600),
+                 Param::integer("max-body", "most bytes of one page; a longer body fails the download", 8 << 20, 1, 1 << 30),
                  Param::text_list("url", "download this address instead of local pages (repeatable)").checked_by(check_url)},
       .variants = {{"sequential", [](Run& r) { scrape(r, one_by_one); }},
                    {"threads", [](Run& r) { scrape(r, on_threads); }}},

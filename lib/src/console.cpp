@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <mutex>
@@ -12,6 +13,9 @@
 #include "concur/clock.hpp"
 
 namespace concur {
+namespace {
+std::atomic<int> g_write_error{0};  // the first failed write's errno, EPIPE aside
+}  // namespace
 namespace {
 
 // Guards the console's writes. A plain global (not a member) so the fork handler can
@@ -99,12 +103,16 @@ void Console::line(std::string_view text) {
   write_all(out);
 }
 
+int Console::write_error() noexcept { return g_write_error.load(); }
+
 void Console::write_all(std::string_view bytes) {
   // The one place console output meets the OS: retry on EINTR and on short writes.
   while (!bytes.empty()) {
     const ssize_t n = ::write(fd_, bytes.data(), bytes.size());
     if (n < 0) {
       if (errno == EINTR) continue;
+      int none = 0;
+      if (errno != EPIPE) g_write_error.compare_exchange_strong(none, errno);
       return;  // a closed pipe (e.g. `| head`) must not kill the demo
     }
     bytes.remove_prefix(static_cast<std::size_t>(n));

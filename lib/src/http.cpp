@@ -7,6 +7,11 @@
 #include <sys/socket.h>
 
 #include <charconv>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <system_error>
 #include <stdexcept>
 
 #include "concur/clock.hpp"
@@ -48,16 +53,76 @@ std::string describe(httplib::Error error) {
   }
 }
 
+// httplib's own ThreadPool starts its threads inside the listener thread and, when one
+// cannot start, destroys the others still joinable: std::terminate. This pool starts its
+// threads in the caller (the server's constructor), joins the ones it had when the next
+// fails, and throws a clear error instead.
+class ServerThreads final : public httplib::TaskQueue {
+ public:
+  explicit ServerThreads(std::size_t n) {
+    try {
+      for (std::size_t i = 0; i < n; ++i) threads_.emplace_back([this] { work(); });
+    } catch (const std::system_error& e) {
+      shutdown();
+      throw std::runtime_error(fmt::format("cannot start the local web server's thread {} of {}: {}", threads_.size() + 1,
+                                           n, e.code().message()));
+    }
+  }
+  ~ServerThreads() override { shutdown(); }
+
+  void enqueue(std::function<void()> fn) override {
+    {
+      std::lock_guard guard(mu_);
+      jobs_.push_back(std::move(fn));
+    }
+    cv_.notify_one();
+  }
+  // Lets the queued connections finish, then joins every thread. Safe to call twice.
+  void shutdown() override {
+    {
+      std::lock_guard guard(mu_);
+      closed_ = true;
+    }
+    cv_.notify_all();
+    for (std::thread& t : threads_)
+      if (t.joinable()) t.join();
+  }
+
+ private:
+  void work() {
+    for (;;) {
+      std::function<void()> job;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return closed_ || !jobs_.empty(); });
+        if (jobs_.empty()) return;  // closed and drained
+        job = std::move(jobs_.front());
+        jobs_.pop_front();
+      }
+      job();
+    }
+  }
+
+  std::vector<std::thread> threads_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> jobs_;  // guarded by mu_
+  bool closed_ = false;                     // guarded by mu_
+};
+
 }  // namespace
 
 struct LocalWebServer::Impl {
   httplib::Server server;
+  std::unique_ptr<ServerThreads> threads;  // handed to the server when it starts listening
 };
 
 LocalWebServer::LocalWebServer(ServerOptions options) : options_(std::move(options)), impl_(std::make_unique<Impl>()) {
   httplib::Server& server = impl_->server;
   const int threads = std::max(1, options_.threads);
-  server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
+  impl_->threads = std::make_unique<ServerThreads>(static_cast<std::size_t>(threads));  // may throw: nothing runs yet
+  // listen_after_bind() asks for its task queue once and owns it from then on.
+  server.new_task_queue = [impl = impl_.get()]() -> httplib::TaskQueue* { return impl->threads.release(); };
   // A client that keeps its connection open would hold a server thread until this runs
   // out; short, so that stopping the server never waits long.
   server.set_keep_alive_timeout(1);
@@ -86,7 +151,11 @@ LocalWebServer::LocalWebServer(ServerOptions options) : options_(std::move(optio
   port_ = server.bind_to_any_port(options_.host);
   if (port_ < 0) throw std::runtime_error(fmt::format("the local web server could not bind a port on {}", options_.host));
   if (listening >= 0) ::listen(listening, SOMAXCONN);  // on Linux a second listen() only resizes the backlog
-  listener_ = std::thread([&server] { server.listen_after_bind(); });
+  try {
+    listener_ = std::thread([&server] { server.listen_after_bind(); });
+  } catch (const std::system_error& e) {
+    throw std::runtime_error(fmt::format("cannot start the local web server's listener thread: {}", e.code().message()));
+  }
   // The port already accepts connections (they wait in its backlog), but a short backlog
   // overflows when many clients connect at once: wait until the accept loop runs.
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
@@ -120,7 +189,8 @@ std::string check_url(std::string_view url) {
   return {};
 }
 
-Response http_get(std::string_view url, std::chrono::milliseconds timeout) {
+Response http_get(std::string_view url, std::chrono::milliseconds timeout, std::chrono::milliseconds deadline,
+                  std::size_t max_body) {
   Response out;
   out.url = std::string(url);
   if (out.error = check_url(url); !out.error.empty()) return out;
@@ -133,22 +203,43 @@ Response http_get(std::string_view url, std::chrono::milliseconds timeout) {
 
   httplib::Client client(origin);
   client.set_connection_timeout(timeout);
-  client.set_read_timeout(timeout);
+  client.set_read_timeout(std::min(timeout, deadline));
   client.set_write_timeout(timeout);
   client.set_follow_location(true);
 
   const Clock::time_point began = Clock::now();
+  const Clock::time_point give_up = began + deadline;
+  std::size_t received = 0;
+  std::string stopped;  // why the receiver cut the download off
+  // Called for every piece of the body as it arrives: count it, and give up at the cap or
+  // once the deadline has passed (a drip of bytes keeps the read timeout from firing).
+  auto receive = [&](const char*, std::size_t length) {
+    received += length;
+    if (received > max_body) {
+      stopped = fmt::format("the body exceeded the cap of {} bytes (--max-body)", max_body);
+      return false;
+    }
+    if (Clock::now() > give_up) {
+      stopped = fmt::format("not complete after the deadline of {:.1f} s ({} bytes so far)", to_seconds(deadline), received);
+      return false;
+    }
+    return true;
+  };
   httplib::Result result = [&] {
     ScopedSpan waiting(SpanKind::waiting, Recorder::intern("waiting for " + host));
-    return client.Get(path);
+    return client.Get(path, receive, httplib::Progress{});
   }();
   out.seconds = to_seconds(Clock::now() - began);
+  out.bytes = received;
+  if (!stopped.empty()) {
+    out.error = stopped;
+    return out;
+  }
   if (!result) {
     out.error = describe(result.error());
     return out;
   }
   out.status = result->status;
-  out.bytes = result->body.size();
   return out;
 }
 

@@ -6,6 +6,9 @@
 #include <map>
 #include <memory>
 #include <stdexcept>
+#include <system_error>
+
+#include <fmt/format.h>
 
 #include "concur/actor.hpp"
 #include "concur/console.hpp"
@@ -33,7 +36,8 @@ Thread::Thread(std::function<void()> target, std::string name, bool daemon)
 Thread::~Thread() {
   std::lock_guard join_guard(join_mu_);
   if (!thread_.joinable()) return;
-  if (daemon_) thread_.request_stop();
+  // Unwinding: whoever would have fed or stopped this thread is gone, so ask it to stop.
+  if (daemon_ || std::uncaught_exceptions() > 0) thread_.request_stop();
   thread_.join();
 }
 
@@ -55,9 +59,20 @@ void Thread::start() {
     if (started_) throw std::logic_error("Thread::start: threads can only be started once");
     started_ = true;
   }
-  {
+  try {
     std::lock_guard join_guard(join_mu_);  // a joiner on another thread reads thread_
     thread_ = std::jthread([this](std::stop_token token) { bootstrap(std::move(token)); });
+  } catch (const std::exception& ex) {
+    // Out of threads (ulimit -u, a pids cgroup) or of memory for the stack (ulimit -v).
+    {
+      std::lock_guard guard(mu_);
+      started_ = false;
+    }
+    const auto* sys = dynamic_cast<const std::system_error*>(&ex);
+    std::string why = sys != nullptr ? sys->code().message() : std::string("out of memory");
+    if (sys != nullptr && sys->code() == std::errc::resource_unavailable_try_again)
+      why += " (limit on processes/threads: ulimit -u, or on address space: ulimit -v)";
+    throw std::runtime_error(fmt::format("cannot start thread '{}': {}", name_, why));
   }
   // Like Python's start(), return only once the thread runs, so ident() is set.
   std::unique_lock lock(mu_);
@@ -80,6 +95,8 @@ void Thread::bootstrap(std::stop_token token) {
     ScopedSpan running(SpanKind::running, Recorder::intern("running"));
     try {
       run();
+    } catch (const ThreadStopped&) {
+      // Asked to stop while it waited: the owner is unwinding; nothing to report.
     } catch (const std::exception& ex) {
       error = std::current_exception();
       Console::get().event(name_, fmt::format("raised an exception: {}", ex.what()));
@@ -157,6 +174,10 @@ void Thread::request_stop() {
 std::stop_token Thread::stop_token() const {
   std::lock_guard guard(mu_);
   return stop_token_;
+}
+
+std::stop_token current_stop_token() {
+  return t_current != nullptr ? t_current->stop_token() : std::stop_token{};
 }
 
 bool sleep_for(std::chrono::nanoseconds duration) {

@@ -37,6 +37,10 @@ class Console {
   static bool color_wanted(int fd, bool no_color_flag);
 
   int fd() const noexcept { return fd_; }
+  // The errno of the first narration write that failed for another reason than a reader
+  // that left (EPIPE): EFBIG over `ulimit -f`, ENOSPC on a full disk; 0 when none did.
+  // The binary checks it at exit so lost output is never a silent success.
+  static int write_error() noexcept;
   bool color() const noexcept { return color_; }
   bool narrating() const noexcept { return narrate_; }
 

@@ -40,7 +40,8 @@ struct ServerOptions {
 class LocalWebServer {
  public:
   // Binds and starts serving; returns once requests are being accepted. Throws
-  // std::runtime_error when no port could be bound.
+  // std::runtime_error when no port could be bound or its threads could not be started
+  // (out of threads or memory), with every thread it had started joined.
   explicit LocalWebServer(ServerOptions options = {});
   // Stops accepting, lets the requests in progress finish, joins every server thread.
   ~LocalWebServer();
@@ -61,7 +62,7 @@ class LocalWebServer {
  private:
   struct Impl;  // keeps httplib.h out of every demo's includes
   ServerOptions options_;
-  std::unique_ptr<Impl> impl_;
+  std::unique_ptr<Impl> impl_;  // owns the server and its threads (started in the constructor)
   std::thread listener_;
   int port_ = -1;
   std::atomic<std::uint64_t> served_{0};
@@ -80,11 +81,18 @@ struct Response {
   bool ok() const noexcept { return status >= 200 && status < 300; }
 };
 
+// The body cap http_get() uses unless told otherwise: 8 MiB.
+inline constexpr std::size_t kDefaultMaxBody = 8u << 20;
+
 // GET `url` (http:// or https://) on a new connection and wait for the whole body.
-// Blocks for at most `timeout` per connect and per read; never throws for network
-// trouble (see Response::error). While a run is recorded, the wait shows on the timeline
-// as "waiting for HOST".
-Response http_get(std::string_view url, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+// Blocks for at most `timeout` per connect and per read, and for at most `deadline` in all
+// once the body flows: a server that drips a byte now and then restarts the read timeout
+// every time, the deadline does not restart. A body longer than `max_body` bytes is cut
+// off there (an endless body cannot fill the memory): the download fails, its error says
+// why. Never throws for network trouble (see Response::error); the body is counted, not
+// kept. While a run is recorded, the wait shows on the timeline as "waiting for HOST".
+Response http_get(std::string_view url, std::chrono::milliseconds timeout = std::chrono::seconds(10),
+                  std::chrono::milliseconds deadline = std::chrono::seconds(60), std::size_t max_body = kDefaultMaxBody);
 
 // The reason `url` cannot be fetched ("must start with http:// or https://"), or "".
 std::string check_url(std::string_view url);

@@ -16,6 +16,9 @@
 // it writes at the moment the item goes in. While a run is recorded, a put or get that has to
 // block records a waiting span, and the queue's depth is recorded as a counter.
 //
+// A concur::Thread asked to stop (its owner is unwinding after an error) does not stay
+// blocked in get(), put() or join(): the wait throws concur::ThreadStopped.
+//
 // Memory ordering: everything a thread wrote before put(x) is visible to the thread
 // whose get() returns x; everything before the last task_done() is visible to join()'s
 // caller after it returns.
@@ -34,6 +37,7 @@
 
 #include "concur/console.hpp"
 #include "concur/jitter.hpp"
+#include "concur/thread.hpp"
 #include "concur/timeline.hpp"
 
 namespace concur {
@@ -128,7 +132,7 @@ class Queue {
     std::unique_lock lock(mu_);
     if (unfinished_ == 0) return;
     ScopedSpan waiting(SpanKind::waiting, join_label_);
-    all_done_.wait(lock, [&] { return unfinished_ == 0; });
+    wait_until(all_done_, lock, std::nullopt, [&] { return unfinished_ == 0; });
   }
 
   // Snapshots: by the time the caller looks, another thread may have changed them.
@@ -150,14 +154,16 @@ class Queue {
     return maxsize_ > 0 && items_.size() >= static_cast<std::size_t>(maxsize_);
   }
 
+  // Waits for `ready`; false when the timeout passed first. Throws ThreadStopped when the
+  // calling concur::Thread is asked to stop meanwhile.
   template <typename Pred>
-  static bool wait_until(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
+  static bool wait_until(std::condition_variable_any& cv, std::unique_lock<std::mutex>& lock,
                          std::optional<double> timeout_s, Pred ready) {
-    if (!timeout_s) {
-      cv.wait(lock, ready);
-      return true;
-    }
-    return cv.wait_for(lock, std::chrono::duration<double>(std::max(0.0, *timeout_s)), ready);
+    const std::stop_token stop = current_stop_token();
+    const bool got = timeout_s ? cv.wait_for(lock, stop, std::chrono::duration<double>(std::max(0.0, *timeout_s)), ready)
+                               : cv.wait(lock, stop, ready);
+    if (!got && stop.stop_requested()) throw ThreadStopped();
+    return got;
   }
 
   const std::ptrdiff_t maxsize_;
@@ -168,9 +174,9 @@ class Queue {
   const std::uint32_t join_label_;
 
   mutable std::mutex mu_;
-  std::condition_variable not_empty_;
-  std::condition_variable not_full_;
-  std::condition_variable all_done_;
+  std::condition_variable_any not_empty_;
+  std::condition_variable_any not_full_;
+  std::condition_variable_any all_done_;
   std::deque<T> items_;               // guarded by mu_
   std::size_t unfinished_ = 0;        // guarded by mu_: put minus task_done
   std::size_t getters_waiting_ = 0;   // guarded by mu_

@@ -21,6 +21,10 @@
 //   must reach such a check now and then; a non-daemon thread is simply joined.
 // - An exception escaping run() is reported on the console and kept (exception()); it
 //   does not terminate the program.
+// - A Thread destroyed while an exception unwinds the stack (say start() of the 17th
+//   worker failed: out of threads or memory) is asked to stop before it is joined, like a
+//   daemon. A concur::Queue wait it is blocked in then throws ThreadStopped, which ends
+//   the thread quietly: the unwinding never waits on a worker nobody will feed.
 #pragma once
 
 #include <chrono>
@@ -32,11 +36,19 @@
 #include <initializer_list>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <stop_token>
 #include <string>
 #include <thread>
 
 namespace concur {
+
+// Thrown out of a blocking concur::Queue wait (get, put, join) when the waiting Thread is
+// asked to stop. A Thread whose run() ends with it ends quietly (no "raised" line).
+class ThreadStopped : public std::runtime_error {
+ public:
+  ThreadStopped() : std::runtime_error("the thread was asked to stop while it waited") {}
+};
 
 class Thread {
  public:
@@ -48,7 +60,9 @@ class Thread {
   Thread& operator=(const Thread&) = delete;
 
   // Starts run() on a new thread and returns once it is running (ident() is set).
-  // Throws std::logic_error if called twice.
+  // Throws std::logic_error if called twice, and std::runtime_error naming the thread and
+  // the limit when the system cannot start one ("cannot start thread 'Worker-17':
+  // Resource temporarily unavailable (...ulimit -u...)"); the Thread is then not started.
   void start();
 
   // Blocks until the thread finishes, or at most `timeout_s` seconds. Returns true when
@@ -114,6 +128,10 @@ class Thread {
 // did not start (the main thread, or a plain std::thread) it returns a stand-in that has
 // a name ("MainThread", "Dummy-N") and ids but cannot be started or joined.
 Thread& current_thread();
+
+// The stop token of the calling thread's concur::Thread; an empty one (never stops) on a
+// thread concur did not start. Never blocks.
+std::stop_token current_stop_token();
 
 // Sleeps the calling thread for `duration`, unless its Thread is asked to stop: then it
 // returns at once (and at once if a stop was already requested). Returns true when it
