@@ -76,18 +76,7 @@ struct Faulted {
 Faulted run_and_kill(const std::vector<std::string>& args, std::mt19937& rng, std::chrono::milliseconds delay,
                      bool workers_only = false, std::chrono::seconds limit = std::chrono::seconds(30)) {
   const fs::path out = fs::temp_directory_path() / fmt::format("concur-faults-{}.out", ::getpid());
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    ::dup2(fd, 1);
-    ::dup2(fd, 2);
-    std::vector<std::string> copy = args;
-    std::vector<char*> argv{const_cast<char*>(CONCUR_BIN)};
-    for (std::string& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(CONCUR_BIN, argv.data());
-    ::_exit(127);
-  }
+  const pid_t pid = start_concur(args, out.string(), out.string());
   Faulted f;
   const auto start = Clock::now();
   std::optional<Clock::time_point> kill_at;
@@ -198,15 +187,8 @@ class KilledParent : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(KilledParent, LeavesNoChildRunning) {
   ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int null = ::open("/dev/null", O_WRONLY);
-    ::dup2(null, 1);
-    ::dup2(null, 2);
-    ::execl(CONCUR_BIN, CONCUR_BIN, "process-queue", "--items", "100000", "--start-method", GetParam().c_str(),
-            static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
+  const pid_t pid = start_concur({"process-queue", "--items", "100000", "--start-method", GetParam()}, "/dev/null",
+                                 "/dev/null");
   // Until its children run, then kill concur alone.
   const auto start = Clock::now();
   while (descendants_of(pid).size() < 3 && Clock::now() - start < std::chrono::seconds(10))

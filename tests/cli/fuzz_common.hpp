@@ -17,6 +17,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "run_cli.hpp"
+
 namespace concur::test {
 
 // What a bounded run of concur did.
@@ -70,20 +72,7 @@ inline Ran run_bounded(const std::vector<std::string>& args, double timeout_s, S
       ::kill(child, SIGKILL);
       break;
     }
-    std::vector<pollfd> polls;
-    for (auto& [fd, _] : fds) polls.push_back({fd, POLLIN, 0});
-    if (::poll(polls.data(), polls.size(), static_cast<int>(left.count())) < 0) continue;  // EINTR
-    for (std::size_t i = polls.size(); i-- > 0;) {
-      if (polls[i].revents == 0) continue;
-      char buf[4096];
-      const ssize_t n = ::read(fds[i].first, buf, sizeof buf);
-      if (n > 0) {
-        fds[i].second->append(buf, static_cast<std::size_t>(n));
-      } else {
-        ::close(fds[i].first);
-        fds.erase(fds.begin() + static_cast<long>(i));
-      }
-    }
+    read_some(fds, static_cast<int>(left.count()));
   }
   for (auto& [fd, _] : fds) ::close(fd);
   int status = 0;

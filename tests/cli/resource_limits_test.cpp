@@ -36,23 +36,10 @@ Limited run_limited(int resource, rlim_t value, const std::vector<std::string>& 
   const fs::path dir = fs::temp_directory_path() / fmt::format("concur-limits-{}", ::getpid());
   fs::create_directories(dir);
   const fs::path out = dir / "out", err = dir / "err";
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    ::dup2(o, 1);
-    ::dup2(e, 2);
-    ::close(o);
-    ::close(e);
+  const pid_t pid = start_concur(args, out.string(), err.string(), [&] {
     const rlimit lim{value, value};
     if (::setrlimit(resource, &lim) != 0) ::_exit(126);
-    std::vector<std::string> copy = args;
-    std::vector<char*> argv{const_cast<char*>(CONCUR_BIN)};
-    for (std::string& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(CONCUR_BIN, argv.data());
-    ::_exit(127);
-  }
+  });
   Limited r;
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (::waitpid(pid, &r.status, WNOHANG) != pid) {

@@ -40,34 +40,18 @@ void drain(pid_t child, std::vector<std::pair<int, std::string*>> fds, const Cli
   std::size_t next_action = 0;
   std::size_t seen_from = 0;  // where the next action's text is looked for
   while (!fds.empty()) {
-    std::vector<pollfd> polls;
-    for (auto& [fd, _] : fds) polls.push_back({fd, POLLIN, 0});
-    if (::poll(polls.data(), polls.size(), -1) < 0) {
-      if (errno == EINTR) continue;
-      throw std::runtime_error("poll failed");
-    }
-    for (std::size_t i = polls.size(); i-- > 0;) {
-      if (polls[i].revents == 0) continue;
-      char buf[4096];
-      const ssize_t n = ::read(fds[i].first, buf, sizeof buf);
-      if (n > 0) {
-        fds[i].second->append(buf, static_cast<std::size_t>(n));
-        while (next_action < options.when_seen.size()) {
-          const std::size_t at = fds[i].second->find(options.when_seen[next_action].first, seen_from);
-          if (at == std::string::npos) break;
-          seen_from = at + options.when_seen[next_action].first.size();
-          options.when_seen[next_action++].second();
-        }
-        if (!interrupted && fds[i].second->find(marker) != std::string::npos) {
-          if (options.on_marker) options.on_marker(*fds[i].second);
-          ::kill(child, SIGINT);
-          interrupted = true;
-        }
-        continue;
+    for (std::string* grew : read_some(fds, -1)) {
+      while (next_action < options.when_seen.size()) {
+        const std::size_t at = grew->find(options.when_seen[next_action].first, seen_from);
+        if (at == std::string::npos) break;
+        seen_from = at + options.when_seen[next_action].first.size();
+        options.when_seen[next_action++].second();
       }
-      if (n < 0 && errno == EINTR) continue;
-      ::close(fds[i].first);  // end of file (or EIO: a pty whose child has gone)
-      fds.erase(fds.begin() + static_cast<std::ptrdiff_t>(i));
+      if (!interrupted && grew->find(marker) != std::string::npos) {
+        if (options.on_marker) options.on_marker(*grew);
+        ::kill(child, SIGINT);
+        interrupted = true;
+      }
     }
   }
 }
@@ -81,6 +65,45 @@ CliResult finish(pid_t child, CliResult r) {
 }
 
 }  // namespace
+
+std::vector<std::string*> read_some(std::vector<std::pair<int, std::string*>>& fds, int timeout_ms) {
+  std::vector<pollfd> polls;
+  for (auto& [fd, _] : fds) polls.push_back({fd, POLLIN, 0});
+  std::vector<std::string*> grew;
+  if (::poll(polls.data(), polls.size(), timeout_ms) < 0) {
+    if (errno == EINTR) return grew;
+    throw std::runtime_error("poll failed");
+  }
+  for (std::size_t i = polls.size(); i-- > 0;) {
+    if (polls[i].revents == 0) continue;
+    char buf[4096];
+    const ssize_t n = ::read(fds[i].first, buf, sizeof buf);
+    if (n > 0) {
+      fds[i].second->append(buf, static_cast<std::size_t>(n));
+      grew.push_back(fds[i].second);
+    } else if (!(n < 0 && errno == EINTR)) {
+      ::close(fds[i].first);  // end of file (or EIO: a pty whose child has gone)
+      fds.erase(fds.begin() + static_cast<std::ptrdiff_t>(i));
+    }
+  }
+  return grew;
+}
+
+pid_t start_concur(const std::vector<std::string>& args, const std::string& out, const std::string& err,
+                   const std::function<void()>& in_child) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    const int e = err == out ? ::dup(o) : ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (o < 0 || e < 0 || ::dup2(o, 1) < 0 || ::dup2(e, 2) < 0) ::_exit(126);
+    ::close(o);
+    ::close(e);
+    if (in_child) in_child();
+    exec_child(args, {});
+  }
+  if (pid < 0) throw std::runtime_error("fork failed");
+  return pid;
+}
 
 CliResult run_concur(const std::vector<std::string>& args, const CliOptions& options) {
   CliResult r;

@@ -5,7 +5,10 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include <sys/types.h>
 
 namespace concur::test {
 
@@ -31,6 +34,17 @@ struct CliOptions {
 };
 
 CliResult run_concur(const std::vector<std::string>& args, const CliOptions& options = {});
+
+// Reads what is ready on `fds` (a descriptor, and where its bytes go), waiting at most
+// `timeout_ms` (-1: until something comes); a descriptor at end of file is closed and
+// dropped from `fds`. Returns the outputs that grew.
+std::vector<std::string*> read_some(std::vector<std::pair<int, std::string*>>& fds, int timeout_ms);
+
+// Starts concur and returns its pid at once (the caller waits for it): stdout and stderr
+// go to the files `out` and `err` (one path for both is fine); `in_child` runs in the
+// child just before exec (to set a resource limit, say).
+pid_t start_concur(const std::vector<std::string>& args, const std::string& out, const std::string& err,
+                   const std::function<void()>& in_child = {});
 
 // A file's whole text ("" when it cannot be read).
 std::string file_text(const std::string& path);
