@@ -90,6 +90,23 @@ TEST_F(ResourceLimits, AFileSizeLimitIsAnErrorNotASignal) {
                        "could not write the output to stdout: File too large");
 }
 
+// A full disk under stdout: lists, lessons and narration alike end with exit status 1
+// and say the output is incomplete.
+TEST_F(ResourceLimits, AFullStdoutIsAnError) {
+  const std::string err = (fs::temp_directory_path() / fmt::format("concur-full-{}.err", ::getpid())).string();
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"list", "--json"}, {"lesson", "race"}, {"race", "--quiet"}}) {
+    const pid_t pid = start_concur(args, "/dev/full", err);
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status)) << args[0];
+    EXPECT_EQ(WEXITSTATUS(status), 1) << args[0];
+    EXPECT_NE(file_text(err).find("could not write the output to stdout"), std::string::npos) << args[0] << ": "
+                                                                                               << file_text(err);
+  }
+  fs::remove(err);
+}
+
 TEST_F(ResourceLimits, OutOfDescriptorsIsAnError) {
   expect_clean_failure(run_limited(RLIMIT_NOFILE, 12, {"process-queue"}), "Too many open files");
 }
