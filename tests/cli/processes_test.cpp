@@ -242,7 +242,7 @@ TEST(Examples, RemoteManagerServePutAndGetAreSeparatePrograms) {
     put = run_concur({"11.10.2", "a value", "--port", port}, CliOptions{key});
     got = run_concur({"remote-manager", "get", "--port", port, "--timeout", "10"}, CliOptions{key});
     wrong = run_concur({"11.10.3", "--port", port}, CliOptions{{{"CONCUR_AUTHKEY", "not-the-key"}}});
-    empty = run_concur({"11.10.3", "--port", port, "--timeout", "0.1"}, CliOptions{key});
+    empty = run_concur({"11.10.3", "--port", port, "--timeout", "1"}, CliOptions{key});
   };
   const CliResult server = run_concur({"11.10.1", "--port", "0"}, serve);
   EXPECT_EQ(server.exit_code, 130) << server.err;

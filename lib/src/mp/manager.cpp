@@ -555,7 +555,7 @@ nlohmann::json QueueProxy::get(std::optional<double> timeout_s) const {
     // Ask the server to give up a little before our deadline, so an empty queue comes
     // back as Empty rather than as a timeout.
     const double left = std::chrono::duration<double>(*deadline - Clock::now()).count();
-    const double server_wait = std::max(0.0, left - std::min(0.5, left / 10));
+    const double server_wait = std::max(0.0, left - std::min(0.5, left / 4));
     timeout_s = timeout_s ? std::min(*timeout_s, server_wait) : server_wait;
   }
   nlohmann::json r = call("get", {timeout_s ? nlohmann::json(std::max(0.0, *timeout_s)) : nlohmann::json()});

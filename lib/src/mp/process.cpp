@@ -90,8 +90,8 @@ void throw_if_a_peer_died(std::string_view waiting_for, const Process* except) {
   std::lock_guard guard(s->mu);
   for (Process* p : s->processes) {
     if (p == except) continue;
-    if (const std::optional<std::string> end = p->unexpected_end())
-      throw PeerDiedError(fmt::format("{} while this process waited for {}", *end, waiting_for), p->pid().value_or(0));
+    if (const std::optional<std::pair<std::string, pid_t>> end = p->unexpected_end())
+      throw PeerDiedError(fmt::format("{} while this process waited for {}", end->first, waiting_for), end->second);
   }
 }
 
@@ -205,7 +205,7 @@ Process::~Process() {
 }
 
 void Process::start() {
-  std::lock_guard guard(mu_);
+  std::unique_lock guard(mu_);
   if (pid_) throw std::logic_error("Process::start: a process can only be started once");
   pid_t pid = -1;
   // While a run is recorded, the child records too and sends its tracks home at the end.
@@ -242,22 +242,24 @@ void Process::start() {
   pid_ = pid;
   register_child(pid);
   pidfd_ = detail::Fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  guard.unlock();  // the list's lock is never taken while holding a Process's (see unexpected_end)
   Started& here = started_here_or_new();
   std::lock_guard listed(here.mu);
   here.processes.push_back(this);
 }
 
-std::optional<std::string> Process::unexpected_end() {
+std::optional<std::pair<std::string, pid_t>> Process::unexpected_end() {
   std::unique_lock lock(mu_, std::try_to_lock);
   if (!lock.owns_lock() || !pid_ || signalled_ || supervised_) return std::nullopt;
   if (!reap(false, 0)) return std::nullopt;
-  if (!exitcode_)  // a fork-server child whose server died: nobody could tell how it ended
-    return server_died_
-               ? std::optional(fmt::format("{} (pid {}) ended with its fork server, which died", name_, *pid_))
-               : std::nullopt;
+  if (!exitcode_) {  // a fork-server child whose server died: nobody could tell how it ended
+    if (!server_died_) return std::nullopt;
+    return std::pair(fmt::format("{} (pid {}) ended with its fork server, which died", name_, *pid_), *pid_);
+  }
   if (*exitcode_ == 0) return std::nullopt;
-  return *exitcode_ < 0 ? fmt::format("{} (pid {}) was killed by {}", name_, *pid_, signal_name(-*exitcode_))
-                        : fmt::format("{} (pid {}) exited with {}", name_, *pid_, *exitcode_);
+  return std::pair(*exitcode_ < 0 ? fmt::format("{} (pid {}) was killed by {}", name_, *pid_, signal_name(-*exitcode_))
+                                  : fmt::format("{} (pid {}) exited with {}", name_, *pid_, *exitcode_),
+                   *pid_);
 }
 
 void Process::run_forked_child() {

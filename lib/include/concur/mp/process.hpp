@@ -34,6 +34,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <sys/types.h>
 
 #include "concur/detail/fd.hpp"
@@ -118,7 +119,8 @@ class Process {
   // it has ended unexpectedly: by a signal not sent through this object, or with a
   // nonzero exit code. Empty while it runs, after a normal end, or while another thread
   // holds it (a join in progress learns of the end itself).
-  std::optional<std::string> unexpected_end();
+  // Returns the sentence and the pid.
+  std::optional<std::pair<std::string, pid_t>> unexpected_end();
 
  private:
   bool reap(bool block, int timeout_ms);  // call with mu_ held; true once it has ended
