@@ -35,7 +35,7 @@ class Queue::Guard {
 
   // Waits on `on` (the mutex is released meanwhile); false at the deadline.
   bool wait(detail::WaitCell& on, const detail::Deadline& deadline, std::string_view what) {
-    const bool woken = detail::wait_cell(on, cell_.mutex, deadline, fmt::format("'{}' ({})", q_.placed_.name, what));
+    const bool woken = detail::wait_cell(on, cell_.mutex, deadline, q_.placed_.name, what);
     check();
     return woken;
   }

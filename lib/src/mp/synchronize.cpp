@@ -138,7 +138,8 @@ bool unlock_cell(MutexCell& cell) {
   return true;
 }
 
-bool wait_cell(WaitCell& cell, MutexCell& mutex, const Deadline& deadline, std::string_view waiting_for) {
+bool wait_cell(WaitCell& cell, MutexCell& mutex, const Deadline& deadline, std::string_view object,
+               std::string_view operation) {
   const std::uint32_t seen = cell.seq.load(std::memory_order_acquire);
   cell.waiters.fetch_add(1, std::memory_order_acq_rel);
   unlock_cell(mutex);
@@ -159,7 +160,8 @@ bool wait_cell(WaitCell& cell, MutexCell& mutex, const Deadline& deadline, std::
     }
     if (cell.seq.load(std::memory_order_acquire) != seen) break;
     try {
-      mp::throw_if_a_peer_died(waiting_for.empty() ? std::string_view("a shared object") : waiting_for);
+      // Named only here, after a whole slice: not on every wait.
+      mp::throw_if_a_peer_died(object.empty() ? std::string("a shared object") : fmt::format("'{}' ({})", object, operation));
     } catch (...) {
       peer_died = std::current_exception();
       break;
@@ -274,7 +276,7 @@ bool Semaphore::acquire(bool blocking, std::optional<double> timeout_s) {
     if (!blocking) return false;
     ScopedSpan waiting(SpanKind::waiting, waiting_label_);
     while (c.value == 0)
-      if (!detail::wait_cell(c.freed, c.mutex, deadline, "'" + placed_.name + "' (acquire)") && c.value == 0)
+      if (!detail::wait_cell(c.freed, c.mutex, deadline, placed_.name, "acquire") && c.value == 0)
         return false;
   }
   --c.value;
@@ -340,7 +342,7 @@ bool Event::wait(std::optional<double> timeout_s) {
   if (c.flag) return true;
   ScopedSpan waiting(SpanKind::waiting, waiting_label_);
   while (!c.flag)
-    if (!detail::wait_cell(c.changed, c.mutex, deadline, "'" + placed_.name + "' (wait)")) break;
+    if (!detail::wait_cell(c.changed, c.mutex, deadline, placed_.name, "wait")) break;
   return c.flag;
 }
 

@@ -90,8 +90,10 @@ struct WaitCell {
 // Call holding `mutex`: releases it, sleeps until notified or the deadline, takes it again.
 // Returns false when the deadline passed. Spurious wake-ups happen: re-check in a loop.
 // Throws mp::PeerDiedError (with the mutex held again) when a child this process started
-// dies unexpectedly meanwhile; `waiting_for` names the object in its message.
-bool wait_cell(WaitCell& cell, MutexCell& mutex, const Deadline& deadline, std::string_view waiting_for = {});
+// dies unexpectedly meanwhile; `object` and `operation` ("work queue", "get") name what
+// was waited for in its message.
+bool wait_cell(WaitCell& cell, MutexCell& mutex, const Deadline& deadline, std::string_view object = {},
+               std::string_view operation = {});
 // Call holding the mutex the waiters use.
 void notify_all(WaitCell& cell);
 
