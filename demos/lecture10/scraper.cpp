@@ -100,6 +100,16 @@ Example scraper() {
                  Param::seconds("deadline", "most seconds one download may take in all (a slow drip fails)", 60, 0.1, 3600),
                  Param::integer("max-body", "most bytes of one page; a longer body fails the download", 8 << 20, 1, 1 << 30),
                  Param::text_list("url", "download this address instead of local pages (repeatable)").checked_by(check_url)},
+      // The local pages must be able to arrive: a deadline or a cap below them fails every
+      // download, which is worth trying on purpose only against --url.
+      .check_params = [](const nlohmann::json& p) -> std::string {
+        if (!p["url"].empty()) return "";
+        if (p["max-body"].get<long long>() < p["bytes"].get<long long>())
+          return "--max-body is below --bytes: every local page would be cut off";
+        if (p["deadline"].get<double>() <= 2 * p["latency"].get<double>())
+          return "--deadline must be more than twice --latency: every local page would be late";
+        return "";
+      },
       .variants = {{"sequential", [](Run& r) { scrape(r, one_by_one); }},
                    {"threads", [](Run& r) { scrape(r, on_threads); }}},
       .baseline = "sequential",
