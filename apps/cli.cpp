@@ -17,12 +17,12 @@
 #include <sstream>
 #include <stdexcept>
 
-#include <concur/console.hpp>
-#include <concur/jitter.hpp>
-#include <concur/markdown.hpp>
-#include <concur/timeline_view.hpp>
-#include <concur/report.hpp>
-#include <concur/runner.hpp>
+#include <concur/core/console.hpp>
+#include <concur/core/jitter.hpp>
+#include "markdown.hpp"
+#include <concur/harness/timeline_view.hpp>
+#include <concur/harness/report.hpp>
+#include <concur/harness/runner.hpp>
 
 #include "completion.hpp"
 #include "exercise.hpp"

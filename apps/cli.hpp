@@ -1,7 +1,7 @@
 // apps/cli.hpp - the concur command line (interface.md is its contract).
 #pragma once
 
-#include <concur/example.hpp>
+#include <concur/harness/example.hpp>
 
 namespace concur::cli {
 

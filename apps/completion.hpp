@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include <concur/example.hpp>
+#include <concur/harness/example.hpp>
 
 namespace concur::cli {
 

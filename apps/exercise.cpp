@@ -20,11 +20,11 @@
 #include <sstream>
 #include <thread>
 
-#include <concur/console.hpp>
-#include <concur/jitter.hpp>
-#include <concur/markdown.hpp>
-#include <concur/report.hpp>
-#include <concur/timeline_view.hpp>
+#include <concur/core/console.hpp>
+#include <concur/core/jitter.hpp>
+#include "markdown.hpp"
+#include <concur/harness/report.hpp>
+#include <concur/harness/timeline_view.hpp>
 
 #include "exercises.hpp"
 #include "options.hpp"

@@ -9,7 +9,7 @@
 
 #include <string>
 
-#include <concur/example.hpp>
+#include <concur/harness/example.hpp>
 
 namespace concur::cli {
 

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <iostream>
 
-#include <concur/console.hpp>
+#include <concur/core/console.hpp>
 
 #include "catalogue.hpp"
 #include "program.hpp"

@@ -8,9 +8,9 @@
 #include <fstream>
 #include <sstream>
 
-#include <concur/console.hpp>
-#include <concur/example.hpp>
-#include <concur/timeline_view.hpp>
+#include <concur/core/console.hpp>
+#include <concur/harness/example.hpp>
+#include <concur/harness/timeline_view.hpp>
 
 namespace concur::cli {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include <concur/markdown.hpp>
+#include "markdown.hpp"
 
 namespace concur::cli {
 

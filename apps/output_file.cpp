@@ -16,7 +16,7 @@
 #include <iostream>
 #include <thread>
 
-#include <concur/example.hpp>
+#include <concur/harness/example.hpp>
 
 namespace concur::cli {
 namespace {

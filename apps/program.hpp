@@ -2,7 +2,7 @@
 // the one-example programs `concur check` builds from a student's file.
 #pragma once
 
-#include <concur/example.hpp>
+#include <concur/harness/example.hpp>
 
 namespace concur::cli {
 

@@ -18,8 +18,8 @@
 #include <iostream>
 #include <sstream>
 
-#include <concur/console.hpp>
-#include <concur/detail/fd.hpp>
+#include <concur/core/console.hpp>
+#include <concur/core/fd.hpp>
 
 extern char** environ;
 

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include <concur/example.hpp>
+#include <concur/harness/example.hpp>
 
 namespace concur::cli {
 

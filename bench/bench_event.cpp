@@ -18,7 +18,7 @@
 #include <atomic>
 #include <thread>
 
-#include <concur/event.hpp>
+#include <concur/threads/event.hpp>
 
 #include "bench_os.hpp"
 

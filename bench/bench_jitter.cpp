@@ -10,8 +10,8 @@
 
 #include <mutex>
 
-#include <concur/jitter.hpp>
-#include <concur/mutex.hpp>
+#include <concur/core/jitter.hpp>
+#include <concur/threads/mutex.hpp>
 
 namespace {
 

@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include <concur/queue.hpp>
+#include <concur/threads/queue.hpp>
 
 namespace {
 

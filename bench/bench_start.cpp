@@ -36,7 +36,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include <concur/clock.hpp>
+#include <concur/core/clock.hpp>
 #include <concur/mp/entry.hpp>
 #include <concur/mp/process.hpp>
 

@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include <concur/thread_pool.hpp>
+#include <concur/threads/thread_pool.hpp>
 
 namespace {
 

@@ -14,9 +14,9 @@
 #include <cstdint>
 #include <mutex>
 
-#include <concur/clock.hpp>
-#include <concur/mutex.hpp>
-#include <concur/timeline.hpp>
+#include <concur/core/clock.hpp>
+#include <concur/threads/mutex.hpp>
+#include <concur/core/timeline.hpp>
 
 namespace {
 

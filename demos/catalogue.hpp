@@ -1,7 +1,7 @@
 // demos/catalogue.hpp - every example, in the order of demos/catalogue.txt.
 #pragma once
 
-#include <concur/example.hpp>
+#include <concur/harness/example.hpp>
 
 namespace concur::demos {
 

@@ -48,7 +48,7 @@ Judge exact_counter(long long expected);
 
 // `inner`, and then what the goal says of the workers (`who`: "threads" or "processes"):
 // that they ran at the same time. result["concurrent_s"] (report_overlap in
-// concur/overlap.hpp) is the time at least two of them were inside their loops at once;
+// concur/threads/overlap.hpp) is the time at least two of them were inside their loops at once;
 // 0 means one after another, and the run fails with a sentence saying so, however exact
 // its count.
 Judge ran_together(std::string who, Judge inner);

@@ -1,6 +1,6 @@
 // The program `concur check` builds from a student's file: concur with that one example.
 // CONCUR_EXERCISE_FACTORY names the file's factory (race, queue_pool, ...).
-#include <concur/example.hpp>
+#include <concur/harness/example.hpp>
 
 #include "program.hpp"
 

@@ -7,7 +7,7 @@
 // fetch_add shows that a single indivisible instruction is often the cheaper fix.
 
 #include <concur/concur.hpp>
-#include <concur/overlap.hpp>
+#include <concur/threads/overlap.hpp>
 
 #include <atomic>
 #include <deque>

@@ -16,7 +16,7 @@
 // the threads were measurably incrementing at the same moment (overlap_s, attempts).
 
 #include <concur/concur.hpp>
-#include <concur/overlap.hpp>
+#include <concur/threads/overlap.hpp>
 
 #include <atomic>
 #include <deque>

@@ -8,7 +8,7 @@
 // would pass too, and so would counter.fetch_add(1) with no lock at all.
 
 #include <concur/concur.hpp>
-#include <concur/overlap.hpp>
+#include <concur/threads/overlap.hpp>
 
 #include <atomic>
 #include <deque>

@@ -13,7 +13,7 @@
 // and "concurrent_s" to see that the threads ran at the same time.
 
 #include <concur/concur.hpp>
-#include <concur/overlap.hpp>
+#include <concur/threads/overlap.hpp>
 
 #include <atomic>
 #include <deque>

@@ -5,7 +5,7 @@
 // pass too, and faster: one indivisible instruction instead of a lock per increment.
 
 #include <concur/concur.hpp>
-#include <concur/overlap.hpp>
+#include <concur/threads/overlap.hpp>
 
 #include <atomic>
 #include <deque>

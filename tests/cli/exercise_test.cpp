@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include <concur/jitter.hpp>
+#include <concur/core/jitter.hpp>
 
 #include "exercises.hpp"
 #include "nothing_left.hpp"

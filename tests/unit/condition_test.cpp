@@ -3,11 +3,11 @@
 // a bounded buffer that loses no item.
 #include <gtest/gtest.h>
 
-#include <concur/condition.hpp>
-#include <concur/event.hpp>
-#include <concur/rlock.hpp>
-#include <concur/thread.hpp>
-#include <concur/timeline.hpp>
+#include <concur/threads/condition.hpp>
+#include <concur/threads/event.hpp>
+#include <concur/threads/rlock.hpp>
+#include <concur/threads/thread.hpp>
+#include <concur/core/timeline.hpp>
 
 #include <deque>
 #include <mutex>

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <concur/mp/connection.hpp>
-#include <concur/thread.hpp>
+#include <concur/threads/thread.hpp>
 
 #include <sys/wait.h>
 #include <unistd.h>

@@ -3,8 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <concur/console.hpp>
-#include <concur/thread.hpp>
+#include <concur/core/console.hpp>
+#include <concur/threads/thread.hpp>
 
 #include <fcntl.h>
 #include <unistd.h>

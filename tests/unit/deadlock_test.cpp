@@ -4,12 +4,12 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include <concur/actor.hpp>
-#include <concur/deadlock.hpp>
-#include <concur/mutex.hpp>
-#include <concur/rlock.hpp>
-#include <concur/start_line.hpp>
-#include <concur/thread.hpp>
+#include <concur/core/actor.hpp>
+#include <concur/threads/deadlock.hpp>
+#include <concur/threads/mutex.hpp>
+#include <concur/threads/rlock.hpp>
+#include <concur/threads/start_line.hpp>
+#include <concur/threads/thread.hpp>
 
 #include <atomic>
 #include <deque>

@@ -2,8 +2,8 @@
 // releases every waiter.
 #include <gtest/gtest.h>
 
-#include <concur/event.hpp>
-#include <concur/thread.hpp>
+#include <concur/threads/event.hpp>
+#include <concur/threads/thread.hpp>
 
 #include <atomic>
 #include <deque>

@@ -2,7 +2,7 @@
 // finding examples by name, id or alias, and suggesting a name for a misspelt one.
 #include <gtest/gtest.h>
 
-#include <concur/example.hpp>
+#include <concur/harness/example.hpp>
 
 #include <stdexcept>
 #include <string>

@@ -2,8 +2,8 @@
 // cancelling what has not started, shutdown, and a dead worker failing its futures.
 #include <gtest/gtest.h>
 
-#include <concur/event.hpp>
-#include <concur/futures.hpp>
+#include <concur/threads/event.hpp>
+#include <concur/threads/futures.hpp>
 
 #include <signal.h>
 

@@ -1,6 +1,6 @@
 // The simulated GIL: one holder at a time, waiters get it after asking, blocking I/O lets
 // others run, the figures add up. Behaviour only: counts and orders, never durations.
-#include "concur/gil.hpp"
+#include "concur/threads/gil.hpp"
 
 #include <gtest/gtest.h>
 
@@ -11,9 +11,9 @@
 #include <thread>
 #include <vector>
 
-#include "concur/actor.hpp"
-#include "concur/thread.hpp"
-#include "concur/timeline.hpp"
+#include "concur/core/actor.hpp"
+#include "concur/threads/thread.hpp"
+#include "concur/core/timeline.hpp"
 
 namespace {
 

@@ -1,6 +1,6 @@
 // host_load: parsing /proc/stat's aggregate line, and a HostLoad that stays in range.
 
-#include <concur/host_load.hpp>
+#include <concur/core/host_load.hpp>
 
 #include <gtest/gtest.h>
 

@@ -15,7 +15,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include "concur/http.hpp"
+#include "concur/threads/http.hpp"
 
 namespace concur {
 namespace {

@@ -1,4 +1,4 @@
-#include "concur/http.hpp"
+#include "concur/threads/http.hpp"
 
 #include <gtest/gtest.h>
 

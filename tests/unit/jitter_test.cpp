@@ -1,9 +1,9 @@
 // concur::jitter: off by default; on, the same seed and thread name make the same choices.
 #include <gtest/gtest.h>
 
-#include <concur/jitter.hpp>
-#include <concur/mutex.hpp>
-#include <concur/thread.hpp>
+#include <concur/core/jitter.hpp>
+#include <concur/threads/mutex.hpp>
+#include <concur/threads/thread.hpp>
 
 #include <cstdlib>
 #include <set>

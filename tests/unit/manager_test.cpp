@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <concur/mp/manager.hpp>
-#include <concur/queue.hpp>
+#include <concur/threads/queue.hpp>
 
 #include <fmt/format.h>
 

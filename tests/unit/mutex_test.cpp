@@ -2,9 +2,9 @@
 // and releasing a lock the thread does not hold.
 #include <gtest/gtest.h>
 
-#include <concur/event.hpp>
-#include <concur/mutex.hpp>
-#include <concur/thread.hpp>
+#include <concur/threads/event.hpp>
+#include <concur/threads/mutex.hpp>
+#include <concur/threads/thread.hpp>
 
 #include <deque>
 #include <mutex>

@@ -1,7 +1,7 @@
 // concur::summarize_outcome / render_outcome: distributions over repeated runs.
 #include <gtest/gtest.h>
 
-#include <concur/outcomes.hpp>
+#include <concur/harness/outcomes.hpp>
 
 #include <string>
 #include <vector>

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <concur/mp/overlap.hpp>
-#include <concur/overlap.hpp>
+#include <concur/threads/overlap.hpp>
 
 #include <chrono>
 #include <cstdint>

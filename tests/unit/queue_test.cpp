@@ -2,9 +2,9 @@
 // and consumers handing over every item exactly once.
 #include <gtest/gtest.h>
 
-#include <concur/event.hpp>
-#include <concur/queue.hpp>
-#include <concur/thread.hpp>
+#include <concur/threads/event.hpp>
+#include <concur/threads/queue.hpp>
+#include <concur/threads/thread.hpp>
 
 #include <algorithm>
 #include <atomic>

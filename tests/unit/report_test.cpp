@@ -2,10 +2,10 @@
 // format_seconds and wrap_text.
 #include <gtest/gtest.h>
 
-#include <concur/example.hpp>
-#include <concur/report.hpp>
-#include <concur/run.hpp>
-#include <concur/runner.hpp>
+#include <concur/harness/example.hpp>
+#include <concur/harness/report.hpp>
+#include <concur/harness/run.hpp>
+#include <concur/harness/runner.hpp>
 
 #include <set>
 #include <sstream>

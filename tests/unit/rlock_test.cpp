@@ -2,9 +2,9 @@
 // Lockable interface, and mutual exclusion between threads.
 #include <gtest/gtest.h>
 
-#include <concur/event.hpp>
-#include <concur/rlock.hpp>
-#include <concur/thread.hpp>
+#include <concur/threads/event.hpp>
+#include <concur/threads/rlock.hpp>
+#include <concur/threads/thread.hpp>
 
 #include <deque>
 #include <functional>

@@ -2,11 +2,11 @@
 // body that throws, speedups against a baseline, and scaled durations.
 #include <gtest/gtest.h>
 
-#include <concur/example.hpp>
-#include <concur/run.hpp>
-#include <concur/runner.hpp>
-#include <concur/thread.hpp>
-#include <concur/timeline.hpp>
+#include <concur/harness/example.hpp>
+#include <concur/harness/run.hpp>
+#include <concur/harness/runner.hpp>
+#include <concur/threads/thread.hpp>
+#include <concur/core/timeline.hpp>
 
 #include <algorithm>
 #include <chrono>

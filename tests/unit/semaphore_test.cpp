@@ -2,8 +2,8 @@
 // the permit count, and invalid arguments.
 #include <gtest/gtest.h>
 
-#include <concur/semaphore.hpp>
-#include <concur/thread.hpp>
+#include <concur/threads/semaphore.hpp>
+#include <concur/threads/thread.hpp>
 
 #include <atomic>
 #include <chrono>

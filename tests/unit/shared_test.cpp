@@ -5,7 +5,7 @@
 #include <concur/mp/process.hpp>
 #include <concur/mp/shared_value.hpp>
 #include <concur/mp/synchronize.hpp>
-#include <concur/timeline.hpp>
+#include <concur/core/timeline.hpp>
 
 #include <fmt/format.h>
 

@@ -1,8 +1,8 @@
 // concur::StartLine: nobody passes before everyone has arrived.
 #include <gtest/gtest.h>
 
-#include <concur/start_line.hpp>
-#include <concur/thread.hpp>
+#include <concur/threads/start_line.hpp>
+#include <concur/threads/thread.hpp>
 
 #include <atomic>
 #include <deque>

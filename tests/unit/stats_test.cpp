@@ -1,7 +1,7 @@
 // concur::summarize: min, median, max, mean, the sample standard deviation, run order.
 #include <gtest/gtest.h>
 
-#include <concur/stats.hpp>
+#include <concur/harness/stats.hpp>
 
 #include <cmath>
 #include <stdexcept>

@@ -2,9 +2,9 @@
 // count, and shutdown's promises.
 #include <gtest/gtest.h>
 
-#include <concur/event.hpp>
-#include <concur/thread.hpp>
-#include <concur/thread_pool.hpp>
+#include <concur/threads/event.hpp>
+#include <concur/threads/thread.hpp>
+#include <concur/threads/thread_pool.hpp>
 
 #include <atomic>
 #include <chrono>

@@ -3,9 +3,9 @@
 // sleep_for() and end_of_main()'s daemon cut-off.
 #include <gtest/gtest.h>
 
-#include <concur/actor.hpp>
-#include <concur/event.hpp>
-#include <concur/thread.hpp>
+#include <concur/core/actor.hpp>
+#include <concur/threads/event.hpp>
+#include <concur/threads/thread.hpp>
 
 #include <pthread.h>
 

@@ -3,11 +3,11 @@
 // time, a semaphore by at most K).
 #include <gtest/gtest.h>
 
-#include <concur/event.hpp>
-#include <concur/mutex.hpp>
-#include <concur/semaphore.hpp>
-#include <concur/thread.hpp>
-#include <concur/timeline.hpp>
+#include <concur/threads/event.hpp>
+#include <concur/threads/mutex.hpp>
+#include <concur/threads/semaphore.hpp>
+#include <concur/threads/thread.hpp>
+#include <concur/core/timeline.hpp>
 
 #include <algorithm>
 #include <cstdint>

@@ -2,10 +2,10 @@
 // threads summarised.
 #include <gtest/gtest.h>
 
-#include <concur/semaphore.hpp>
-#include <concur/thread.hpp>
-#include <concur/timeline.hpp>
-#include <concur/timeline_view.hpp>
+#include <concur/threads/semaphore.hpp>
+#include <concur/threads/thread.hpp>
+#include <concur/core/timeline.hpp>
+#include <concur/harness/timeline_view.hpp>
 
 #include <deque>
 #include <sstream>

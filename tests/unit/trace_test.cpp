@@ -1,7 +1,7 @@
 // concur::TraceBuilder: the Trace Event Format Perfetto accepts.
 #include <gtest/gtest.h>
 
-#include <concur/trace.hpp>
+#include <concur/harness/trace.hpp>
 
 #include <unistd.h>
 

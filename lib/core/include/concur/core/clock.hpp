@@ -1,0 +1,47 @@
+// concur/core/clock.hpp - the run clock and CPU time.
+//
+// Every timestamp concur prints or records is relative to the start of the current run
+// ("+12.345 ms"), read from one steady clock, so lines written by different threads
+// compare directly. The runner restarts the clock at the start of each run.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+namespace concur {
+
+using Clock = std::chrono::steady_clock;
+
+// The process-wide run clock. All functions are thread-safe and never block.
+class RunClock {
+ public:
+  // Marks now as time zero. Called by the runner before each run.
+  static void restart() noexcept;
+
+  // Time since the last restart() (or since the process started, before any).
+  static std::chrono::nanoseconds elapsed() noexcept;
+
+  // The same, in nanoseconds as an integer: the timeline's unit.
+  static std::int64_t elapsed_ns() noexcept;
+
+  // The run's time zero as steady-clock nanoseconds, and setting it: a spawned child
+  // takes its parent's, so both narrate on one time line (the steady clock is
+  // system-wide).
+  static std::int64_t start_ns() noexcept;
+  static void set_start_ns(std::int64_t ns) noexcept;
+
+  // Converts an absolute steady-clock time to nanoseconds since the run's start.
+  static std::int64_t since_start_ns(Clock::time_point t) noexcept;
+};
+
+// CPU time used so far by the whole process, every thread included (user + system).
+// The difference over a run is its CPU time: more than the wall time means threads
+// really ran in parallel.
+std::chrono::nanoseconds process_cpu_time() noexcept;
+
+// Seconds as a double, for reports.
+inline double to_seconds(std::chrono::nanoseconds d) noexcept {
+  return std::chrono::duration<double>(d).count();
+}
+
+}  // namespace concur

@@ -1,0 +1,105 @@
+// concur/core/timeline.hpp - what every thread did, and when.
+//
+// While a run is in progress, the runtime's primitives record on the calling thread's
+// track: spans (running, waiting for X, holding X), instants (an event set, a release)
+// and counters (queue depth, permits in use). After the run the runner takes the whole
+// timeline; the terminal timeline and --trace are drawn from it.
+//
+// Recording is cheap: a thread appends to its own track with no lock (the track is found
+// through a thread-local pointer), so the only shared step is creating the track, once per
+// thread per run. Outside a run nothing is recorded and each call costs one relaxed load.
+// A track keeps at most kMaxEventsPerTrack events per run and counts the rest as dropped.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace concur {
+
+enum class SpanKind : std::uint8_t { running, waiting, holding };
+std::string_view to_string(SpanKind kind);
+
+struct TimelineEvent {
+  enum class Type : std::uint8_t { span, instant, counter };
+  Type type = Type::span;
+  SpanKind kind = SpanKind::running;  // spans only
+  std::uint32_t label = 0;            // index into Timeline::labels
+  std::int64_t start_ns = 0;          // since the run's start
+  std::int64_t end_ns = 0;            // spans: their end; instants and counters: == start_ns
+  std::int64_t value = 0;             // counters only
+};
+
+struct Track {
+  std::uint32_t id = 0;               // creation order within the run, from 1
+  std::string name;                   // the thread's actor name
+  long pid = 0;                       // the process it ran in
+  long tid = 0;                       // its kernel thread id
+  std::vector<TimelineEvent> events;  // in the order they were recorded
+  std::uint64_t dropped = 0;          // events past the per-track limit
+};
+
+// A finished run's timeline.
+struct Timeline {
+  std::vector<Track> tracks;
+  std::vector<std::string> labels;  // TimelineEvent::label indexes this
+
+  const std::string& label(const TimelineEvent& e) const { return labels.at(e.label); }
+  const Track* find_track(std::string_view name) const;
+};
+
+class Recorder {
+ public:
+  static constexpr std::size_t kMaxEventsPerTrack = std::size_t{1} << 16;
+
+  // Interns a label ("waiting for counter lock") and returns its id. Takes a lock: call it
+  // when a primitive is built, not per event.
+  static std::uint32_t intern(std::string_view label);
+
+  // True while a run is being recorded.
+  static bool active() noexcept;
+
+  // Starts recording a new run (drops anything unclaimed from the last one).
+  static void begin_run();
+  // Stops recording and hands over the run's timeline. Every thread that recorded must
+  // have finished (been joined) before this is called.
+  static Timeline end_run();
+
+  // Records on the calling thread's track. Times are run-clock nanoseconds.
+  static void span(SpanKind kind, std::uint32_t label, std::int64_t start_ns, std::int64_t end_ns);
+  static void instant(std::uint32_t label);
+  static void counter(std::uint32_t label, std::int64_t value);
+
+  // Spans that open in one call and close in another (lock ... unlock). `key` names the
+  // open span (usually the primitive's address); close() returns false when this thread
+  // has no span open under that key (released by a thread that did not acquire).
+  static void open(const void* key, SpanKind kind, std::uint32_t label);
+  static bool close(const void* key);
+
+  // Adds the tracks another process recorded (a child's, sent back when it ended) to the
+  // run being recorded; ignored when none is. Their labels are matched by text.
+  static void adopt(const Timeline& foreign);
+};
+
+// A timeline as JSON and back, to carry a child process's tracks to its parent.
+std::string encode_timeline(const Timeline& timeline);  // CBOR bytes
+// Throws std::invalid_argument for bytes that are not a timeline.
+Timeline decode_timeline(std::string_view bytes);
+
+// Records a span over a scope: { ScopedSpan s(SpanKind::waiting, label); cv.wait(...); }
+class ScopedSpan {
+ public:
+  ScopedSpan(SpanKind kind, std::uint32_t label) noexcept;
+  ~ScopedSpan();
+  ScopedSpan(const ScopedSpan&) = delete;
+  ScopedSpan& operator=(const ScopedSpan&) = delete;
+
+ private:
+  SpanKind kind_;
+  std::uint32_t label_;
+  std::int64_t start_ns_;  // -1 when not recording
+};
+
+}  // namespace concur

@@ -1,0 +1,46 @@
+#include "concur/core/actor.hpp"
+
+#include <pthread.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <optional>
+
+namespace concur {
+namespace {
+
+thread_local std::optional<std::string> t_actor;
+std::atomic<int> g_dummy_count{0};
+std::atomic<int> g_thread_count{0};
+
+}  // namespace
+
+// Not cached: after fork() the child's thread has a new id but inherits the parent's
+// thread-locals.
+long current_native_id() noexcept { return static_cast<long>(::syscall(SYS_gettid)); }
+
+const std::string& current_actor() {
+  if (!t_actor) {
+    if (current_native_id() == static_cast<long>(::getpid()))
+      t_actor = "MainThread";
+    else
+      t_actor = "Dummy-" + std::to_string(g_dummy_count.fetch_add(1) + 1);
+  }
+  return *t_actor;
+}
+
+std::string next_thread_name(std::string_view prefix) {
+  return std::string(prefix) + "-" + std::to_string(g_thread_count.fetch_add(1) + 1);
+}
+
+void reset_thread_names() noexcept { g_thread_count.store(0); }
+
+void set_current_actor(std::string name) {
+  // The kernel keeps at most 15 characters; the full name stays in t_actor.
+  const std::string short_name = name.substr(0, 15);
+  ::pthread_setname_np(::pthread_self(), short_name.c_str());
+  t_actor = std::move(name);
+}
+
+}  // namespace concur

@@ -1,0 +1,45 @@
+#include "concur/core/clock.hpp"
+
+#include <atomic>
+#include <ctime>
+
+namespace concur {
+namespace {
+
+std::int64_t now_ns() noexcept {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+      .count();
+}
+
+// Relaxed is enough: restart() happens before the run's threads are created, and
+// creating a thread orders everything before it.
+std::atomic<std::int64_t> g_start_ns{now_ns()};
+
+}  // namespace
+
+void RunClock::restart() noexcept { g_start_ns.store(now_ns(), std::memory_order_relaxed); }
+
+std::int64_t RunClock::start_ns() noexcept { return g_start_ns.load(std::memory_order_relaxed); }
+
+void RunClock::set_start_ns(std::int64_t ns) noexcept { g_start_ns.store(ns, std::memory_order_relaxed); }
+
+std::int64_t RunClock::elapsed_ns() noexcept {
+  return now_ns() - g_start_ns.load(std::memory_order_relaxed);
+}
+
+std::chrono::nanoseconds RunClock::elapsed() noexcept {
+  return std::chrono::nanoseconds(elapsed_ns());
+}
+
+std::int64_t RunClock::since_start_ns(Clock::time_point t) noexcept {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count() -
+         g_start_ns.load(std::memory_order_relaxed);
+}
+
+std::chrono::nanoseconds process_cpu_time() noexcept {
+  timespec ts{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
+
+}  // namespace concur

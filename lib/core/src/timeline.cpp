@@ -1,0 +1,243 @@
+#include "concur/core/timeline.hpp"
+
+#include <array>
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
+#include <pthread.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "concur/core/actor.hpp"
+#include "concur/core/clock.hpp"
+
+namespace concur {
+namespace {
+
+struct State {
+  std::mutex mu;
+  std::vector<std::unique_ptr<Track>> tracks;                // guarded by mu
+  std::vector<std::string> labels;                           // guarded by mu
+  std::unordered_map<std::string, std::uint32_t> label_ids;  // guarded by mu
+};
+
+State& state() {
+  static State s = [] {
+    // A child forked while another thread holds the lock would find it held for ever:
+    // hold it across fork() so it is free on both sides afterwards.
+    ::pthread_atfork([] { state().mu.lock(); }, [] { state().mu.unlock(); }, [] { state().mu.unlock(); });
+    return State{};
+  }();
+  return s;
+}
+
+std::atomic<bool> g_active{false};
+// Bumped by every begin_run(), so a thread's cached track from an earlier run is ignored.
+std::atomic<std::uint64_t> g_epoch{1};
+
+struct OpenSpan {
+  const void* key;
+  SpanKind kind;
+  std::uint32_t label;
+  std::int64_t start_ns;
+};
+
+struct ThreadSlot {
+  Track* track = nullptr;
+  std::uint64_t epoch = 0;
+  // A thread holds few things at once; a small fixed array keeps open() allocation-free.
+  std::array<OpenSpan, 16> open{};
+  std::size_t open_count = 0;
+};
+
+thread_local ThreadSlot t_slot;
+
+Track& my_track() {
+  const std::uint64_t epoch = g_epoch.load(std::memory_order_acquire);
+  if (t_slot.track == nullptr || t_slot.epoch != epoch) {
+    State& s = state();
+    auto track = std::make_unique<Track>();
+    track->name = current_actor();
+    track->pid = static_cast<long>(::getpid());
+    track->tid = current_native_id();
+    track->events.reserve(256);
+    std::lock_guard guard(s.mu);
+    track->id = static_cast<std::uint32_t>(s.tracks.size() + 1);
+    t_slot.track = track.get();
+    t_slot.epoch = epoch;
+    t_slot.open_count = 0;
+    s.tracks.push_back(std::move(track));
+  }
+  return *t_slot.track;
+}
+
+void append(const TimelineEvent& e) {
+  Track& track = my_track();
+  if (track.events.size() >= Recorder::kMaxEventsPerTrack) {
+    ++track.dropped;
+    return;
+  }
+  track.events.push_back(e);
+}
+
+}  // namespace
+
+std::string_view to_string(SpanKind kind) {
+  switch (kind) {
+    case SpanKind::running: return "running";
+    case SpanKind::waiting: return "waiting";
+    case SpanKind::holding: return "holding";
+  }
+  return "?";
+}
+
+const Track* Timeline::find_track(std::string_view name) const {
+  for (const Track& t : tracks)
+    if (t.name == name) return &t;
+  return nullptr;
+}
+
+std::uint32_t Recorder::intern(std::string_view label) {
+  State& s = state();
+  std::lock_guard guard(s.mu);
+  auto [it, inserted] =
+      s.label_ids.try_emplace(std::string(label), static_cast<std::uint32_t>(s.labels.size()));
+  if (inserted) s.labels.emplace_back(label);
+  return it->second;
+}
+
+bool Recorder::active() noexcept { return g_active.load(std::memory_order_relaxed); }
+
+void Recorder::begin_run() {
+  State& s = state();
+  {
+    std::lock_guard guard(s.mu);
+    s.tracks.clear();
+  }
+  g_epoch.fetch_add(1, std::memory_order_acq_rel);
+  g_active.store(true, std::memory_order_release);
+}
+
+Timeline Recorder::end_run() {
+  g_active.store(false, std::memory_order_release);
+  State& s = state();
+  Timeline timeline;
+  std::lock_guard guard(s.mu);
+  timeline.labels = s.labels;
+  timeline.tracks.reserve(s.tracks.size());
+  for (auto& t : s.tracks) timeline.tracks.push_back(std::move(*t));
+  s.tracks.clear();
+  g_epoch.fetch_add(1, std::memory_order_acq_rel);
+  return timeline;
+}
+
+void Recorder::span(SpanKind kind, std::uint32_t label, std::int64_t start_ns, std::int64_t end_ns) {
+  if (!active()) return;
+  append({TimelineEvent::Type::span, kind, label, start_ns, end_ns, 0});
+}
+
+void Recorder::instant(std::uint32_t label) {
+  if (!active()) return;
+  const std::int64_t now = RunClock::elapsed_ns();
+  append({TimelineEvent::Type::instant, SpanKind::running, label, now, now, 0});
+}
+
+void Recorder::counter(std::uint32_t label, std::int64_t value) {
+  if (!active()) return;
+  const std::int64_t now = RunClock::elapsed_ns();
+  append({TimelineEvent::Type::counter, SpanKind::running, label, now, now, value});
+}
+
+void Recorder::open(const void* key, SpanKind kind, std::uint32_t label) {
+  if (!active()) return;
+  my_track();  // resets the open list when this is the thread's first event of the run
+  if (t_slot.open_count == t_slot.open.size()) return;  // too deep: not drawn, still correct
+  t_slot.open[t_slot.open_count++] = {key, kind, label, RunClock::elapsed_ns()};
+}
+
+bool Recorder::close(const void* key) {
+  if (t_slot.epoch != g_epoch.load(std::memory_order_acquire)) return false;
+  // Search from the top: the innermost open span with this key is the one to close.
+  for (std::size_t i = t_slot.open_count; i-- > 0;) {
+    if (t_slot.open[i].key != key) continue;
+    const OpenSpan span = t_slot.open[i];
+    for (std::size_t j = i + 1; j < t_slot.open_count; ++j) t_slot.open[j - 1] = t_slot.open[j];
+    --t_slot.open_count;
+    if (active()) Recorder::span(span.kind, span.label, span.start_ns, RunClock::elapsed_ns());
+    return true;
+  }
+  return false;
+}
+
+ScopedSpan::ScopedSpan(SpanKind kind, std::uint32_t label) noexcept
+    : kind_(kind), label_(label), start_ns_(Recorder::active() ? RunClock::elapsed_ns() : -1) {}
+
+ScopedSpan::~ScopedSpan() {
+  if (start_ns_ >= 0) Recorder::span(kind_, label_, start_ns_, RunClock::elapsed_ns());
+}
+
+void Recorder::adopt(const Timeline& foreign) {
+  if (!active()) return;
+  State& s = state();
+  std::lock_guard guard(s.mu);
+  std::vector<std::uint32_t> label_map;
+  label_map.reserve(foreign.labels.size());
+  for (const std::string& label : foreign.labels) {
+    auto [it, inserted] = s.label_ids.try_emplace(label, static_cast<std::uint32_t>(s.labels.size()));
+    if (inserted) s.labels.push_back(label);
+    label_map.push_back(it->second);
+  }
+  for (const Track& t : foreign.tracks) {
+    auto track = std::make_unique<Track>(t);
+    track->id = static_cast<std::uint32_t>(s.tracks.size() + 1);
+    for (TimelineEvent& e : track->events) e.label = label_map.at(e.label);
+    s.tracks.push_back(std::move(track));
+  }
+}
+
+std::string encode_timeline(const Timeline& timeline) {
+  nlohmann::json tracks = nlohmann::json::array();
+  for (const Track& t : timeline.tracks) {
+    nlohmann::json events = nlohmann::json::array();
+    for (const TimelineEvent& e : t.events)
+      events.push_back({static_cast<int>(e.type), static_cast<int>(e.kind), e.label, e.start_ns, e.end_ns, e.value});
+    tracks.push_back({{"name", t.name}, {"pid", t.pid}, {"tid", t.tid}, {"dropped", t.dropped}, {"events", events}});
+  }
+  const std::vector<std::uint8_t> bytes = nlohmann::json::to_cbor({{"labels", timeline.labels}, {"tracks", tracks}});
+  return {bytes.begin(), bytes.end()};
+}
+
+Timeline decode_timeline(std::string_view bytes) {
+  try {
+    const nlohmann::json j = nlohmann::json::from_cbor(bytes);
+    Timeline timeline;
+    timeline.labels = j.at("labels").get<std::vector<std::string>>();
+    for (const nlohmann::json& t : j.at("tracks")) {
+      Track track;
+      track.name = t.at("name");
+      track.pid = t.at("pid");
+      track.tid = t.at("tid");
+      track.dropped = t.at("dropped");
+      for (const nlohmann::json& e : t.at("events")) {
+        TimelineEvent ev;
+        ev.type = static_cast<TimelineEvent::Type>(e.at(0).get<int>());
+        ev.kind = static_cast<SpanKind>(e.at(1).get<int>());
+        ev.label = e.at(2);
+        if (ev.label >= timeline.labels.size()) throw std::out_of_range("label");
+        ev.start_ns = e.at(3);
+        ev.end_ns = e.at(4);
+        ev.value = e.at(5);
+        track.events.push_back(ev);
+      }
+      timeline.tracks.push_back(std::move(track));
+    }
+    return timeline;
+  } catch (const std::exception& e) {
+    throw std::invalid_argument(std::string("not a timeline: ") + e.what());
+  }
+}
+
+}  // namespace concur

@@ -1,0 +1,307 @@
+#include "concur/harness/report.hpp"
+
+#include <fmt/format.h>
+#include <sys/utsname.h>
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+#include <thread>
+
+#include "concur/core/console.hpp"
+#include "concur/core/host_load.hpp"
+#include "concur/harness/outcomes.hpp"
+#include "concur/harness/trace.hpp"
+
+namespace concur {
+namespace {
+
+nlohmann::json summary_json(const Summary& s) {
+  nlohmann::json j{{"min", s.min}, {"median", s.median}, {"max", s.max}, {"mean", s.mean},
+                   {"stddev", nullptr}, {"times", s.times}};
+  if (s.stddev) j["stddev"] = *s.stddev;
+  return j;
+}
+
+std::string compiler_name() {
+#if defined(__clang__)
+  return fmt::format("Clang {}.{}.{}", __clang_major__, __clang_minor__, __clang_patchlevel__);
+#elif defined(__GNUC__)
+  return fmt::format("GCC {}.{}.{}", __GNUC__, __GNUC_MINOR__, __GNUC_PATCHLEVEL__);
+#else
+  return "unknown";
+#endif
+}
+
+// The times the speedups compare: the work times when every variant reported them.
+const Summary& compared_times(const Outcome& outcome, const VariantOutcome& v) {
+  return outcome.compared_by == "work" && v.work ? *v.work : v.wall;
+}
+
+// Whether other processes took enough of the machine to matter for this variant.
+bool busy_mattered(const VariantOutcome& v) {
+  const double could = std::min<double>(v.workers.value_or(1), host_cpus());
+  return v.free_cores < could - 0.25;
+}
+
+std::string pad(std::string_view s, std::size_t width) {
+  std::string out(s);
+  if (out.size() < width) out.resize(width, ' ');
+  return out;
+}
+
+}  // namespace
+
+std::string_view version() { return CONCUR_VERSION; }
+
+nlohmann::json host_json() {
+  utsname u{};
+  std::string os = ::uname(&u) == 0 ? u.sysname : "unknown";
+  return {{"os", os},
+          {"cpus", host_cpus()},
+          {"compiler", compiler_name()},
+          {"build_type", CONCUR_BUILD_TYPE}};
+}
+
+nlohmann::json make_report(const Outcome& outcome) {
+  const Example& e = *outcome.example;
+  nlohmann::json variants = nlohmann::json::array();
+  for (const VariantOutcome& v : outcome.variants) {
+    nlohmann::json runs = nlohmann::json::array();
+    for (const RunRecord& r : v.runs) {
+      nlohmann::json rj{{"wall_s", r.wall_s}, {"cpu_s", r.cpu_s}, {"host_busy_cores", r.host_busy_cores},
+                        {"result", r.result}};
+      if (r.work_s) rj["work_s"] = *r.work_s;
+      if (r.workers) rj["workers"] = *r.workers;
+      runs.push_back(std::move(rj));
+    }
+    nlohmann::json vj{{"name", v.name}, {"runs", runs}, {"wall_s", summary_json(v.wall)},
+                      {"speedup", nullptr}, {"free_cores", v.free_cores}};
+    if (v.work) vj["work_s"] = summary_json(*v.work);
+    if (v.workers) vj["workers"] = *v.workers;
+    if (v.speedup) {
+      vj["speedup"] = *v.speedup;
+      vj["baseline"] = v.baseline;
+      vj["compared_by"] = outcome.compared_by;  // "work" or "wall": which medians the speedup divides
+    }
+    if (v.speedup_ceiling) vj["speedup_ceiling"] = *v.speedup_ceiling;
+    if (!v.busy_note.empty()) vj["busy_note"] = v.busy_note;
+    if (!v.error.empty()) vj["error"] = v.error;
+    if (!v.outcomes.empty()) vj["outcomes"] = v.outcomes;
+    variants.push_back(std::move(vj));
+  }
+  nlohmann::json checks = nlohmann::json::array();
+  for (const CheckOutcome& c : outcome.checks)
+    checks.push_back({{"name", c.name}, {"ok", c.ok}, {"required", c.required},
+                      {"detail", c.detail}, {"held", c.held}, {"runs", c.evaluated}, {"untested", c.untested}});
+  return {{"schema", kReportSchema},
+          {"concur", {{"version", version()}}},
+          {"host", host_json()},
+          {"example", {{"id", e.id}, {"name", e.name}, {"title", e.title}, {"lecture", e.lecture}}},
+          {"params", outcome.params},
+          {"variants", variants},
+          {"checks", checks},
+          {"ok", outcome.ok}};
+}
+
+std::string format_seconds(double seconds) {
+  // Round to three significant digits first, then pick the unit: 0.99999 s is "1.00 s".
+  double a = std::fabs(seconds);
+  if (a > 0) {
+    const double scale = std::pow(10.0, 2 - std::floor(std::log10(a)));
+    a = std::round(a * scale) / scale;
+  }
+  const std::string_view sign = seconds < 0 ? "-" : "";
+  auto three = [&](double v, std::string_view unit) {
+    const int decimals = v >= 100 ? 0 : v >= 10 ? 1 : 2;
+    return fmt::format("{}{:.{}f} {}", sign, v, decimals, unit);
+  };
+  if (a >= 1) return three(a, "s");
+  if (a >= 1e-3) return three(a * 1e3, "ms");
+  if (a >= 1e-6) return three(a * 1e6, "µs");
+  return three(a * 1e9, "ns");
+}
+
+std::string wrap_text(std::string_view text, std::size_t indent, std::size_t width) {
+  std::istringstream words{std::string(text)};
+  std::string out, line, word;
+  const std::string margin(indent, ' ');
+  while (words >> word) {
+    if (!line.empty() && indent + line.size() + 1 + word.size() > width) {
+      out += margin + line + "\n";
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + word;
+  }
+  if (!line.empty()) out += margin + line;
+  if (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+std::optional<std::string> speedup_beyond_cores(const Outcome& outcome, const VariantOutcome& v) {
+  if (!v.speedup || !v.workers || v.baseline.empty() || v.baseline == v.name) return std::nullopt;
+  const auto base = std::find_if(outcome.variants.begin(), outcome.variants.end(),
+                                 [&](const VariantOutcome& b) { return b.name == v.baseline; });
+  if (base == outcome.variants.end() || !base->workers) return std::nullopt;
+  const int cores = std::min(*v.workers, host_cpus()), base_cores = std::min(*base->workers, host_cpus());
+  constexpr double kNoise = 1.05;  // medians of a drifting machine
+  if (*v.speedup <= kNoise * cores / base_cores) return std::nullopt;
+  return fmt::format("{}'s {:.2f}× is more than {} core{} can give {}'s work: {} ran while other programs left it "
+                     "{:.1f} free core{}, {} had {:.1f}. The load changed between them; run again, with --repeat, "
+                     "on a quieter machine to compare them.",
+                     v.name, *v.speedup, cores, cores == 1 ? "" : "s",
+                     base->name, base->name, base->free_cores, base->free_cores == 1.0 ? "" : "s", v.name,
+                     v.free_cores);
+}
+
+void print_summary(const Outcome& outcome) {
+  Console& con = Console::get();
+  con.line();
+  con.line(con.paint("── summary ──", Style::bold));
+
+  std::size_t name_width = 7;
+  for (const VariantOutcome& v : outcome.variants) name_width = std::max(name_width, v.name.size());
+  const bool compared = std::any_of(outcome.variants.begin(), outcome.variants.end(),
+                                    [](const VariantOutcome& v) { return v.speedup.has_value(); });
+  const bool by_work = outcome.compared_by == "work";
+  const bool busy = std::any_of(outcome.variants.begin(), outcome.variants.end(), busy_mattered);
+  std::string head = fmt::format("  {}  {:>4}  {:>10}  {:>10}  {:>10}  {:>10}", pad("variant", name_width),
+                                 "runs", by_work ? "work" : "median", "min", "max", "± stddev");
+  if (by_work) head += fmt::format("  {:>10}", "wall");
+  if (busy) head += fmt::format("  {:>10}", "free cores");
+  if (compared) head += fmt::format("  {:>9}", "speedup");
+  con.line(con.paint(head, Style::dim));
+  for (const VariantOutcome& v : outcome.variants) {
+    const Summary& t = compared_times(outcome, v);
+    std::string row = fmt::format("  {}  {:>4}  {:>10}  {:>10}  {:>10}  {:>10}", pad(v.name, name_width),
+                                  v.runs.size(), format_seconds(t.median), format_seconds(t.min),
+                                  format_seconds(t.max), t.stddev ? format_seconds(*t.stddev) : std::string("-"));
+    if (by_work) row += fmt::format("  {:>10}", format_seconds(v.wall.median));
+    if (busy) row += fmt::format("  {:>10}", fmt::format("{:.1f} of {}", v.free_cores, host_cpus()));
+    if (compared) row += fmt::format("  {:>9}", v.speedup ? (*v.speedup >= 0.1 ? fmt::format("{:.2f}×", *v.speedup) : fmt::format("{:.3g}×", *v.speedup)) : "");
+    con.line(row);
+  }
+  if (by_work)
+    con.line(con.paint("  work = the variant's own work (start-up and teardown of children left out); "
+                       "wall = the whole run, median",
+                       Style::dim));
+  if (busy)
+    con.line(con.paint("  free cores = the machine's cores minus those other processes kept busy (median)",
+                       Style::dim));
+
+  // A bar per variant, scaled to the slowest median: the picture of the table above.
+  if (outcome.variants.size() > 1) {
+    double longest = 0;
+    for (const VariantOutcome& v : outcome.variants) longest = std::max(longest, compared_times(outcome, v).median);
+    con.line();
+    constexpr int kBarWidth = 40;
+    for (const VariantOutcome& v : outcome.variants) {
+      const double median = compared_times(outcome, v).median;
+      const int cells = longest > 0 ? static_cast<int>(std::lround(median / longest * kBarWidth)) : 0;
+      std::string bar;
+      for (int i = 0; i < std::max(cells, 1); ++i) bar += "█";
+      con.line(fmt::format("  {}  {} {}", pad(v.name, name_width), con.paint(bar, Style::cyan),
+                           format_seconds(median)));
+    }
+    if (compared)
+      con.line(con.paint(
+          fmt::format("  speedup = {} median {} time / variant median {} time (above 1: faster, below 1: slower)",
+                      outcome.example->baseline.empty() ? "baseline" : outcome.example->baseline,
+                      outcome.compared_by, outcome.compared_by),
+          Style::dim));
+  }
+  // A variant compared with another than the example's baseline says which.
+  for (const VariantOutcome& v : outcome.variants)
+    if (v.speedup && !v.baseline.empty() && v.baseline != outcome.example->baseline)
+      con.line(con.paint(fmt::format("  {}: speedup over {}, which does the same work", v.name, v.baseline),
+                         Style::dim));
+  // Why a speedup stayed below the workers: other programs had the cores.
+  for (const VariantOutcome& v : outcome.variants)
+    if (!v.busy_note.empty()) con.line(wrap_text(fmt::format("{}: {}.", v.name, v.busy_note), 2, 88));
+  // And why one went above them: never a speedup to believe.
+  for (const VariantOutcome& v : outcome.variants)
+    if (const std::optional<std::string> why = speedup_beyond_cores(outcome, v))
+      con.line(con.paint(wrap_text(*why, 2, 88), Style::yellow));
+
+  // How the nondeterministic results spread over the runs.
+  bool header = false;
+  for (const VariantOutcome& v : outcome.variants) {
+    if (v.runs.size() < 2) continue;
+    for (const std::string& key : outcome.example->outcomes) {  // in the order the example lists them
+      if (!v.outcomes.contains(key)) continue;
+      const nlohmann::json& summary = v.outcomes[key];
+      if (!header) {
+        con.line();
+        con.line(con.paint(fmt::format("── outcomes over {} runs ──", v.runs.size()), Style::bold));
+        header = true;
+      }
+      const std::string picture = render_outcome(fmt::format("{} · {}", v.name, key), summary, con.color());
+      con.line(picture.substr(0, picture.size() - 1));
+    }
+  }
+
+  // What was explained under each run, once more, for --quiet readers.
+  if (!Console::get().narrating())
+    for (const VariantOutcome& v : outcome.variants)
+      if (!v.explanation.empty()) {
+        con.line();
+        con.line(wrap_text(fmt::format("{}: {}", v.name, v.explanation), 2, 88));
+      }
+
+  con.line();
+  con.line(con.paint("── checks ──", Style::bold));
+  for (const CheckOutcome& c : outcome.checks) {
+    const bool untested = c.evaluated == 0 && c.untested > 0;
+    const std::string mark = untested ? con.paint("○", Style::yellow)
+                             : c.ok   ? con.paint("✓", Style::green)
+                                      : con.paint(c.required ? "✗" : "·", c.required ? Style::red : Style::yellow);
+    std::string text = fmt::format("  {} {}{}", mark, c.name,
+                                   untested ? " (not tested this time)" : c.required ? "" : " (likely, not required)");
+    if (!c.detail.empty()) text += con.paint(fmt::format(" — {}", c.detail), Style::dim);
+    if (c.evaluated > 1) text += con.paint(fmt::format(" [held in {} of {} runs]", c.held, c.evaluated), Style::dim);
+    if (c.untested > 0 && c.evaluated > 0)
+      text += con.paint(fmt::format(" [not tested in {} more: the machine was busy]", c.untested), Style::dim);
+    con.line(text);
+  }
+  con.line();
+  con.line(outcome.ok ? con.paint("ok: every required check held", Style::green)
+                      : con.paint("FAILED: a required check did not hold (exit status 1)", Style::red));
+}
+
+}  // namespace concur
+
+namespace concur {
+
+std::string make_markdown(const Outcome& outcome) {
+  // One unit for the whole table, chosen by the fastest median, as hyperfine does.
+  double fastest = 0;
+  for (const VariantOutcome& v : outcome.variants)
+    if (fastest == 0 || compared_times(outcome, v).median < fastest) fastest = compared_times(outcome, v).median;
+  const auto [unit, factor] = fastest >= 1 ? std::pair{"s", 1.0}
+                              : fastest >= 1e-3 ? std::pair{"ms", 1e3}
+                                                : std::pair{"µs", 1e6};
+  const bool compared = std::any_of(outcome.variants.begin(), outcome.variants.end(),
+                                    [](const VariantOutcome& v) { return v.speedup.has_value(); });
+  // The work times, when every variant reported one, are what the speedups compare; say so.
+  std::string out = fmt::format("| Variant | {2}Median [{0}] | Min [{0}] | Max [{0}] |{1}\n", unit,
+                                compared ? " Speedup |" : "", outcome.compared_by == "work" ? "Work " : "");
+  out += compared ? "|:---|---:|---:|---:|---:|\n" : "|:---|---:|---:|---:|\n";
+  for (const VariantOutcome& v : outcome.variants) {
+    const Summary& t = compared_times(outcome, v);
+    std::string median = fmt::format("{:.3f}", t.median * factor);
+    if (t.stddev) median += fmt::format(" ± {:.3f}", *t.stddev * factor);
+    out += fmt::format("| `{}` | {} | {:.3f} | {:.3f} |", v.name, median, t.min * factor, t.max * factor);
+    if (compared) out += v.speedup ? fmt::format(" {:.2f} |", *v.speedup) : std::string(" |");
+    out += "\n";
+  }
+  return out;
+}
+
+nlohmann::json make_trace(const Outcome& outcome) {
+  TraceBuilder trace(fmt::format("concur {} ({})", outcome.example->name, outcome.example->id));
+  for (const VariantOutcome& v : outcome.variants)
+    trace.add_run(v.timeline, v.name, v.offset_ns, v.first_run_ns);
+  return trace.to_json();
+}
+
+}  // namespace concur

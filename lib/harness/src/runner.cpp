@@ -1,0 +1,241 @@
+#include "concur/harness/runner.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <exception>
+
+#include "concur/core/actor.hpp"
+#include "concur/core/clock.hpp"
+#include "concur/core/console.hpp"
+#include "concur/core/host_load.hpp"
+#include "concur/core/jitter.hpp"
+#include "concur/harness/outcomes.hpp"
+#include "concur/harness/report.hpp"
+#include "concur/harness/run.hpp"
+#include "concur/harness/timeline_view.hpp"
+
+namespace concur {
+namespace {
+
+void merge_check(std::vector<CheckOutcome>& checks, const CheckResult& c) {
+  auto it = std::find_if(checks.begin(), checks.end(),
+                         [&](const CheckOutcome& o) { return o.name == c.name; });
+  if (it == checks.end()) it = checks.insert(checks.end(), CheckOutcome{c.name, c.required});
+  if (!c.tested) {  // says why it could not be tested, unless a run did test it
+    ++it->untested;
+    if (it->evaluated == 0) it->detail = c.detail;
+    return;
+  }
+  ++it->evaluated;
+  if (c.ok) ++it->held;
+  // Keep the detail of a failure once there has been one: that is the run to look at.
+  if (it->ok || !c.ok) it->detail = c.detail;
+  it->ok = it->ok && c.ok;
+}
+
+void print_header(const Example& e, const nlohmann::json& params) {
+  Console& con = Console::get();
+  const std::string where =
+      e.lecture > 0 ? fmt::format("lecture {}", e.lecture) : std::string("supplementary notes");
+  con.line(con.paint(fmt::format("concur {} · {} · {} ({})", e.name, e.id, e.title, where),
+                     Style::bold));
+  con.line(fmt::format("  {}", e.summary));
+  std::string settings;
+  for (const auto& [key, value] : params.items()) settings += fmt::format(" {}={}", key, value.dump());
+  con.line(con.paint(fmt::format("  settings:{}", settings), Style::dim));
+}
+
+double median_of(std::vector<double> values) { return values.empty() ? 0 : summarize(std::move(values)).median; }
+
+// The cores a variant's workers could compute on while it ran; never 0, to divide by.
+double usable_cores(const VariantOutcome& v) {
+  return std::max(0.05, std::min({static_cast<double>(v.workers.value_or(1)),
+                                  static_cast<double>(host_cpus()), v.free_cores}));
+}
+
+// Speedups over the baseline from the medians of `compared_by`, their ceilings, and the
+// variants' speedup claims judged on them.
+void compare_with_baseline(Outcome& out, const Example& example,
+                           const std::vector<std::vector<std::pair<SpeedupClaim, std::string>>>& claims) {
+  const auto by_work = [](const VariantOutcome& v) { return v.work.has_value(); };
+  out.compared_by = !out.variants.empty() && std::all_of(out.variants.begin(), out.variants.end(), by_work)
+                        ? "work" : "wall";
+  const auto median = [&](const VariantOutcome& v) { return out.compared_by == "work" ? v.work->median : v.wall.median; };
+  const auto find = [&](const std::string& name) -> const VariantOutcome* {
+    for (const VariantOutcome& v : out.variants)
+      if (!name.empty() && v.name == name) return &v;
+    return nullptr;
+  };
+  const int cpus = host_cpus();
+  for (std::size_t i = 0; i < out.variants.size(); ++i) {
+    VariantOutcome& v = out.variants[i];
+    const VariantOutcome* base = find(v.compare_with.empty() ? example.baseline : v.compare_with);
+    if (base != nullptr && median(v) > 0) {
+      v.speedup = median(*base) / median(v);
+      v.baseline = base->name;
+      if (v.workers && base->workers && &v != base) {
+        v.speedup_ceiling = usable_cores(v) / usable_cores(*base);
+        const bool v_short = v.free_cores < std::min(*v.workers, cpus) - 0.25;
+        const bool base_short = base->free_cores < std::min(*base->workers, cpus) - 0.25;
+        if (v_short || base_short)
+          v.busy_note = fmt::format(
+              "the machine was busy: about {:.1f} of {} cores were free for {} ({} worker{}) and {:.1f} for {}, "
+              "so it could reach at most ~{:.2f}x", v.free_cores, cpus, v.name, *v.workers, *v.workers == 1 ? "" : "s",
+              base->free_cores, base->name, *v.speedup_ceiling);
+      }
+    }
+    for (const auto& [claim, name] : claims[i]) {
+      CheckOutcome c{example.variants.size() > 1 ? fmt::format("{}: {}", v.name, name) : name, false};
+      if (!v.speedup || !v.speedup_ceiling) {
+        c.untested = 1;
+        c.detail = "not compared with a baseline that said how many workers it had";
+      } else if (claim == SpeedupClaim::scales) {
+        const std::string figures = fmt::format("{:.2f}x of at most ~{:.2f}x ({} medians; {} workers, {:.1f} of {} cores free)",
+                                                *v.speedup, *v.speedup_ceiling, out.compared_by, *v.workers,
+                                                v.free_cores, cpus);
+        if (*v.speedup_ceiling < 1.3) {  // too little room to tell scaling from noise
+          c.untested = 1;
+          c.detail = fmt::format("not tested: {}; {}", v.busy_note.empty() ? "one core's worth of room" : v.busy_note, figures);
+        } else {
+          c.ok = *v.speedup >= 0.75 * *v.speedup_ceiling;
+          c.evaluated = 1, c.held = c.ok;
+          c.detail = figures;
+        }
+      } else {
+        // One worker computes at a time: the bound is one core's share now over the baseline's.
+        const double one_core = std::min(1.0, std::max(0.05, v.free_cores)) / std::min(1.0, std::max(0.05, base->free_cores));
+        c.detail = fmt::format("{:.2f}x ({} medians); one core's share allowed ~{:.2f}x", *v.speedup, out.compared_by, one_core);
+        if (std::min(v.free_cores, base->free_cores) < 0.9) {
+          // Less than a core free: the scheduler's share decides the times, not the GIL
+          // (a thread that waits and wakes gets more of a contended core than one that never sleeps).
+          c.untested = 1;
+          c.detail = fmt::format("not tested: the machine was busy: about {:.1f} of {} cores were free for {} and {:.1f} "
+                                 "for {}; {}", v.free_cores, cpus, v.name, base->free_cores, base->name, c.detail);
+        } else {
+          c.ok = *v.speedup < 1.1 * one_core;
+          c.evaluated = 1, c.held = c.ok;
+        }
+      }
+      if (c.untested) c.ok = true;
+      out.checks.push_back(std::move(c));
+    }
+  }
+}
+
+}  // namespace
+
+Outcome run_example(const Example& example, const RunOptions& options) {
+  Outcome out;
+  out.example = &example;
+  out.params = example.default_params();
+  for (const auto& [key, value] : options.params.items()) out.params[key] = value;
+  out.params["repeat"] = options.repeat;
+  out.params["time_scale"] = options.time_scale;
+  if (const auto seed = jitter::seed()) out.params["jitter_seed"] = *seed;  // --jitter: the run can be replayed
+
+  Console& con = Console::get();
+  const bool narrate = con.narrating();
+  print_header(example, out.params);
+  const auto example_start = Clock::now();
+  std::optional<BaselineFigures> baseline;  // once the baseline variant has run
+  std::vector<std::vector<std::pair<SpeedupClaim, std::string>>> claims;  // per variant, from its last run
+
+  for (const Variant& variant : example.variants) {
+    if (variant.enabled && !variant.enabled(options.params)) continue;
+    VariantOutcome vo;
+    vo.name = variant.name;
+    std::vector<double> walls, works, busy;
+    std::vector<std::pair<SpeedupClaim, std::string>> variant_claims;
+    for (int i = 0; i < options.repeat; ++i) {
+      const bool loud = narrate && i == 0;
+      if (loud) {
+        con.line();
+        con.line(con.paint(fmt::format("── {} ──", variant.name), Style::bold));
+        if (options.repeat > 1)
+          con.line(con.paint(fmt::format("  (narrating run 1 of {}; the rest run quietly)",
+                                         options.repeat),
+                             Style::dim));
+      }
+      con.configure(con.fd(), con.color(), loud);
+
+      Run run(example, out.params, options.time_scale, variant.name, i);
+      if (baseline) run.set_baseline(&*baseline);
+      reset_thread_names();
+      RunClock::restart();
+      Recorder::begin_run();
+      const auto cpu0 = process_cpu_time();
+      const auto t0 = Clock::now();
+      try {
+        variant.body(run);
+      } catch (const std::exception& ex) {
+        vo.error = ex.what();
+      } catch (...) {
+        vo.error = "an exception that is not a std::exception";
+      }
+      const auto wall = Clock::now() - t0;
+      const auto cpu = process_cpu_time() - cpu0;
+      const double host_busy = run.host_busy_cores();
+      Timeline timeline = Recorder::end_run();
+      con.configure(con.fd(), con.color(), narrate);
+
+      RunRecord rec{to_seconds(wall), to_seconds(cpu), run.results()};
+      if (const auto work = run.work_time()) rec.work_s = to_seconds(*work);
+      rec.host_busy_cores = host_busy;
+      rec.workers = run.workers();
+      busy.push_back(host_busy);
+      if (rec.work_s) works.push_back(*rec.work_s);
+      vo.workers = rec.workers;
+      vo.compare_with = run.compare_with();
+      variant_claims = run.speedup_claims();
+      spdlog::debug("{} / {} run {}: wall {:.6f} s, cpu {:.6f} s, {} tracks, result {}", example.name,
+                    variant.name, i + 1, rec.wall_s, rec.cpu_s, timeline.tracks.size(), rec.result.dump());
+      walls.push_back(rec.wall_s);
+      for (const CheckResult& c : run.checks()) merge_check(out.checks, c);
+      if (!vo.error.empty())
+        merge_check(out.checks, {fmt::format("{} completed", variant.name), false, true,
+                                 fmt::format("it threw: {}", vo.error)});
+      vo.explanation = run.explanation();
+      if (loud && !vo.explanation.empty()) con.line(wrap_text(vo.explanation, 2, 88));
+      if (i == 0) {
+        const bool draw = options.timeline == TimelineMode::always ||
+                          (options.timeline == TimelineMode::automatic && loud);
+        if (draw) {
+          TimelineViewOptions view;
+          view.width = terminal_width(con.fd());
+          view.color = con.color();
+          const std::string picture = render_timeline(timeline, view);
+          if (!picture.empty()) {
+            con.line();
+            con.line(picture.substr(0, picture.size() - 1));
+          }
+        }
+        vo.offset_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t0 - example_start).count();
+        vo.first_run_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(wall).count();
+        vo.timeline = std::move(timeline);
+      }
+      vo.runs.push_back(std::move(rec));
+      if (!vo.error.empty()) break;  // a crashing variant is not repeated
+    }
+    vo.wall = summarize(walls);
+    if (!works.empty() && works.size() == vo.runs.size()) vo.work = summarize(works);
+    vo.free_cores = host_cpus() - median_of(busy);
+    claims.push_back(std::move(variant_claims));
+    if (variant.name == example.baseline && !vo.runs.empty())
+      baseline = BaselineFigures{vo.name, vo.work ? vo.work->median : vo.wall.median, vo.runs.back().result};
+    for (const std::string& key : example.outcomes) {
+      std::vector<nlohmann::json> values;
+      for (const RunRecord& r : vo.runs) values.push_back(r.result.contains(key) ? r.result[key] : nlohmann::json());
+      vo.outcomes[key] = summarize_outcome(values);
+    }
+    out.variants.push_back(std::move(vo));
+  }
+
+  compare_with_baseline(out, example, claims);
+  for (const CheckOutcome& c : out.checks)
+    if (c.required && !c.ok) out.ok = false;
+  return out;
+}
+
+}  // namespace concur

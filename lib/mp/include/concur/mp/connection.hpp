@@ -1,0 +1,146 @@
+// concur/mp/connection.hpp - Pipe() and Connection: messages between processes.
+//
+// Plays the role of Python's multiprocessing.Pipe() and its Connection objects.
+// Pipe(true) is a socketpair: either end can send and receive. Pipe(false) is a one-way
+// pipe (pipe2): the first end only receives, the second only sends, as in Python.
+//
+//     auto [parent_end, child_end] = concur::mp::Pipe();
+//     child_end.send({{"n", 42}});             // any JSON value: the analog of pickle
+//     nlohmann::json msg = parent_end.recv();  // blocks until a whole message is there
+//
+// On the wire every message is a frame: a 4-byte big-endian length, then that many
+// bytes. send()/recv() carry a JSON value encoded as CBOR (or MessagePack, per
+// connection); send_bytes()/recv_bytes() carry raw bytes. A receiver refuses a frame
+// longer than its max_frame (FrameError: oversized), a stream that ends inside a frame
+// (FrameError: truncated) and a payload that does not decode (FrameError: corrupt).
+// The other end closing cleanly between frames is EOFError, the error a reader catches
+// to know the conversation is over.
+//
+// Within one process, sends and receives on one Connection are serialised by locks, so
+// threads sharing an end never tear a frame. Two processes writing to the same end are
+// another matter (as in Python): give each writer its own end, or use a process Queue.
+// Descriptors are close-on-exec; a child made by fork() inherits them.
+//
+// A socket end can carry a deadline (set_deadline): then every send and recv on it fails
+// with DeadlineError once that instant has passed, however slowly the bytes drip, instead
+// of blocking. A network server or client uses it so that no peer can hold it forever.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "concur/core/console.hpp"
+#include "concur/core/fd.hpp"
+
+namespace concur::mp {
+
+// The other end closed the connection (between two messages).
+class EOFError : public std::runtime_error {
+ public:
+  EOFError() : std::runtime_error("end of file: the other end of the connection is closed") {}
+};
+
+// A frame that cannot be read: cut short, longer than allowed, or undecodable.
+class FrameError : public std::runtime_error {
+ public:
+  enum class Kind { truncated, oversized, corrupt };
+  FrameError(Kind kind, const std::string& what) : std::runtime_error(what), kind_(kind) {}
+  Kind kind() const noexcept { return kind_; }
+
+ private:
+  Kind kind_;
+};
+
+// A send or recv did not finish before the connection's deadline. The stream may now be
+// cut inside a frame: close the connection.
+class DeadlineError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class Codec { cbor, msgpack };
+
+class Connection {
+ public:
+  static constexpr std::size_t kDefaultMaxFrame = std::size_t{256} << 20;  // 256 MiB
+
+  // Takes ownership of fd. `readable`/`writable` say which directions this end allows.
+  Connection(detail::Fd fd, bool readable, bool writable, Codec codec = Codec::cbor);
+  // Takes ownership of an end handed to a child process, its directions read off the
+  // descriptor itself (a pipe's read or write end, or a socket).
+  static Connection adopt(detail::Fd fd, Codec codec = Codec::cbor);
+  Connection(Connection&& other) noexcept;
+  Connection& operator=(Connection&& other) noexcept;
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Sends one JSON value as one frame. Blocks while the OS buffer is full.
+  // Throws std::logic_error on a receive-only or closed end; std::system_error (EPIPE)
+  // when the other end has gone.
+  //
+  // `saying` (concur::says) is written when the frame starts to go out: encoded, under
+  // this end's send lock, before its first byte is written. The receiver's line about
+  // the message, written after its recv() returned, therefore always comes after it,
+  // even from another process sharing the console. (If the write then fails, the line
+  // has already been said.)
+  //     conn.send(msg, says("sent {}", msg.dump()));
+  void send(const nlohmann::json& value, const Saying& saying = {});
+  // Blocks until a whole message has arrived and returns it. Throws EOFError when the
+  // other end closed first, FrameError for a bad frame.
+  nlohmann::json recv();
+
+  void send_bytes(std::string_view bytes);
+  void send_bytes(std::string_view bytes, const Saying& saying);
+  std::string recv_bytes();
+
+  // True when recv() would not block (a message, or end of file, is waiting); waits at
+  // most timeout_s seconds (nullopt: forever; 0: just look).
+  bool poll(std::optional<double> timeout_s = 0.0) const;
+
+  // Closes this end now. Further calls throw std::logic_error.
+  void close();
+  bool closed() const noexcept { return !fd_.valid(); }
+
+  bool readable() const noexcept { return readable_; }
+  bool writable() const noexcept { return writable_; }
+  int fileno() const noexcept { return fd_.get(); }
+  void set_max_frame(std::size_t bytes) noexcept { max_frame_ = bytes; }
+  std::size_t max_frame() const noexcept { return max_frame_; }
+
+  // From now on, send and recv throw DeadlineError rather than wait past `when` (nullopt:
+  // wait as long as it takes, the default). For socket ends; set it while no other
+  // thread is using this end.
+  using Deadline = std::optional<std::chrono::steady_clock::time_point>;
+  void set_deadline(Deadline when) noexcept { deadline_ = when; }
+  Deadline deadline() const noexcept { return deadline_; }
+
+ private:
+  void require(bool direction, std::string_view what) const;
+
+  detail::Fd fd_;
+  bool readable_;
+  bool writable_;
+  Codec codec_;
+  std::size_t max_frame_ = kDefaultMaxFrame;
+  Deadline deadline_;
+  std::mutex send_mu_;  // one frame at a time leaves this end
+  std::mutex recv_mu_;  // one frame at a time is read from this end
+};
+
+// A connected pair. duplex: both ends send and receive (a socketpair). Not duplex: the
+// first end only receives and the second only sends (a pipe), as Python's Pipe(False).
+std::pair<Connection, Connection> Pipe(bool duplex = true);
+
+// The frame format, for tests and tools: the 4-byte big-endian header of a payload size.
+std::string frame_header(std::uint32_t size);
+
+}  // namespace concur::mp

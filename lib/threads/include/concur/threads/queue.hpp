@@ -1,0 +1,186 @@
+// concur/threads/queue.hpp - a FIFO queue between threads.
+//
+// Plays the role of Python's queue.Queue: put() at the back, get() from the front, an
+// optional maxsize that makes put() block while the queue is full, and the task
+// accounting of task_done() / join() that lets a producer wait until every item it put
+// has been processed.
+//
+//     concur::Queue<int> tasks;           // unbounded; Queue<int> q(5) holds at most 5
+//     tasks.put(42);
+//     int task = tasks.get();             // blocks while empty
+//     tasks.task_done();                  // one per get(), when the work on it is done
+//     tasks.join();                       // blocks until every put() item is done
+//
+// put/get with block=false or a timeout throw concur::Full / concur::Empty, as Python
+// raises queue.Full / queue.Empty. put() can carry a narration line (concur::says) that
+// it writes at the moment the item goes in. While a run is recorded, a put or get that has to
+// block records a waiting span, and the queue's depth is recorded as a counter.
+//
+// A concur::Thread asked to stop (its owner is unwinding after an error) does not stay
+// blocked in get(), put() or join(): the wait throws concur::ThreadStopped.
+//
+// Memory ordering: everything a thread wrote before put(x) is visible to the thread
+// whose get() returns x; everything before the last task_done() is visible to join()'s
+// caller after it returns.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "concur/core/console.hpp"
+#include "concur/core/jitter.hpp"
+#include "concur/threads/thread.hpp"
+#include "concur/core/timeline.hpp"
+
+namespace concur {
+
+// Raised by put() on a full queue (no block, or the timeout passed).
+class Full : public std::runtime_error {
+ public:
+  Full() : std::runtime_error("queue is full") {}
+};
+
+// Raised by get() on an empty queue (no block, or the timeout passed).
+class Empty : public std::runtime_error {
+ public:
+  Empty() : std::runtime_error("queue is empty") {}
+};
+
+template <typename T>
+class Queue {
+ public:
+  // maxsize <= 0 means unbounded, as in Python.
+  explicit Queue(std::ptrdiff_t maxsize = 0, std::string_view name = "queue")
+      : maxsize_(maxsize),
+        name_(name),
+        waiting_get_label_(Recorder::intern("waiting for " + name_ + " (get)")),
+        waiting_put_label_(Recorder::intern("waiting for room in " + name_)),
+        depth_label_(Recorder::intern(name_ + " depth")),
+        join_label_(Recorder::intern("waiting for " + name_ + " join()")) {}
+
+  Queue(const Queue&) = delete;
+  Queue& operator=(const Queue&) = delete;
+
+  // Adds an item at the back. With block, waits for room (at most timeout_s seconds if
+  // given); without, or when the timeout passes, throws Full.
+  void put(T item, bool block = true, std::optional<double> timeout_s = std::nullopt) {
+    put(std::move(item), Saying{}, block, timeout_s);
+  }
+  // The same, and says `saying` once there is room, under the queue's lock, before the
+  // item goes in: a getter's line about this item always comes after it, and the lines
+  // of several putters keep the queue's order. Says nothing when it throws Full.
+  //     tasks.put(task, says("put task {}", task));
+  void put(T item, const Saying& saying, bool block = true, std::optional<double> timeout_s = std::nullopt) {
+    jitter::point();
+    std::unique_lock lock(mu_);
+    if (full_locked()) {
+      if (!block) throw Full();
+      ScopedSpan waiting(SpanKind::waiting, waiting_put_label_);
+      ++putters_waiting_;
+      const bool room = wait_until(not_full_, lock, timeout_s, [&] { return !full_locked(); });
+      --putters_waiting_;
+      if (!room) throw Full();
+    }
+    saying.say();  // before push_back: no getter can have the item yet
+    items_.push_back(std::move(item));
+    ++unfinished_;
+    Recorder::counter(depth_label_, static_cast<std::int64_t>(items_.size()));
+    // Wake a getter only if one sleeps: most puts then cost no system call.
+    if (getters_waiting_ > 0) not_empty_.notify_one();
+  }
+  void put_nowait(T item) { put(std::move(item), false); }
+
+  // Removes and returns the front item. With block, waits for one (at most timeout_s
+  // seconds if given); without, or when the timeout passes, throws Empty.
+  T get(bool block = true, std::optional<double> timeout_s = std::nullopt) {
+    jitter::point();
+    std::unique_lock lock(mu_);
+    if (items_.empty()) {
+      if (!block) throw Empty();
+      ScopedSpan waiting(SpanKind::waiting, waiting_get_label_);
+      ++getters_waiting_;
+      const bool any = wait_until(not_empty_, lock, timeout_s, [&] { return !items_.empty(); });
+      --getters_waiting_;
+      if (!any) throw Empty();
+    }
+    T item = std::move(items_.front());
+    items_.pop_front();
+    Recorder::counter(depth_label_, static_cast<std::int64_t>(items_.size()));
+    if (putters_waiting_ > 0) not_full_.notify_one();
+    return item;
+  }
+  T get_nowait() { return get(false); }
+
+  // Marks one item got earlier as processed. Throws std::logic_error when called more
+  // times than items were put (Python's ValueError).
+  void task_done() {
+    std::lock_guard guard(mu_);
+    if (unfinished_ == 0) throw std::logic_error("task_done() called more times than items were put");
+    if (--unfinished_ == 0) all_done_.notify_all();
+  }
+
+  // Blocks until every item ever put has had its task_done().
+  void join() {
+    std::unique_lock lock(mu_);
+    if (unfinished_ == 0) return;
+    ScopedSpan waiting(SpanKind::waiting, join_label_);
+    wait_until(all_done_, lock, std::nullopt, [&] { return unfinished_ == 0; });
+  }
+
+  // Snapshots: by the time the caller looks, another thread may have changed them.
+  std::size_t qsize() const {
+    jitter::point();
+    std::lock_guard guard(mu_);
+    return items_.size();
+  }
+  bool empty() const { return qsize() == 0; }
+  bool full() const {
+    std::lock_guard guard(mu_);
+    return full_locked();
+  }
+  std::ptrdiff_t maxsize() const { return maxsize_; }
+  const std::string& name() const { return name_; }
+
+ private:
+  bool full_locked() const {
+    return maxsize_ > 0 && items_.size() >= static_cast<std::size_t>(maxsize_);
+  }
+
+  // Waits for `ready`; false when the timeout passed first. Throws ThreadStopped when the
+  // calling concur::Thread is asked to stop meanwhile.
+  template <typename Pred>
+  static bool wait_until(std::condition_variable_any& cv, std::unique_lock<std::mutex>& lock,
+                         std::optional<double> timeout_s, Pred ready) {
+    const std::stop_token stop = current_stop_token();
+    const bool got = timeout_s ? cv.wait_for(lock, stop, std::chrono::duration<double>(std::max(0.0, *timeout_s)), ready)
+                               : cv.wait(lock, stop, ready);
+    if (!got && stop.stop_requested()) throw ThreadStopped();
+    return got;
+  }
+
+  const std::ptrdiff_t maxsize_;
+  const std::string name_;
+  const std::uint32_t waiting_get_label_;
+  const std::uint32_t waiting_put_label_;
+  const std::uint32_t depth_label_;
+  const std::uint32_t join_label_;
+
+  mutable std::mutex mu_;
+  std::condition_variable_any not_empty_;
+  std::condition_variable_any not_full_;
+  std::condition_variable_any all_done_;
+  std::deque<T> items_;               // guarded by mu_
+  std::size_t unfinished_ = 0;        // guarded by mu_: put minus task_done
+  std::size_t getters_waiting_ = 0;   // guarded by mu_
+  std::size_t putters_waiting_ = 0;   // guarded by mu_
+};
+
+}  // namespace concur

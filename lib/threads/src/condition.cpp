@@ -1,0 +1,91 @@
+#include "concur/threads/condition.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <vector>
+
+namespace concur {
+namespace {
+
+// The locks the calling thread took through some Condition and still holds (a lock
+// taken twice, e.g. a recursive one, is listed twice). Only its own thread touches it.
+thread_local std::vector<const void*> t_held;
+
+bool held_here(const void* lock) { return std::find(t_held.begin(), t_held.end(), lock) != t_held.end(); }
+
+}  // namespace
+
+Condition::Condition(std::string_view name)
+    : Condition(name, nullptr, &ops_for<Mutex>) {}
+
+Condition::Condition(std::string_view name, void* lock, const LockOps* ops)
+    : name_(name),
+      own_lock_(lock == nullptr ? std::make_unique<Mutex>(name_ + " lock") : nullptr),
+      lock_(lock == nullptr ? own_lock_.get() : lock),
+      ops_(ops),
+      waiting_label_(Recorder::intern("waiting for " + name_)),
+      notify_label_(Recorder::intern(name_ + " notify()")),
+      notify_all_label_(Recorder::intern(name_ + " notify_all()")) {}
+
+void Condition::lock() {
+  ops_->lock(lock_);
+  t_held.push_back(lock_);
+}
+
+bool Condition::try_lock() {
+  if (!ops_->try_lock(lock_)) return false;
+  t_held.push_back(lock_);
+  return true;
+}
+
+void Condition::unlock() {
+  const auto it = std::find(t_held.rbegin(), t_held.rend(), lock_);
+  if (it == t_held.rend())
+    throw std::runtime_error("release of '" + name_ + "', which this thread does not hold");
+  ops_->unlock(lock_);  // first: if the lock itself refuses, the note stays true
+  t_held.erase(std::next(it).base());
+}
+
+bool Condition::acquire(bool blocking) {
+  if (!blocking) return try_lock();
+  lock();
+  return true;
+}
+
+void Condition::require_owned(const char* what) const {
+  if (!held_here(lock_)) throw std::runtime_error(std::string("cannot ") + what + " on un-acquired lock");
+}
+
+void Condition::require_waitable() const {
+  require_owned("wait");
+  // Python's wait() releases a recursive lock all the way; ours would release one level
+  // and sleep holding the rest, so every notifier would block on it for good.
+  if (std::count(t_held.begin(), t_held.end(), lock_) > 1)
+    throw std::runtime_error("cannot wait on a lock this thread holds more than once (wait releases one level)");
+}
+
+bool Condition::wait(std::optional<double> timeout_s) {
+  require_waitable();
+  ScopedSpan waiting(SpanKind::waiting, waiting_label_);
+  // cv_ releases and re-takes the lock through *this, so the note stays right throughout.
+  if (!timeout_s) {
+    cv_.wait(*this);
+    return true;
+  }
+  return cv_.wait_for(*this, std::chrono::duration<double>(std::max(0.0, *timeout_s))) ==
+         std::cv_status::no_timeout;
+}
+
+void Condition::notify(int n) {
+  require_owned("notify");
+  Recorder::instant(notify_label_);
+  for (int i = 0; i < n; ++i) cv_.notify_one();
+}
+
+void Condition::notify_all() {
+  require_owned("notify");
+  Recorder::instant(notify_all_label_);
+  cv_.notify_all();
+}
+
+}  // namespace concur

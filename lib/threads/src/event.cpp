@@ -1,0 +1,56 @@
+#include "concur/threads/event.hpp"
+
+#include <chrono>
+
+#include "concur/core/jitter.hpp"
+#include "concur/core/timeline.hpp"
+
+namespace concur {
+
+Event::Event(std::string_view name)
+    : name_(name),
+      waiting_label_(Recorder::intern("waiting for " + name_)),
+      set_label_(Recorder::intern(name_ + " set()")),
+      clear_label_(Recorder::intern(name_ + " clear()")) {}
+
+void Event::set(const Saying& saying) {
+  {
+    std::lock_guard guard(mu_);
+    saying.say();  // before the flag: a waiter that finds it up comes after this line
+    // The instant too: a waiter's "waiting" span cannot end before the set() it waited for.
+    Recorder::instant(set_label_);
+    flag_ = true;
+  }
+  cv_.notify_all();
+  jitter::point();
+}
+
+void Event::clear() {
+  jitter::point();
+  {
+    std::lock_guard guard(mu_);
+    flag_ = false;
+  }
+  Recorder::instant(clear_label_);
+}
+
+bool Event::is_set() const {
+  jitter::point();
+  std::lock_guard guard(mu_);
+  return flag_;
+}
+
+bool Event::wait(std::optional<double> timeout_s) {
+  jitter::point();
+  std::unique_lock lock(mu_);
+  if (flag_) return true;
+  ScopedSpan waiting(SpanKind::waiting, waiting_label_);
+  if (!timeout_s) {
+    cv_.wait(lock, [&] { return flag_; });
+    return true;
+  }
+  const auto limit = std::chrono::duration<double>(std::max(0.0, *timeout_s));
+  return cv_.wait_for(lock, limit, [&] { return flag_; });
+}
+
+}  // namespace concur

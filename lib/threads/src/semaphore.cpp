@@ -1,0 +1,114 @@
+#include "concur/threads/semaphore.hpp"
+
+#include <stdexcept>
+
+#include "concur/core/jitter.hpp"
+#include "concur/core/timeline.hpp"
+
+namespace concur {
+
+namespace {
+std::ptrdiff_t checked(std::ptrdiff_t permits) {
+  if (permits < 0) throw std::invalid_argument("Semaphore: the number of permits must be >= 0");
+  return permits;
+}
+}  // namespace
+
+Semaphore::Semaphore(std::ptrdiff_t permits, std::string_view name) : Semaphore(permits, name, false) {}
+
+Semaphore::Semaphore(std::ptrdiff_t permits, std::string_view name, bool bounded)
+    : free_(checked(permits)),
+      initial_(permits),
+      bounded_(bounded),
+      name_(name),
+      waiting_label_(Recorder::intern("waiting for " + name_)),
+      holding_label_(Recorder::intern("holding " + name_)),
+      in_use_label_(Recorder::intern(name_ + " in use")),
+      release_label_(Recorder::intern("release " + name_)) {}
+
+void Semaphore::took_one() {
+  const auto now_in_use = in_use_.fetch_add(1, std::memory_order_relaxed) + 1;
+  Recorder::counter(in_use_label_, now_in_use);
+  Recorder::open(this, SpanKind::holding, holding_label_);
+}
+
+bool Semaphore::take_if_free() {
+  jitter::point();  // every acquire starts here
+  std::lock_guard guard(mu_);
+  if (free_ == 0) return false;
+  --free_;
+  return true;
+}
+
+void Semaphore::acquire() {
+  if (!take_if_free()) {
+    ScopedSpan waiting(SpanKind::waiting, waiting_label_);
+    std::unique_lock lock(mu_);
+    freed_.wait(lock, [&] { return free_ > 0; });
+    --free_;
+  }
+  took_one();
+}
+
+bool Semaphore::try_acquire() {
+  if (!take_if_free()) return false;
+  took_one();
+  return true;
+}
+
+bool Semaphore::try_acquire_for(std::chrono::nanoseconds timeout) {
+  if (!take_if_free()) {
+    ScopedSpan waiting(SpanKind::waiting, waiting_label_);
+    std::unique_lock lock(mu_);
+    if (!freed_.wait_for(lock, timeout, [&] { return free_ > 0; })) return false;
+    --free_;
+  }
+  took_one();
+  return true;
+}
+
+std::ptrdiff_t Semaphore::value() const {
+  std::lock_guard guard(mu_);
+  return free_;
+}
+
+bool Semaphore::acquire(bool blocking, std::optional<double> timeout_s) {
+  if (!blocking) return try_acquire();
+  if (!timeout_s) {
+    acquire();
+    return true;
+  }
+  return try_acquire_for(std::chrono::duration_cast<std::chrono::nanoseconds>(
+      std::chrono::duration<double>(std::max(0.0, *timeout_s))));
+}
+
+void Semaphore::release(std::ptrdiff_t n) { release(Saying{}, n); }
+
+void Semaphore::release(const Saying& saying, std::ptrdiff_t n) {
+  if (n < 1) throw std::invalid_argument("Semaphore::release: n must be >= 1");
+  std::ptrdiff_t now_in_use = 0;
+  {
+    std::lock_guard guard(mu_);
+    // Checked and counted in one critical section, so two racing over-releases cannot
+    // both pass the check.
+    if (bounded_ && free_ + n > initial_) throw std::invalid_argument("Semaphore released too many times");
+    // The holding spans end before the permits are free again: the next holder's span
+    // cannot start before this one's ends, so the timeline never shows more holders
+    // than permits. A permit released by the thread that took it closes its holding
+    // span; one released by another thread (a signal, not a return) is an instant.
+    for (std::ptrdiff_t i = 0; i < n; ++i)
+      if (!Recorder::close(this)) Recorder::instant(release_label_);
+    now_in_use = in_use_.fetch_sub(n, std::memory_order_relaxed) - n;
+    saying.say();  // before the permits are free: the next holder's line comes after it
+    free_ += n;
+  }
+  Recorder::counter(in_use_label_, now_in_use);
+  // Wake as many waiters as permits came back; each re-checks the count under the lock.
+  if (n == 1)
+    freed_.notify_one();
+  else
+    freed_.notify_all();
+  jitter::point();
+}
+
+}  // namespace concur
