@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <concur/threads/event.hpp>
+#include <concur/mp/executor.hpp>
 #include <concur/threads/futures.hpp>
 
 #include <signal.h>

@@ -43,4 +43,9 @@ void set_current_actor(std::string name) {
   t_actor = std::move(name);
 }
 
+std::uintptr_t this_thread_key() noexcept {
+  thread_local char marker;
+  return reinterpret_cast<std::uintptr_t>(&marker);
+}
+
 }  // namespace concur

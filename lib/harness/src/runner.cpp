@@ -12,7 +12,7 @@
 #include "concur/core/host_load.hpp"
 #include "concur/core/jitter.hpp"
 #include "concur/harness/outcomes.hpp"
-#include "concur/harness/report.hpp"
+#include "concur/harness/text.hpp"
 #include "concur/harness/run.hpp"
 #include "concur/harness/timeline_view.hpp"
 

@@ -177,12 +177,6 @@ StartMethod start_method_named(std::string_view name) {
   throw std::invalid_argument(fmt::format("unknown start method '{}' (fork, spawn or forkserver)", name));
 }
 
-Param start_method_param() {
-  return Param::choice("start-method", "how each child process is started", {"fork", "spawn", "forkserver"});
-}
-
-StartMethod start_method_of(const Run& run) { return start_method_named(run.text("start-method")); }
-
 Process::Process(Target target, std::string name, StartMethod method, bool daemon)
     : entry_(std::move(target)),
       name_(name.empty() ? fmt::format("Process-{}", g_process_count.fetch_add(1) + 1) : std::move(name)),

@@ -8,7 +8,6 @@
 
 #include "concur/core/actor.hpp"
 #include "concur/threads/timed_lock.hpp"
-#include "concur/threads/mutex.hpp"
 
 namespace concur {
 

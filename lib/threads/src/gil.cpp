@@ -4,8 +4,6 @@
 
 #include "concur/core/actor.hpp"
 #include "concur/core/clock.hpp"
-#include "concur/harness/example.hpp"
-#include "concur/harness/run.hpp"
 #include "concur/core/timeline.hpp"
 
 namespace concur {
@@ -126,19 +124,6 @@ GilStats Gil::stats() const {
   GilStats copy = totals_;
   for (const PerThread& t : threads_) copy.threads.push_back(t.stats);
   return copy;
-}
-
-Param switch_interval_param() {
-  return Param::seconds("switch-interval",
-                        "seconds a waiter lets the holder run before asking for the GIL "
-                        "(sys.setswitchinterval); not scaled by --time-scale",
-                        0.005, 0.000'01, 10.0);
-}
-
-std::chrono::nanoseconds switch_interval_of(const Run& run) {
-  // number(), not duration(): the interval is the interpreter's, not a sleep to shorten.
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-      std::chrono::duration<double>(run.number("switch-interval")));
 }
 
 }  // namespace concur

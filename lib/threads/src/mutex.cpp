@@ -12,11 +12,6 @@
 
 namespace concur {
 
-std::uintptr_t this_thread_key() noexcept {
-  thread_local char marker;
-  return reinterpret_cast<std::uintptr_t>(&marker);
-}
-
 Mutex::Mutex(std::string_view name)
     : name_(name),
       waiting_label_(Recorder::intern("waiting for " + name_)),

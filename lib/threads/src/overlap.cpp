@@ -12,7 +12,6 @@
 #include <fmt/format.h>
 
 #include "concur/core/clock.hpp"
-#include "concur/harness/run.hpp"
 
 namespace concur {
 
@@ -166,12 +165,6 @@ Rounds until_overlap(const std::function<Measure()>& round, OverlapGoal goal) {
     rounds.overlapped = rounds.last.overlap >= goal.enough;
   } while (!rounds.overlapped && Clock::now() < deadline);
   return rounds;
-}
-
-void report_overlap(Run& run, const Rounds& rounds) {
-  run.result("overlap_s", to_seconds(rounds.last.overlap));
-  run.result("concurrent_s", to_seconds(rounds.last.concurrent));
-  run.result("attempts", rounds.attempts);
 }
 
 std::string never_overlapped(const Rounds& rounds, std::string_view who, long long lost) {

@@ -7,7 +7,7 @@
 #include "concur/threads/deadlock.hpp"
 #include "concur/threads/timed_lock.hpp"
 #include "concur/core/jitter.hpp"
-#include "concur/threads/mutex.hpp"
+#include "concur/core/actor.hpp"
 #include "concur/core/timeline.hpp"
 
 namespace concur {

@@ -6,6 +6,7 @@
 // Python's threading module uses.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -24,5 +25,8 @@ void reset_thread_names() noexcept;
 
 // The kernel's id for the calling thread (gettid), cached per thread.
 long current_native_id() noexcept;
+
+// An address unique to the calling thread while it lives: the owner id locks compare.
+std::uintptr_t this_thread_key() noexcept;
 
 }  // namespace concur

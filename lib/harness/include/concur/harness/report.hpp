@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "concur/harness/runner.hpp"
+#include "concur/harness/text.hpp"  // format_seconds, wrap_text
 
 namespace concur {
 
@@ -37,11 +38,5 @@ std::string make_markdown(const Outcome& outcome);
 
 // The first run of every variant as a Chrome/Perfetto trace (trace.hpp), end to end.
 nlohmann::json make_trace(const Outcome& outcome);
-
-// "2.10 ms", "431 µs", "1.52 s": three significant digits in a fitting unit.
-std::string format_seconds(double seconds);
-
-// Wraps text into lines of at most `width` columns, each indented by `indent` spaces.
-std::string wrap_text(std::string_view text, std::size_t indent, std::size_t width);
 
 }  // namespace concur

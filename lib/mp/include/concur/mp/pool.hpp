@@ -43,6 +43,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "concur/core/timeout.hpp"
 #include "concur/mp/process.hpp"
 
 namespace concur::mp {
@@ -73,10 +74,7 @@ class BrokenPoolError : public std::runtime_error {
 };
 
 // get() or next() waited its whole timeout (multiprocessing.TimeoutError).
-class TimeoutError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+using concur::TimeoutError;
 
 struct PoolJob;  // a submitted call's shared state (pool.cpp)
 

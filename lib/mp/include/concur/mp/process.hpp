@@ -38,9 +38,7 @@
 #include <sys/types.h>
 
 #include "concur/core/fd.hpp"
-#include "concur/harness/example.hpp"
 #include "concur/mp/entry.hpp"
-#include "concur/harness/run.hpp"
 
 namespace concur::mp {
 
@@ -60,10 +58,6 @@ enum class StartMethod { fork, spawn, forkserver };
 std::string_view to_string(StartMethod method);
 // "fork", "spawn" or "forkserver"; std::invalid_argument for anything else.
 StartMethod start_method_named(std::string_view name);
-// The --start-method option every process example takes (fork by default), and the
-// method a run was given.
-Param start_method_param();
-StartMethod start_method_of(const Run& run);
 
 class Process {
  public:

@@ -1,4 +1,4 @@
-// concur/threads/futures.hpp - Future, ThreadPoolExecutor, ProcessPoolExecutor, wait, as_completed.
+// concur/threads/futures.hpp - Future, ThreadPoolExecutor, wait, as_completed.
 //
 // Play the roles of Python's concurrent.futures. An executor takes calls and returns a
 // Future at once; the Future later holds the call's result or its exception.
@@ -7,7 +7,7 @@
 //     concur::Future f = pool.submit([] { return 6 * 7; });
 //     f.result();                                    // 42 (a JSON value), or the exception
 //
-//     concur::ProcessPoolExecutor procs(2);          // tasks by name, as for mp::Pool
+//     concur::ProcessPoolExecutor procs(2);          // tasks by name (concur/mp/executor.hpp)
 //     concur::Future g = procs.submit("square", 12);
 //     for (concur::Future& done : concur::as_completed({f, g})) ...
 //
@@ -40,7 +40,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "concur/mp/pool.hpp"
+#include "concur/core/timeout.hpp"
 #include "concur/threads/thread_pool.hpp"
 
 namespace concur {
@@ -52,7 +52,7 @@ class CancelledError : public std::runtime_error {
 };
 
 // result() or exception() waited its whole timeout; as_completed() too.
-using mp::TimeoutError;
+using concur::TimeoutError;  // concur/core/timeout.hpp
 
 struct FutureState;  // shared by the Future handles and the executor (futures.cpp)
 
@@ -176,35 +176,6 @@ class ThreadPoolExecutor {
   std::mutex mu_;
   bool closed_ = false;          // guarded by mu_
   std::vector<Future> queued_;   // guarded by mu_: for cancel_futures
-};
-
-class ProcessPoolExecutor {
- public:
-  explicit ProcessPoolExecutor(int max_workers = 0, mp::StartMethod method = mp::StartMethod::fork);
-  ~ProcessPoolExecutor();  // shutdown(true)
-
-  // Runs the registered task (CONCUR_TASK) with `arg` in a worker process. A worker that
-  // dies fails this and every unfinished future with mp::BrokenPoolError.
-  Future submit(std::string_view task, const nlohmann::json& arg);
-
-  void shutdown(bool wait = true, bool cancel_futures = false);
-
-  const std::vector<pid_t>& worker_pids() const noexcept { return pool_.worker_pids(); }
-
- private:
-  struct Call {
-    Future future;
-    std::string task;
-    nlohmann::json arg;
-  };
-  void dispatch();  // hands pending calls to the pool while a worker is free
-
-  mp::Pool pool_;
-  std::mutex mu_;
-  std::condition_variable idle_;
-  std::vector<Call> pending_;  // guarded by mu_, oldest first
-  int in_flight_ = 0;          // guarded by mu_
-  bool closed_ = false;        // guarded by mu_
 };
 
 }  // namespace concur

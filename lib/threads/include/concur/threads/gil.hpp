@@ -49,9 +49,6 @@
 
 namespace concur {
 
-class Run;
-struct Param;
-
 // One thread's share of a Gil's history.
 struct GilThreadStats {
   std::string name;                // the thread's actor name ("Thread-1")
@@ -184,11 +181,5 @@ class Gil {
   // it is only a hint to come and take mu_, where everything is decided again.
   std::atomic<bool> drop_request_{false};
 };
-
-// The --switch-interval option of the GIL examples (seconds, 0.005 by default, from 10 µs
-// to 10 s; an interpreter setting, not a sleep, so --time-scale leaves it alone), and the
-// interval a run was given.
-Param switch_interval_param();
-std::chrono::nanoseconds switch_interval_of(const Run& run);
 
 }  // namespace concur

@@ -70,7 +70,4 @@ class Mutex {
   std::atomic<std::uintptr_t> owner_{0};
 };
 
-// An address unique to the calling thread while it lives: the owner id locks compare.
-std::uintptr_t this_thread_key() noexcept;
-
 }  // namespace concur

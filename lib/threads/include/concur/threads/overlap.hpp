@@ -23,6 +23,7 @@
 //       return overlap.measure();
 //     });
 //     report_overlap(run, rounds);              // results "overlap_s" and "attempts"
+//                                               // (concur/harness/runtime.hpp)
 //
 // Memory ordering: a probe writes only its own track; read the tracks (measure()) after
 // joining the workers, and reset() before starting them.
@@ -39,8 +40,6 @@
 #include <vector>
 
 namespace concur {
-
-class Run;
 
 // Where one worker writes its clock reads (steady clock, ns). Fixed size, so recording
 // never allocates, and free of pointers, so it can live in shared memory. When it is
@@ -160,11 +159,6 @@ struct Rounds {
 // Runs round() (one whole round, start to join, returning its measure) until a round
 // overlaps for goal.enough or goal.budget has been spent; always runs at least once.
 Rounds until_overlap(const std::function<Measure()>& round, OverlapGoal goal = {});
-
-// Records the reported round's "overlap_s" and "concurrent_s" (time at least two workers
-// were between the start and the end of their loops, waiting for a core or a lock
-// included: 0 when they ran one after another), and "attempts".
-void report_overlap(Run& run, const Rounds& rounds);
 
 // The sentence for a run whose workers never ran at the same moment, `who` being
 // "threads" or "processes": "The threads never ran at the same moment: ...". When `lost`

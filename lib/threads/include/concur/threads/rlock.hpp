@@ -66,7 +66,7 @@ class RLock {
   std::string name_;
   std::uint32_t waiting_label_;
   std::uint32_t holding_label_;
-  // Which thread holds it (see this_thread_key()); 0 when free. Written only by the
+  // Which thread holds it (see this_thread_key() in core/actor.hpp); 0 when free. Written only by the
   // holder, just after taking mu_ and just before giving it back.
   std::atomic<std::uintptr_t> owner_{0};
   std::size_t count_ = 0;  // guarded by mu_: only the owner reads or writes it

@@ -1,0 +1,36 @@
+// concur/harness/runtime.hpp - where the runtime meets the harness: the parameters and
+// results several examples share, built from the lower layers' types.
+//
+// The runtime (core, threads, mp) knows nothing of examples, runs or command lines; an
+// option such as --start-method is the harness's way of choosing a runtime value, so it
+// is declared here, next to the Run it is read from.
+#pragma once
+
+#include <chrono>
+
+#include "concur/harness/example.hpp"
+#include "concur/harness/run.hpp"
+#include "concur/mp/process.hpp"
+#include "concur/threads/overlap.hpp"
+
+namespace concur {
+
+namespace mp {
+// The --start-method option every process example takes (fork by default), and the
+// method a run was given.
+Param start_method_param();
+StartMethod start_method_of(const Run& run);
+}  // namespace mp
+
+// The --switch-interval option of the GIL examples (seconds, 0.005 by default, from 10 µs
+// to 10 s; an interpreter setting, not a sleep, so --time-scale leaves it alone), and the
+// interval a run was given.
+Param switch_interval_param();
+std::chrono::nanoseconds switch_interval_of(const Run& run);
+
+// Records the reported round's "overlap_s" and "concurrent_s" (time at least two workers
+// were between the start and the end of their loops, waiting for a core or a lock
+// included: 0 when they ran one after another), and "attempts".
+void report_overlap(Run& run, const Rounds& rounds);
+
+}  // namespace concur
