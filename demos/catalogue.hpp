@@ -5,7 +5,11 @@
 
 namespace concur::demos {
 
-// Builds the catalogue (the list is generated from demos/catalogue.txt).
+// Builds the catalogue: every demo's factory, in the order of demos/catalogue.txt, each
+// example described by its line (id, title, summary, ...).
 Catalogue catalogue();
+
+// The lines of demos/catalogue.txt, as built into this program.
+std::vector<CatalogueEntry> catalogue_entries();
 
 }  // namespace concur::demos

@@ -105,11 +105,6 @@ Example multiprocessing() {
   std::vector<Param> params = batch::params();
   params.push_back(mp::start_method_param());
   return {
-      .id = "9.3",
-      .name = "multiprocessing",
-      .title = "Multi-processing",
-      .lecture = 9,
-      .summary = "The same batch on processes: both batches run in parallel; a process costs more to start than a thread.",
       .params = params,
       .variants = {{"io-bound", process_per_task}, {"cpu-bound", process_per_task}},
   };

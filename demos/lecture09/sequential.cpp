@@ -41,11 +41,6 @@ static void one_after_another(Run& run) {
 
 Example sequential() {
   return {
-      .id = "9.1",
-      .name = "sequential",
-      .title = "Sequential execution",
-      .lecture = 9,
-      .summary = "A batch of I/O-bound and one of CPU-bound tasks run one after another: total = sum of task times.",
       .params = batch::params(),
       .variants = {{"io-bound", one_after_another}, {"cpu-bound", one_after_another}},
   };

@@ -53,11 +53,6 @@ static void thread_per_task(Run& run) {
 
 Example threading() {
   return {
-      .id = "9.2",
-      .name = "threading",
-      .title = "Multi-threading",
-      .lecture = 9,
-      .summary = "The same batch on threads, start() then join(): I/O waits overlap; CPU work scales with cores.",
       .params = batch::params(),
       .variants = {{"io-bound", thread_per_task}, {"cpu-bound", thread_per_task}},
   };

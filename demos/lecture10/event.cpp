@@ -58,11 +58,6 @@ static void start_signal(Run& run) {
 
 Example event() {
   return {
-      .id = "10.7",
-      .name = "event",
-      .title = "Event",
-      .lecture = 10,
-      .summary = "Waiters block on an event until another thread sets it; then all pass.",
       .params = {Param::integer("waiters", "threads waiting for the event", 3, 1, 256),
                  Param::seconds("delay", "seconds before the setter sets the event", 1.0, 0.0, 60.0)},
       .variants = {{"event", start_signal}},

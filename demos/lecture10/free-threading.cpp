@@ -87,11 +87,6 @@ static void compute(Run& run, long long threads, bool with_gil) {
 
 Example free_threading() {
   return {
-      .id = "10.10",
-      .name = "free-threading",
-      .title = "CPU-bound threads with and without the GIL",
-      .lecture = 10,
-      .summary = "CPU-bound threads under a simulated GIL give no speedup; without it (PEP 703) they scale with the free cores.",
       .params = {Param::integer("threads", "threads sharing the work", 2, 1, 64),
                  Param::integer("work-units", "units of work in total (a thousand hash steps each)", 300'000, 1, 100'000'000),
                  switch_interval_param()},

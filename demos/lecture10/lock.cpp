@@ -92,11 +92,6 @@ static void with_atomic(Run& run) {
 
 Example lock() {
   return {
-      .id = "10.5",
-      .name = "lock",
-      .title = "Lock (mutex)",
-      .lecture = 10,
-      .summary = "The race again with a mutex and with an atomic: nothing is lost, at a measured cost.",
       .params = {Param::integer("threads", "threads incrementing the counter", 2, 1, 64),
                  Param::integer("iterations", "increments per thread", 100'000, 1, 100'000'000)},
       .variants = {{"unsynchronized", unsynchronized}, {"mutex", with_mutex}, {"atomic", with_atomic}},

@@ -93,12 +93,6 @@ static void one_way(Run& run) {
 
 Example pipe() {
   return {
-      .id = "10.12",
-      .aliases = {"11.4"},
-      .name = "pipe",
-      .title = "Pipe between processes",
-      .lecture = 10,
-      .summary = "A Pipe between two processes, duplex and one-way: every message arrives, in order, intact.",
       .params = {Param::integer("messages", "messages to send", 10, 1, 1'000'000), mp::start_method_param()},
       .variants = {{"duplex", duplex}, {"one-way", one_way}},
   };

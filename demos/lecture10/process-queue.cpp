@@ -80,12 +80,6 @@ static void producers_and_consumers(Run& run) {
 
 Example process_queue() {
   return {
-      .id = "10.13",
-      .aliases = {"11.5"},
-      .name = "process-queue",
-      .title = "Queue between processes",
-      .lecture = 10,
-      .summary = "Producer and consumer processes share a queue: every item produced is consumed once.",
       .params = {Param::integer("producers", "producer processes", 2, 1, 16),
                  Param::integer("consumers", "consumer processes", 2, 1, 16),
                  Param::integer("items", "items per producer", 5, 1, 100'000),

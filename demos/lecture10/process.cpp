@@ -55,12 +55,6 @@ static void start_child(Run& run, mp::StartMethod method) {
 
 Example process() {
   return {
-      .id = "10.11",
-      .aliases = {"11.1"},
-      .name = "process",
-      .title = "Process and start methods",
-      .lecture = 10,
-      .summary = "A child process started with fork, spawn and forkserver; each start is timed.",
       .variants = {{"fork", [](Run& r) { start_child(r, mp::StartMethod::fork); }},
                    {"spawn", [](Run& r) { start_child(r, mp::StartMethod::spawn); }},
                    {"forkserver", [](Run& r) { start_child(r, mp::StartMethod::forkserver); }}},

@@ -78,11 +78,6 @@ static void drain_queue(Run& run) {
 
 Example queue_pool() {
   return {
-      .id = "10.8",
-      .name = "queue-pool",
-      .title = "Queue and thread pool",
-      .lecture = 10,
-      .summary = "A task queue drained by a fixed pool of worker threads, with task_done() and join().",
       .params = {Param::integer("workers", "worker threads in the pool", 3, 1, 256),
                  Param::integer("tasks", "tasks put on the queue", 10, 1, 100'000),
                  Param::seconds("work", "seconds each task takes", 0.2, 0.0, 60.0)},

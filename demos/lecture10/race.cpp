@@ -77,11 +77,6 @@ static void count_without_lock(Run& run) {
 
 Example race() {
   return {
-      .id = "10.4",
-      .name = "race",
-      .title = "Race condition",
-      .lecture = 10,
-      .summary = "Threads increment a shared counter with no synchronization; updates are lost.",
       .params = {Param::integer("threads", "threads incrementing the counter", 2, 1, 64),
                  Param::integer("iterations", "increments per thread", 100'000, 1, 100'000'000)},
       .variants = {{"unsynchronized", count_without_lock}},

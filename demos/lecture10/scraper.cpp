@@ -88,11 +88,6 @@ static void scrape(Run& run, Way way) {
 
 Example scraper() {
   return {
-      .id = "10.9",
-      .name = "scraper",
-      .title = "Web scraper",
-      .lecture = 10,
-      .summary = "I/O-bound downloads from a local web server, sequential vs a thread pool.",
       .params = {Param::integer("urls", "pages to download from the local server", 16, 1, 1000),
                  Param::integer("workers", "threads downloading at once", 8, 1, 64),
                  Param::seconds("latency", "how long the local server takes to answer a page", 0.1, 0, 10),

@@ -85,11 +85,6 @@ static void life_of_a_thread(Run& run) {
 
 Example thread_basics() {
   return {
-      .id = "10.1",
-      .name = "thread-basics",
-      .title = "The Thread object",
-      .lecture = 10,
-      .summary = "A thread's name, ident, native id, daemon flag and is_alive, before and after start and join.",
       .params = {Param::seconds("patience", "how long the first, timed join() waits", 0.5, 0.0, 60.0)},
       .variants = {{"thread", life_of_a_thread}},
   };

@@ -92,11 +92,6 @@ static void per_thread_counters(Run& run) {
 
 Example thread_local_() {
   return {
-      .id = "10.3",
-      .name = "thread-local",
-      .title = "Thread-local data",
-      .lecture = 10,
-      .summary = "A thread_local counter persists across calls within one thread and is private to it.",
       .params = {Param::integer("threads", "threads calling the function", 3, 1, 64),
                  Param::integer("calls", "calls by the first thread; thread k makes k times as many", 3, 1, 10'000),
                  Param::seconds("pause", "pause after each call", 0.02, 0.0, 10.0)},

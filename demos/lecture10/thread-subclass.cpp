@@ -88,11 +88,6 @@ static void collectors(Run& run) {
 
 Example thread_subclass() {
   return {
-      .id = "10.2",
-      .name = "thread-subclass",
-      .title = "Subclassing Thread",
-      .lecture = 10,
-      .summary = "A Thread subclass overrides run() and keeps per-thread state in its members.",
       .params = {Param::integer("workers", "Collector threads", 3, 1, 64),
                  Param::integer("items", "numbers dealt to each", 4, 0, 10'000),
                  Param::seconds("pause", "pause after each number", 0.05, 0.0, 10.0)},

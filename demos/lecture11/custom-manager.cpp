@@ -87,11 +87,6 @@ static void use_custom_type(Run& run) {
 
 Example custom_manager() {
   return {
-      .id = "11.9",
-      .name = "custom-manager",
-      .title = "A custom manager",
-      .lecture = 11,
-      .summary = "A registered type lives in the manager's server; its methods run there, its state is shared.",
       .params = {Param::integer("workers", "worker processes", 3, 1, 32),
                  Param::integer("rounds", "deposit + withdraw rounds per worker", 20, 1, 100'000),
                  mp::start_method_param()},

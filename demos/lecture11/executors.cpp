@@ -85,11 +85,6 @@ static void process_executor(Run& run) {
 
 Example executors() {
   return {
-      .id = "11.13",
-      .name = "executors",
-      .title = "Executors and futures",
-      .lecture = 11,
-      .summary = "Thread and process executors: result, exception, done, cancel, running, add_done_callback.",
       .params = {Param::integer("calls", "calls to submit (two workers)", 6, 3, 1000), mp::start_method_param()},
       .variants = {{"thread-executor", thread_executor}, {"process-executor", process_executor}},
   };

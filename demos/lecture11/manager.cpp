@@ -60,11 +60,6 @@ static void share_through_manager(Run& run) {
 
 Example manager() {
   return {
-      .id = "11.8",
-      .name = "manager",
-      .title = "Manager and proxies",
-      .lecture = 11,
-      .summary = "A manager's server process holds a dict and a list; workers change them through proxies.",
       .params = {Param::integer("workers", "worker processes", 4, 1, 32), mp::start_method_param()},
       .variants = {{"manager", share_through_manager}},
   };

@@ -121,11 +121,6 @@ static void count_with(Run& run, Way way) {
 
 Example primes() {
   return {
-      .id = "11.12",
-      .name = "primes",
-      .title = "CPU-bound prime checking",
-      .lecture = 11,
-      .summary = "Count primes by trial division: sequential, on threads, on processes; both scale with cores.",
       .params = {Param::integer("limit", "count the primes below this", 5'000'000, 2, 1'000'000'000),
                  Param::integer("workers", "threads or processes", static_cast<long long>(std::max(1u, std::thread::hardware_concurrency())), 1, 64),
                  Param::integer_list("numbers", "check these numbers instead of a range", 0, 4'000'000'000'000'000'000),

@@ -93,11 +93,6 @@ static void count_in_processes(Run& run) {
 
 Example process_lock() {
   return {
-      .id = "11.3",
-      .name = "process-lock",
-      .title = "A lock shared by processes",
-      .lecture = 11,
-      .summary = "The same shared counter guarded by a process-shared Lock: no update is lost.",
       .params = {Param::integer("processes", "processes incrementing the counter", 2, 1, 16),
                  Param::integer("iterations", "increments per process", 100'000, 1, 100'000'000),
                  mp::start_method_param()},

@@ -80,11 +80,6 @@ static void processes_without_lock(Run& run) {
 
 Example process_race() {
   return {
-      .id = "11.2",
-      .name = "process-race",
-      .title = "Race condition between processes",
-      .lecture = 11,
-      .summary = "Processes increment a counter in shared memory with no lock; updates are lost.",
       .params = {Param::integer("processes", "processes incrementing the counter", 2, 1, 16),
                  Param::integer("iterations", "increments per process", 200'000, 1, 100'000'000),
                  mp::start_method_param()},

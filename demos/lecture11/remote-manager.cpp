@@ -138,11 +138,6 @@ Example remote_manager() {
   serve_params[3] = Param::seconds("idle-timeout", "hang up on a client silent this long", 60.0, 0.05, 3600.0);
   serve_params.push_back(Param::integer("max-connections", "turn away clients beyond this many", 64, 1, 1000));
   return {
-      .id = "11.10",
-      .name = "remote-manager",
-      .title = "A remote manager",
-      .lecture = 11,
-      .summary = "A manager served over TCP with an auth key: one client puts, another gets, a wrong key is refused.",
       .variants = {{"remote", all_at_once}},
       .commands = {{"serve", "11.10.1", "serve a queue over TCP", serve_params, "", serve},
                    {"put", "11.10.2", "put VALUE in the served queue", client_params(), "VALUE", put},

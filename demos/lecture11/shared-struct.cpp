@@ -88,11 +88,6 @@ static void share_structs(Run& run) {
 
 Example shared_struct() {
   return {
-      .id = "11.7",
-      .name = "shared-struct",
-      .title = "Shared structures",
-      .lecture = 11,
-      .summary = "A struct of your own and an array of structs in shared memory: all processes see and update them.",
       .params = {Param::integer("processes", "processes updating the structs", 3, 1, 16), mp::start_method_param()},
       .variants = {{"shared", share_structs}},
   };

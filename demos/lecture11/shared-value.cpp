@@ -62,11 +62,6 @@ static void share_value_and_array(Run& run) {
 
 Example shared_value() {
   return {
-      .id = "11.6",
-      .name = "shared-value",
-      .title = "Shared Value and Array",
-      .lecture = 11,
-      .summary = "A shared Value and Array updated by several processes under get_lock(): 0 -> 10, [1,2,3] -> [11,12,13].",
       .params = {Param::integer("processes", "processes updating the value and the array", 2, 1, 16),
                  Param::integer("rounds", "rounds per process", 5, 1, 100'000), mp::start_method_param()},
       .variants = {{"shared", share_value_and_array}},

@@ -82,11 +82,6 @@ static void plain(Run& run) {
 
 Example bounded_semaphore() {
   return {
-      .id = "s.7",
-      .name = "bounded-semaphore",
-      .title = "Bounded semaphore",
-      .lecture = 0,
-      .summary = "A semaphore released once too often: the bounded one raises an error, the plain one grows.",
       .params = {Param::integer("permits", "slots the semaphore starts with", 2, 1, 64),
                  Param::integer("workers", "workers that then use the slots together", 3, 1, 64),
                  Param::seconds("hold", "seconds each worker stays inside", 0.5, 0.0, 30.0)},

@@ -94,11 +94,6 @@ static void bounded_buffer(Run& run) {
 
 Example condition() {
   return {
-      .id = "s.6",
-      .name = "condition",
-      .title = "Condition variable",
-      .lecture = 0,
-      .summary = "A producer and consumers share a bounded buffer through conditions: no item lost or doubled.",
       .params = {Param::integer("items", "items the producer puts", 12, 0, 100'000),
                  Param::integer("capacity", "how many items the buffer holds", 3, 1, 1000),
                  Param::integer("consumers", "consumer threads", 2, 1, 64),

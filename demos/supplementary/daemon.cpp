@@ -65,11 +65,6 @@ static void main_ends_early(Run& run) {
 
 Example daemon() {
   return {
-      .id = "s.2",
-      .name = "daemon",
-      .title = "Daemon threads",
-      .lecture = 0,
-      .summary = "When the main part ends, the non-daemon thread finishes and the daemon is cut off.",
       .params = {Param::integer("steps", "steps each thread plans to do", 5, 1, 1000),
                  Param::seconds("step", "seconds per step of the non-daemon thread", 0.2, 0.0, 10.0),
                  Param::seconds("daemon-step", "seconds per step of the daemon thread (at least twice --step)",

@@ -70,11 +70,6 @@ static void take_two(Run& run, bool same_order) {
 
 Example deadlock() {
   return {
-      .id = "s.4",
-      .name = "deadlock",
-      .title = "Deadlock",
-      .lecture = 0,
-      .summary = "Two threads take two locks in opposite order: the deadlock is detected and reported; --fix completes.",
       .params = {Param::seconds("hold", "seconds each thread holds its first lock before asking for the second",
                                 1.0, 0.1, 30.0),
                  Param::flag("fix", "take the locks in one order (A, then B) in both threads")},

@@ -104,11 +104,6 @@ static void count_down(Run& run, int workers, Way way) {
 
 Example gil() {
   return {
-      .id = "s.1",
-      .name = "gil",
-      .title = "The GIL and a CPU-bound countdown",
-      .lecture = 0,
-      .summary = "Count down on one thread, two GIL threads, two processes: only processes are faster.",
       .params = {Param::integer("count", "the number to count down to zero", 1'000'000'000, 1, 100'000'000'000),
                  switch_interval_param(), mp::start_method_param()},
       .variants = {{"one-thread", [](Run& r) { count_down(r, 1, on_threads); }},

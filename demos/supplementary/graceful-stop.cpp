@@ -60,11 +60,6 @@ static void stop_flag(Run& run) {
 
 Example graceful_stop() {
   return {
-      .id = "s.10",
-      .name = "graceful-stop",
-      .title = "Stopping a thread gracefully",
-      .lecture = 0,
-      .summary = "A worker loop stopped by an event flag ends within one loop period.",
       .params = {Param::seconds("period", "seconds one round of the worker's loop takes", 0.3, 0.0, 10.0),
                  Param::seconds("run-for", "seconds the main thread lets the worker run", 1.0, 0.0, 60.0)},
       .variants = {{"graceful-stop", stop_flag}},

@@ -93,11 +93,6 @@ static void run_jobs(Run& run, bool together) {
 
 Example hybrid() {
   return {
-      .id = "s.12",
-      .name = "hybrid",
-      .title = "Threads for I/O, a process for the CPU",
-      .lecture = 0,
-      .summary = "Threads download from a local server while a process computes a factorial; together they overlap.",
       .params = {Param::integer("downloads", "files the threads download, one thread each", 4, 1, 64),
                  Param::seconds("latency", "how long the local server takes to answer", 0.5, 0, 10),
                  Param::integer("factorial", "the process computes this number's factorial", 30'000, 1, 1'000'000),

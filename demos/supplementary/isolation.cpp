@@ -53,11 +53,6 @@ static void show_isolation(Run& run) {
 
 Example isolation() {
   return {
-      .id = "s.13",
-      .name = "isolation",
-      .title = "Data isolation between processes",
-      .lecture = 0,
-      .summary = "A child process changes its copy of a list; the parent's list is unchanged.",
       .params = {mp::start_method_param()},
       .variants = {{"isolation", show_isolation}},
   };

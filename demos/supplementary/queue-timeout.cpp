@@ -83,11 +83,6 @@ static void timeouts(Run& run) {
 
 Example queue_timeout() {
   return {
-      .id = "s.9",
-      .name = "queue-timeout",
-      .title = "Queue timeouts",
-      .lecture = 0,
-      .summary = "put/get with a timeout on a bounded queue raise Full and Empty after the timeout.",
       .params = {Param::integer("items", "items the producer tries to put", 4, 0, 1000),
                  Param::integer("maxsize", "how many items the queue holds", 2, 1, 1000),
                  Param::seconds("timeout", "seconds a put or get waits before giving up", 0.5, 0.0, 10.0)},

@@ -71,11 +71,6 @@ static void with_rlock(Run& run) {
 
 Example rlock() {
   return {
-      .id = "s.3",
-      .name = "rlock",
-      .title = "Reentrant lock (RLock)",
-      .lecture = 0,
-      .summary = "A recursive function takes its lock again: a plain lock deadlocks (detected), an RLock works.",
       .params = {Param::integer("depth", "levels of recursion, each taking the lock", 3, 2, 50),
                  Param::seconds("work", "seconds of work at each level", 0.2, 0.0, 10.0)},
       .variants = {{"mutex", with_mutex}, {"rlock", with_rlock}},

@@ -56,11 +56,6 @@ static void read_until_sentinel(Run& run) {
 
 Example sentinel() {
   return {
-      .id = "s.8",
-      .name = "sentinel",
-      .title = "Reading a pipe until a sentinel",
-      .lecture = 0,
-      .summary = "A worker process reads a pipe until a sentinel value and stops exactly there.",
       .params = {Param::integer("items", "items sent before the sentinel", 5, 0, 100'000), mp::start_method_param()},
       .variants = {{"sentinel", read_until_sentinel}},
   };

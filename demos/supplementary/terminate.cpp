@@ -44,11 +44,6 @@ static void stop_from_outside(Run& run) {
 
 Example terminate() {
   return {
-      .id = "s.11",
-      .name = "terminate",
-      .title = "Terminating a process",
-      .lecture = 0,
-      .summary = "A process killed from outside with terminate(): it ends, is reaped, and its exit status shows why.",
       .params = {Param::seconds("after", "seconds before the parent terminates the child", 0.5, 0.0, 60.0),
                  mp::start_method_param()},
       .variants = {{"terminate", stop_from_outside}},

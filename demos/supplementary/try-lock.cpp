@@ -78,11 +78,6 @@ static void share_the_printer(Run& run, bool check_the_answer) {
 
 Example try_lock() {
   return {
-      .id = "s.5",
-      .name = "try-lock",
-      .title = "Non-blocking acquire",
-      .lecture = 0,
-      .summary = "acquire(false): ignoring its answer releases a lock not held (an error); checking it skips cleanly.",
       .params = {Param::integer("steps", "lines each worker prints", 4, 1, 100),
                  Param::seconds("step", "seconds per printed line", 0.25, 0.0, 10.0)},
       .variants = {{"wrong", [](Run& run) { share_the_printer(run, false); }},

@@ -1,5 +1,6 @@
 // concur::Param, Example and Catalogue: parsing option values and their error text,
 // finding examples by name, id or alias, and suggesting a name for a misspelt one.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <concur/harness/example.hpp>
@@ -202,3 +203,54 @@ TEST(Catalogue, ToJsonHasTheSchemaAndEveryExampleInOrder) {
 }
 
 }  // namespace
+
+TEST(CatalogueFile, ParsesEntriesAndSkipsCommentsAndBlankLines) {
+  const auto entries = concur::parse_catalogue(
+      "# the table\n"
+      "\n"
+      "lecture10/process   | 10.11, 11.1 | Process and start methods | A child; timed.\n"
+      "supplementary/gil | s.1 | The GIL | Only processes are faster.\n");
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].slug, "lecture10/process");
+  EXPECT_EQ(entries[0].name, "process");
+  EXPECT_EQ(entries[0].lecture, 10);
+  EXPECT_EQ(entries[0].id, "10.11");
+  EXPECT_EQ(entries[0].aliases, (std::vector<std::string>{"11.1"}));
+  EXPECT_EQ(entries[0].title, "Process and start methods");
+  EXPECT_EQ(entries[0].summary, "A child; timed.");
+  EXPECT_EQ(entries[1].lecture, 0);
+  EXPECT_TRUE(entries[1].aliases.empty());
+}
+
+TEST(CatalogueFile, AMalformedLineIsNamedByItsNumber) {
+  auto message = [](std::string_view text) {
+    try {
+      (void)concur::parse_catalogue(text);
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_THAT(message("# x\nlecture10/race | 10.4 | Race\n"), testing::HasSubstr("catalogue line 2: 3 fields"));
+  EXPECT_THAT(message("race | 10.4 | Race | s\n"), testing::HasSubstr("not folder/name"));
+  EXPECT_THAT(message("lectures/race | 10.4 | Race | s\n"), testing::HasSubstr("neither lectureNN"));
+  EXPECT_THAT(message("lecture10/race | 10.4,  | Race | s\n"), testing::HasSubstr("empty or spaced id"));
+  EXPECT_THAT(message("lecture10/race | 10.4 |  | s\n"), testing::HasSubstr("an empty field"));
+}
+
+TEST(CatalogueFile, DescribeFillsTheExampleAndRefusesASecondSourceOfTruth) {
+  const auto entries = concur::parse_catalogue("lecture10/race | 10.4 | Race condition | Updates are lost.\n");
+  Example e;
+  concur::describe(e, entries.at(0));
+  EXPECT_EQ(e.id, "10.4");
+  EXPECT_EQ(e.name, "race");
+  EXPECT_EQ(e.lecture, 10);
+  EXPECT_EQ(e.title, "Race condition");
+  EXPECT_EQ(e.summary, "Updates are lost.");
+  EXPECT_EQ(e.source, "demos/lecture10/race.cpp");
+  EXPECT_EQ(e.lesson, "lessons/lecture10/race.md");
+  Example twice;
+  twice.title = "Race";
+  EXPECT_THROW(concur::describe(twice, entries.at(0)), std::logic_error);
+}
+

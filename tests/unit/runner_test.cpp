@@ -266,6 +266,34 @@ TEST(Run, ReadsParametersAndScalesDurations) {
   EXPECT_EQ(run.index(), 2);
 }
 
+TEST(Run, IntegerAsTheDemosTypeAndRefusedWhenItDoesNotFit) {
+  const Example e = sample({{"plain", recording_body}});
+  const json params{{"threads", 6}, {"big", 5'000'000'000LL}};
+  const concur::Run run(e, params, 1.0, "plain", 0);
+  const int threads = run.integer<int>("threads");
+  EXPECT_EQ(threads, 6);
+  EXPECT_EQ(run.integer<std::size_t>("threads"), 6u);
+  EXPECT_THROW((void)run.integer<int>("big"), std::out_of_range);
+}
+
+TEST(Run, FormattedChecksAndSeveralResultsAtOnce) {
+  const Example e = sample({{"plain", recording_body}});
+  const json params = e.default_params();
+  concur::Run run(e, params, 1.0, "plain", 0);
+  run.result({{"workers", 6}, {"permits", 3}});
+  run.result("lost", 0);
+  run.check("all in", true, "{} of {} workers", 6, 6);
+  run.likely("fast", false, "{:.1f}x", 1.25);
+  run.explain("{} waves of {}", 2, 3);
+  EXPECT_EQ(run.results(), (json{{"workers", 6}, {"permits", 3}, {"lost", 0}}));
+  ASSERT_EQ(run.checks().size(), 2u);
+  EXPECT_EQ(run.checks()[0].detail, "6 of 6 workers");
+  EXPECT_EQ(run.checks()[1].detail, "1.2x");
+  EXPECT_FALSE(run.checks()[1].required);
+  EXPECT_EQ(run.explanation(), "2 waves of 3");
+  EXPECT_THROW(run.result(json::array({1, 2})), std::invalid_argument);
+}
+
 TEST(Run, DurationInARunnerRunIsScaledByTimeScale) {
   std::chrono::nanoseconds seen{};
   const Example e = sample({{"plain", [&](concur::Run& run) { seen = run.duration("hold"); }}});

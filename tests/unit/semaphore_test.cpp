@@ -39,6 +39,25 @@ TEST(Semaphore, NeverMoreThanKHoldersAtOnce) {
   EXPECT_GE(most_inside.load(), 1);
   EXPECT_EQ(entries.load(), kThreads * kRounds);
   EXPECT_EQ(room.in_use(), 0);
+  // The semaphore's own record agrees with the threads' count, and is bounded the same.
+  EXPECT_LE(room.most_in_use(), kPermits);
+  EXPECT_GE(room.most_in_use(), most_inside.load());
+}
+
+TEST(Semaphore, MostInUseRemembersTheFullestMoment) {
+  concur::Semaphore room(3, "room");
+  EXPECT_EQ(room.most_in_use(), 0);
+  room.acquire();
+  room.acquire();
+  EXPECT_EQ(room.most_in_use(), 2);
+  room.release();
+  room.acquire();  // back to 2 out: not a new high
+  EXPECT_EQ(room.most_in_use(), 2);
+  room.acquire();
+  EXPECT_EQ(room.most_in_use(), 3);
+  room.release(3);
+  EXPECT_EQ(room.in_use(), 0);
+  EXPECT_EQ(room.most_in_use(), 3);
 }
 
 TEST(Semaphore, TryAcquireFailsWhenExhausted) {

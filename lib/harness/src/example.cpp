@@ -7,6 +7,8 @@
 #include <cmath>
 #include <set>
 #include <stdexcept>
+#include <string_view>
+#include <type_traits>
 
 namespace concur {
 
@@ -130,6 +132,89 @@ nlohmann::json Example::default_params() const {
   nlohmann::json out = nlohmann::json::object();
   for (const Param& p : params) out[p.name] = p.default_json();
   return out;
+}
+
+namespace {
+
+std::string_view trimmed(std::string_view s) {
+  const auto first = s.find_first_not_of(" \t\r");
+  if (first == std::string_view::npos) return {};
+  const auto last = s.find_last_not_of(" \t\r");
+  return s.substr(first, last - first + 1);
+}
+
+std::vector<std::string_view> split(std::string_view s, char at) {
+  std::vector<std::string_view> parts;
+  for (std::size_t start = 0;;) {
+    const auto end = s.find(at, start);
+    parts.push_back(trimmed(s.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start)));
+    if (end == std::string_view::npos) return parts;
+    start = end + 1;
+  }
+}
+
+int lecture_of_folder(std::string_view folder) {
+  if (folder == "supplementary") return 0;
+  int lecture = 0;
+  if (folder.size() == 9 && folder.substr(0, 7) == "lecture") {
+    const auto [end, error] = std::from_chars(folder.data() + 7, folder.data() + 9, lecture);
+    if (error == std::errc() && end == folder.data() + 9 && lecture > 0) return lecture;
+  }
+  return -1;
+}
+
+}  // namespace
+
+std::vector<CatalogueEntry> parse_catalogue(std::string_view text) {
+  std::vector<CatalogueEntry> entries;
+  int number = 0;
+  for (std::string_view line : split(text, '\n')) {
+    ++number;
+    if (line.empty() || line.front() == '#') continue;
+    auto bad = [&](std::string_view what) {
+      return std::invalid_argument(fmt::format("catalogue line {}: {} (expected 'folder/name | id[, alias...] | "
+                                               "title | summary'): {}",
+                                               number, what, line));
+    };
+    const std::vector<std::string_view> fields = split(line, '|');
+    if (fields.size() != 4) throw bad(fmt::format("{} fields, not 4", fields.size()));
+    CatalogueEntry e;
+    e.slug = fields[0];
+    const auto slash = e.slug.find('/');
+    if (slash == std::string::npos || e.slug.find_first_of(" \t", 0) != std::string::npos)
+      throw bad("the first field is not folder/name");
+    e.name = e.slug.substr(slash + 1);
+    e.lecture = lecture_of_folder(std::string_view(e.slug).substr(0, slash));
+    if (e.lecture < 0) throw bad("the folder is neither lectureNN nor supplementary");
+    const std::vector<std::string_view> ids = split(fields[1], ',');
+    for (std::string_view id : ids)
+      if (id.empty() || id.find_first_of(" \t") != std::string_view::npos) throw bad("an empty or spaced id");
+    e.id = ids.front();
+    e.aliases.assign(ids.begin() + 1, ids.end());
+    e.title = fields[2];
+    e.summary = fields[3];
+    if (e.name.empty() || e.title.empty() || e.summary.empty()) throw bad("an empty field");
+    entries.push_back(std::move(e));
+  }
+  return entries;
+}
+
+void describe(Example& example, const CatalogueEntry& entry) {
+  auto fill = [&](auto& field, const auto& value, std::string_view what) {
+    if (field != std::remove_cvref_t<decltype(field)>{})
+      throw std::logic_error(fmt::format("demos/{}.cpp sets the {} that demos/catalogue.txt gives: remove it from "
+                                         "the demo",
+                                         entry.slug, what));
+    field = value;
+  };
+  fill(example.id, entry.id, "id");
+  fill(example.aliases, entry.aliases, "aliases");
+  fill(example.name, entry.name, "name");
+  fill(example.title, entry.title, "title");
+  fill(example.lecture, entry.lecture, "lecture");
+  fill(example.summary, entry.summary, "summary");
+  example.source = "demos/" + entry.slug + ".cpp";
+  example.lesson = "lessons/" + entry.slug + ".md";
 }
 
 Catalogue::Catalogue(std::vector<Example> examples) : examples_(std::move(examples)) {

@@ -49,6 +49,12 @@ std::chrono::nanoseconds Run::duration(std::string_view name) const {
 
 void Run::result(const std::string& key, nlohmann::json value) { results_[key] = std::move(value); }
 
+void Run::result(const nlohmann::json& object) {
+  if (!object.is_object())
+    throw std::invalid_argument("Run::result: give {\"key\", value} pairs, got " + object.dump());
+  for (const auto& [key, value] : object.items()) results_[key] = value;
+}
+
 void Run::add_check(std::string name, bool ok, bool required, std::string detail, bool tested) {
   // With several variants, say whose claim it is: "mutex: no update lost".
   if (example_.variants.size() > 1) name = fmt::format("{}: {}", variant_, name);

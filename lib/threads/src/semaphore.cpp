@@ -28,6 +28,9 @@ Semaphore::Semaphore(std::ptrdiff_t permits, std::string_view name, bool bounded
 
 void Semaphore::took_one() {
   const auto now_in_use = in_use_.fetch_add(1, std::memory_order_relaxed) + 1;
+  // Relaxed: a statistic read after the holders are joined (their join orders it).
+  std::ptrdiff_t most = most_in_use_.load(std::memory_order_relaxed);
+  while (now_in_use > most && !most_in_use_.compare_exchange_weak(most, now_in_use, std::memory_order_relaxed)) {}
   Recorder::counter(in_use_label_, now_in_use);
   Recorder::open(this, SpanKind::holding, holding_label_);
 }

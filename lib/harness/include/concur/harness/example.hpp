@@ -115,7 +115,7 @@ struct Example {
   std::vector<std::string> outcomes;
   std::vector<Command> commands;     // separate programs under this example, if any
 
-  // Filled from the catalogue list: paths relative to the source tree.
+  // Filled from the catalogue (describe()): paths relative to the source tree.
   std::string source;  // demos/lecture10/race.cpp
   std::string lesson;  // lessons/lecture10/race.md
 
@@ -123,6 +123,29 @@ struct Example {
   // Every parameter at its default, as the report's "params" object starts.
   nlohmann::json default_params() const;
 };
+
+// One line of demos/catalogue.txt, the table of contents:
+//   lecture10/process | 10.11, 11.1 | Process and start methods | A child process started ...
+// the demo's path under demos/ (its folder gives the lecture, its file the name), its id
+// and any aliases, its title, and the one sentence of what a run shows.
+struct CatalogueEntry {
+  std::string slug;                  // "lecture10/process"
+  std::string name;                  // "process"
+  int lecture = 0;                   // from the folder: lecture09 -> 9; supplementary -> 0
+  std::string id;                    // "10.11"
+  std::vector<std::string> aliases;  // "11.1"
+  std::string title;
+  std::string summary;
+};
+
+// Every entry of a catalogue file, in order: blank lines and lines starting with '#' are
+// skipped. std::invalid_argument naming the line when one is malformed.
+std::vector<CatalogueEntry> parse_catalogue(std::string_view text);
+
+// Gives a demo's example what the catalogue knows of it: id, aliases, name, title,
+// lecture, summary, and the paths of its source and lesson. A field the factory already
+// set is a second source of truth: std::logic_error naming it.
+void describe(Example& example, const CatalogueEntry& entry);
 
 class Catalogue {
  public:

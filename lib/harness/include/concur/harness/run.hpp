@@ -4,10 +4,10 @@
 // A variant's body receives a Run&, reads its options from it, does the concurrent work,
 // then records what happened:
 //
-//     const auto threads = run.integer("threads");
+//     const int threads = run.integer<int>("threads");
 //     ...
-//     run.result("lost", expected - actual);
-//     run.check("no update lost", actual == expected, fmt::format("{} of {}", actual, expected));
+//     run.result({{"lost", expected - actual}, {"threads", threads}});
+//     run.check("no update lost", actual == expected, "{} of {}", actual, expected);
 //     run.explain("The mutex let one thread at a time do its load and store.");
 //
 // check() is a claim that must hold (a failure makes the exit status 1); likely() is a
@@ -24,11 +24,15 @@
 #pragma once
 
 #include <chrono>
+#include <concepts>
+#include <limits>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "concur/core/host_load.hpp"
@@ -65,6 +69,15 @@ class Run {
 
   // Parameters (as validated on the command line, or their defaults).
   long long integer(std::string_view name) const;
+  // The same as the type a demo counts in (run.integer<int>("threads")); std::out_of_range
+  // if the value does not fit (the parameter's range should make that impossible).
+  template <std::integral T>
+  T integer(std::string_view name) const {
+    const long long value = integer(name);
+    if (!std::in_range<T>(value))
+      throw std::out_of_range(fmt::format("parameter '{}' = {} does not fit the demo's type", name, value));
+    return static_cast<T>(value);
+  }
   double number(std::string_view name) const;
   // An integer-list parameter's numbers (empty when not given).
   std::vector<long long> integers(std::string_view name) const;
@@ -83,10 +96,31 @@ class Run {
 
   // The run's result object (interface.md names the keys per example).
   void result(const std::string& key, nlohmann::json value);
+  // Several at once: run.result({{"workers", workers}, {"permits", permits}}). The
+  // argument must be an object (std::invalid_argument otherwise).
+  void result(const nlohmann::json& object);
   void check(std::string name, bool ok, std::string detail = {});
   void likely(std::string name, bool ok, std::string detail = {});
   // A sentence or two on why the outcome is what it is; shown under the run.
   void explain(std::string text);
+
+  // The same, with the detail or text formatted from arguments (fmt's syntax):
+  //   run.check("every worker got in", got == workers, "{} of {} workers", got, workers);
+  template <typename... Args>
+    requires(sizeof...(Args) > 0)
+  void check(std::string name, bool ok, fmt::format_string<Args...> detail, Args&&... args) {
+    check(std::move(name), ok, fmt::format(detail, std::forward<Args>(args)...));
+  }
+  template <typename... Args>
+    requires(sizeof...(Args) > 0)
+  void likely(std::string name, bool ok, fmt::format_string<Args...> detail, Args&&... args) {
+    likely(std::move(name), ok, fmt::format(detail, std::forward<Args>(args)...));
+  }
+  template <typename... Args>
+    requires(sizeof...(Args) > 0)
+  void explain(fmt::format_string<Args...> text, Args&&... args) {
+    explain(fmt::format(text, std::forward<Args>(args)...));
+  }
   void untested(std::string name, std::string why);
 
   // How many threads or processes compute at the same time in this variant (1 for a

@@ -67,6 +67,9 @@ class Semaphore {
 
   // Permits taken and not yet given back (a snapshot).
   std::ptrdiff_t in_use() const noexcept { return in_use_.load(std::memory_order_relaxed); }
+  // The most permits that were ever taken and not yet given back at one moment, since it
+  // was made: how many holders were inside together at the fullest (a snapshot).
+  std::ptrdiff_t most_in_use() const noexcept { return most_in_use_.load(std::memory_order_relaxed); }
   // The number it was created with.
   std::ptrdiff_t initial() const noexcept { return initial_; }
   const std::string& name() const { return name_; }
@@ -90,6 +93,7 @@ class Semaphore {
   std::uint32_t in_use_label_;
   std::uint32_t release_label_;
   std::atomic<std::ptrdiff_t> in_use_{0};
+  std::atomic<std::ptrdiff_t> most_in_use_{0};  // the highest in_use_ ever reached
 };
 
 // Plays the role of Python's threading.BoundedSemaphore: a Semaphore whose release()
