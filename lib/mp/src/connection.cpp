@@ -1,4 +1,5 @@
 #include "concur/mp/connection.hpp"
+#include "concur/core/timeout.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -169,7 +170,7 @@ nlohmann::json Connection::recv() {
 
 bool Connection::poll(std::optional<double> timeout_s) const {
   require(readable_, "poll");
-  const int ms = !timeout_s ? -1 : static_cast<int>(std::ceil(std::max(0.0, *timeout_s) * 1000));
+  const int ms = timeout_ms(timeout_s);
   return detail::wait_readable(fd_.get(), ms);
 }
 

@@ -20,6 +20,7 @@
 #include "concur/mp/auth.hpp"
 #include "concur/mp/entry.hpp"
 #include "concur/threads/queue.hpp"
+#include "concur/core/timeout.hpp"
 
 namespace concur::mp {
 namespace {
@@ -558,13 +559,13 @@ nlohmann::json QueueProxy::get(std::optional<double> timeout_s) const {
     const double server_wait = std::max(0.0, left - std::min(0.5, left / 4));
     timeout_s = timeout_s ? std::min(*timeout_s, server_wait) : server_wait;
   }
-  nlohmann::json r = call("get", {timeout_s ? nlohmann::json(std::max(0.0, *timeout_s)) : nlohmann::json()});
+  nlohmann::json r = call("get", {timeout_s ? nlohmann::json(timeout_seconds(*timeout_s)) : nlohmann::json()});
   if (r.contains("empty")) throw Empty();
   return std::move(r["item"]);
 }
 
 bool LockProxy::acquire(bool blocking, std::optional<double> timeout_s) const {
-  return call("acquire", {blocking, timeout_s ? nlohmann::json(std::max(0.0, *timeout_s)) : nlohmann::json()}).get<bool>();
+  return call("acquire", {blocking, timeout_s ? nlohmann::json(timeout_seconds(*timeout_s)) : nlohmann::json()}).get<bool>();
 }
 
 // ---- the manager ------------------------------------------------------------------
@@ -624,7 +625,7 @@ RemoteManager::RemoteManager(const std::string& host, int port, const std::strin
                              std::optional<double> timeout_s)
     : address_(fmt::format("tcp:{}:{}", host, port)) {
   tcp_address(host, port);
-  if (timeout_s) deadline_ = after(std::max(0.0, *timeout_s));
+  if (timeout_s) deadline_ = after(timeout_seconds(*timeout_s));
   {
     std::lock_guard guard(keys_mu());
     keys()[address_] = authkey;

@@ -21,6 +21,7 @@
 #include "concur/mp/connection.hpp"
 #include "concur/mp/entry.hpp"
 #include "concur/core/timeline.hpp"
+#include "concur/core/timeout.hpp"
 
 namespace concur::mp {
 namespace {
@@ -133,13 +134,6 @@ void pool_worker(const nlohmann::json&, Handed handed) {
 }
 const EntryRegistration pool_worker_registration("concur_pool_worker", pool_worker);
 
-using Deadline = std::optional<std::chrono::steady_clock::time_point>;
-Deadline deadline_after(std::optional<double> timeout_s) {
-  if (!timeout_s) return std::nullopt;
-  return std::chrono::steady_clock::now() +
-         std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-             std::chrono::duration<double>(std::max(0.0, *timeout_s)));
-}
 
 }  // namespace
 

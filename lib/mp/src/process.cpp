@@ -24,6 +24,7 @@
 #include "concur/core/actor.hpp"
 #include "concur/core/console.hpp"
 #include "concur/core/timeline.hpp"
+#include "concur/core/timeout.hpp"
 #include "spawn.hpp"
 
 namespace concur::mp {
@@ -356,7 +357,7 @@ void Process::take_timeline() {
 bool Process::join(std::optional<double> timeout_s) {
   std::lock_guard guard(mu_);
   if (!pid_) throw std::logic_error("Process::join: cannot join a process before it is started");
-  const int ms = timeout_s ? static_cast<int>(std::ceil(std::max(0.0, *timeout_s) * 1000)) : -1;
+  const int ms = timeout_ms(timeout_s);
   // In slices: the child may be waiting for another child that has died, and would then
   // never end; that death fails the join instead.
   for (int waited = 0;; waited += kPeerCheckMs) {

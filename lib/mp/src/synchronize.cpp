@@ -16,6 +16,7 @@
 #include "concur/core/clock.hpp"
 #include "concur/core/jitter.hpp"
 #include "concur/core/timeline.hpp"
+#include "concur/core/timeout.hpp"
 #include "spawn.hpp"
 
 namespace concur::mp {
@@ -102,7 +103,7 @@ long futex(std::atomic<std::uint32_t>* word, int op, std::uint32_t value, const 
 
 Deadline Deadline::after(std::optional<double> timeout_s) {
   if (!timeout_s) return {};
-  const double s = std::max(0.0, *timeout_s);
+  const double s = timeout_seconds(*timeout_s);
   return {steady_now_ns() + static_cast<std::int64_t>(s * 1e9)};
 }
 

@@ -1,4 +1,5 @@
 #include "concur/threads/condition.hpp"
+#include "concur/core/timeout.hpp"
 
 #include <algorithm>
 #include <stdexcept>
@@ -72,7 +73,7 @@ bool Condition::wait(std::optional<double> timeout_s) {
     cv_.wait(*this);
     return true;
   }
-  return cv_.wait_for(*this, std::chrono::duration<double>(std::max(0.0, *timeout_s))) ==
+  return cv_.wait_for(*this, timeout_duration(*timeout_s)) ==
          std::cv_status::no_timeout;
 }
 

@@ -4,6 +4,7 @@
 
 #include "concur/core/jitter.hpp"
 #include "concur/core/timeline.hpp"
+#include "concur/core/timeout.hpp"
 
 namespace concur {
 
@@ -49,7 +50,7 @@ bool Event::wait(std::optional<double> timeout_s) {
     cv_.wait(lock, [&] { return flag_; });
     return true;
   }
-  const auto limit = std::chrono::duration<double>(std::max(0.0, *timeout_s));
+  const auto limit = timeout_duration(*timeout_s);
   return cv_.wait_for(lock, limit, [&] { return flag_; });
 }
 

@@ -1,4 +1,5 @@
 #include "concur/threads/futures.hpp"
+#include "concur/core/timeout.hpp"
 
 #include <fmt/format.h>
 
@@ -35,7 +36,7 @@ bool wait_done(FutureState& s, std::unique_lock<std::mutex>& lock, std::optional
     s.settled.wait(lock, done);
     return true;
   }
-  return s.settled.wait_for(lock, std::chrono::duration<double>(std::max(0.0, *timeout_s)), done);
+  return s.settled.wait_for(lock, timeout_duration(*timeout_s), done);
 }
 
 std::string timeout_message(std::optional<double> timeout_s) {
@@ -196,8 +197,7 @@ AsCompleted::AsCompleted(const std::vector<Future>& futures, std::optional<doubl
     : finished_(watch(futures)),
       total_(futures.size()),
       timeout_s_(timeout_s),
-      deadline_(std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                                        std::chrono::duration<double>(std::max(0.0, timeout_s.value_or(0))))) {}
+      deadline_(*deadline_after(timeout_s.value_or(0))) {}
 
 std::optional<Future> AsCompleted::next() {
   if (taken_ == total_) return std::nullopt;

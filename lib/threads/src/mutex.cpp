@@ -9,6 +9,7 @@
 #include "concur/threads/timed_lock.hpp"
 #include "concur/core/jitter.hpp"
 #include "concur/core/timeline.hpp"
+#include "concur/core/timeout.hpp"
 
 namespace concur {
 
@@ -65,7 +66,7 @@ bool Mutex::acquire(bool blocking, std::optional<double> timeout_s) {
     return true;
   }
   if (held_by_me()) {  // it can only fail; wait as Python would, without touching mu_
-    std::this_thread::sleep_for(std::chrono::duration<double>(std::max(0.0, *timeout_s)));
+    std::this_thread::sleep_for(timeout_duration(*timeout_s));
     return false;
   }
   jitter::point();

@@ -4,6 +4,7 @@
 
 #include "concur/core/jitter.hpp"
 #include "concur/core/timeline.hpp"
+#include "concur/core/timeout.hpp"
 
 namespace concur {
 
@@ -81,8 +82,7 @@ bool Semaphore::acquire(bool blocking, std::optional<double> timeout_s) {
     acquire();
     return true;
   }
-  return try_acquire_for(std::chrono::duration_cast<std::chrono::nanoseconds>(
-      std::chrono::duration<double>(std::max(0.0, *timeout_s))));
+  return try_acquire_for(timeout_duration(*timeout_s));
 }
 
 void Semaphore::release(std::ptrdiff_t n) { release(Saying{}, n); }

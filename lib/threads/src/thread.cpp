@@ -14,6 +14,7 @@
 #include "concur/core/console.hpp"
 #include "concur/core/jitter.hpp"
 #include "concur/core/timeline.hpp"
+#include "concur/core/timeout.hpp"
 
 namespace concur {
 namespace {
@@ -121,7 +122,7 @@ bool Thread::join(std::optional<double> timeout_s) {
   if (foreign_) throw std::logic_error("Thread::join: this thread was not started by concur");
   if (t_current == this) throw std::logic_error("Thread::join: a thread cannot join itself");
   if (timeout_s) {
-    const auto limit = std::chrono::duration<double>(std::max(0.0, *timeout_s));
+    const auto limit = timeout_duration(*timeout_s);
     if (!finished_cv_.wait_for(lock, limit, [&] { return finished_; })) return false;
   } else {
     finished_cv_.wait(lock, [&] { return finished_; });

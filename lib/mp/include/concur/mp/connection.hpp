@@ -40,6 +40,7 @@
 
 #include "concur/core/console.hpp"
 #include "concur/core/fd.hpp"
+#include "concur/core/timeout.hpp"
 
 namespace concur::mp {
 
@@ -119,7 +120,7 @@ class Connection {
   // From now on, send and recv throw DeadlineError rather than wait past `when` (nullopt:
   // wait as long as it takes, the default). For socket ends; set it while no other
   // thread is using this end.
-  using Deadline = std::optional<std::chrono::steady_clock::time_point>;
+  using Deadline = concur::Deadline;  // concur/core/timeout.hpp
   void set_deadline(Deadline when) noexcept { deadline_ = when; }
   Deadline deadline() const noexcept { return deadline_; }
 

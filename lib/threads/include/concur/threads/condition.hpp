@@ -45,6 +45,7 @@
 #include <string>
 #include <string_view>
 
+#include "concur/core/timeout.hpp"
 #include "concur/threads/mutex.hpp"
 #include "concur/core/timeline.hpp"
 
@@ -101,7 +102,7 @@ class Condition {
       cv_.wait(*this, predicate);
       return true;
     }
-    return cv_.wait_for(*this, std::chrono::duration<double>(std::max(0.0, *timeout_s)), predicate);
+    return cv_.wait_for(*this, timeout_duration(*timeout_s), predicate);
   }
 
   // Wakes up to n threads waiting on this condition (none if none waits: a notify is not

@@ -35,6 +35,7 @@
 #include <string>
 #include <string_view>
 
+#include "concur/core/timeout.hpp"
 #include "concur/core/console.hpp"
 #include "concur/core/jitter.hpp"
 #include "concur/threads/thread.hpp"
@@ -160,7 +161,7 @@ class Queue {
   static bool wait_until(std::condition_variable_any& cv, std::unique_lock<std::mutex>& lock,
                          std::optional<double> timeout_s, Pred ready) {
     const std::stop_token stop = current_stop_token();
-    const bool got = timeout_s ? cv.wait_for(lock, stop, std::chrono::duration<double>(std::max(0.0, *timeout_s)), ready)
+    const bool got = timeout_s ? cv.wait_for(lock, stop, timeout_duration(*timeout_s), ready)
                                : cv.wait(lock, stop, ready);
     if (!got && stop.stop_requested()) throw ThreadStopped();
     return got;

@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "concur/core/timeline.hpp"
+#include "concur/core/timeout.hpp"
 
 namespace concur::detail {
 
@@ -22,8 +23,7 @@ inline bool try_lock_within(std::timed_mutex& mu, std::chrono::nanoseconds timeo
 // recorded on the timeline as a span under `waiting_label`.
 inline bool wait_within(std::timed_mutex& mu, double timeout_s, std::uint32_t waiting_label) {
   ScopedSpan waiting(SpanKind::waiting, waiting_label);
-  return try_lock_within(mu, std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                 std::chrono::duration<double>(std::max(0.0, timeout_s))));
+  return try_lock_within(mu, timeout_duration(timeout_s));
 }
 
 }  // namespace concur::detail
