@@ -80,7 +80,7 @@ inline std::vector<Param> params() {
 
 // The batch of the run's variant: io-bound or cpu-bound.
 inline std::vector<Task> plan(const Run& run) {
-  const int n = static_cast<int>(run.integer("tasks"));
+  const int n = run.integer<int>("tasks");
   const Kind kind = run.variant() == "io-bound" ? Kind::io : Kind::cpu;
   std::vector<Task> tasks;
   for (int i = 1; i <= n; ++i)
@@ -139,21 +139,16 @@ inline Summary record(Run& run, const std::vector<Task>& tasks, const std::vecto
   s.busy_cores = batch_ns > 0 ? static_cast<double>(cpu_ns) / batch_ns : 0.0;
   const long once = std::count(runs.begin() + 1, runs.end(), 1);
 
-  run.result("tasks", tasks.size());
-  run.result("task_s", task_s);
-  run.result("sum_task_s", s.sum_task_ns / 1e9);
-  run.result("longest_task_s", s.longest_task_ns / 1e9);
-  run.result("batch_s", batch_ns / 1e9);
-  run.result("cpu_s", cpu_ns / 1e9);
-  run.result("busy_cores", s.busy_cores);
-  run.result("cores", std::max(1u, std::thread::hardware_concurrency()));
+  run.result({{"tasks", tasks.size()}, {"task_s", task_s}, {"sum_task_s", s.sum_task_ns / 1e9},
+              {"longest_task_s", s.longest_task_ns / 1e9}, {"batch_s", batch_ns / 1e9}, {"cpu_s", cpu_ns / 1e9},
+              {"busy_cores", s.busy_cores}, {"cores", std::max(1u, std::thread::hardware_concurrency())}});
   run.result("free_cores", run.free_cores());  // the cores other programs left free meanwhile
-  run.result("sequential_s", s.sequential_s);
-  run.result("speedup_vs_sequential", batch_ns > 0 ? s.sequential_s * 1e9 / batch_ns : 0.0);
+  run.result({{"sequential_s", s.sequential_s},
+              {"speedup_vs_sequential", batch_ns > 0 ? s.sequential_s * 1e9 / batch_ns : 0.0}});
   run.check("every task ran exactly once", once == static_cast<long>(tasks.size()) && done.size() == tasks.size(),
-            fmt::format("{} of {} tasks ran once, {} reports", once, tasks.size(), done.size()));
-  run.check("every task's answer is right", right == static_cast<int>(tasks.size()),
-            fmt::format("{} of {} right", right, tasks.size()));
+            "{} of {} tasks ran once, {} reports", once, tasks.size(), done.size());
+  run.check("every task's answer is right", right == static_cast<int>(tasks.size()), "{} of {} right", right,
+            tasks.size());
   return s;
 }
 

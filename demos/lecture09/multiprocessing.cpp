@@ -9,8 +9,6 @@
 
 #include <concur/concur.hpp>
 
-#include <deque>
-
 #include "lecture09/batch.hpp"
 
 namespace concur::demos {
@@ -82,23 +80,22 @@ static void process_per_task(Run& run) {
   const batch::Summary s = batch::record(run, tasks, done, batch_ns, cpu_ns);
   const double process_start_ms = batch::median(process_ms);
   const int n = static_cast<int>(tasks.size());
-  run.result("process_start_ms", process_start_ms);
-  run.result("thread_start_ms", thread_start_ms);
-  run.check("every child exited with 0", clean_exits == static_cast<int>(tasks.size()),
-            fmt::format("{} of {}", clean_exits, tasks.size()));
+  run.result({{"process_start_ms", process_start_ms}, {"thread_start_ms", thread_start_ms}});
+  run.check("every child exited with 0", clean_exits == static_cast<int>(tasks.size()), "{} of {}", clean_exits,
+            tasks.size());
   if (run.variant() == "io-bound")
-    run.likely("I/O-bound batch ran in parallel", batch_ns < s.sum_task_ns,
-               fmt::format("batch {:.1f} ms, tasks {:.1f} ms in all", batch_ns / 1e6, s.sum_task_ns / 1e6));
+    run.likely("I/O-bound batch ran in parallel", batch_ns < s.sum_task_ns, "batch {:.1f} ms, tasks {:.1f} ms in "
+               "all", batch_ns / 1e6, s.sum_task_ns / 1e6);
   else
     batch::likely_scales(run, s, n, "CPU-bound batch ran in parallel");
   run.likely("a process start costs more than a thread start", process_start_ms > thread_start_ms,
-             fmt::format("process {:.3f} ms, thread {:.3f} ms (medians)", process_start_ms, thread_start_ms));
+             "process {:.3f} ms, thread {:.3f} ms (medians)", process_start_ms, thread_start_ms);
   const std::string how = s.io ? "the children's waits overlapped"
                                 : fmt::format("on average {:.2f} cores computed at once", s.busy_cores);
-  run.explain(fmt::format("The batch took {:.0f} ms, {}: {}. Starting a process cost {:.3f} ms with {}, a thread "
-                          "{:.3f} ms: {:.0f}x as much, paid before any work began.",
-                          batch_ns / 1e6, batch::verdict(run, s, n), how, process_start_ms, mp::to_string(method),
-                          thread_start_ms, process_start_ms / std::max(thread_start_ms, 1e-6)));
+  run.explain("The batch took {:.0f} ms, {}: {}. Starting a process cost {:.3f} ms with {}, a thread {:.3f} ms: "
+              "{:.0f}x as much, paid before any work began.", batch_ns / 1e6, batch::verdict(run, s, n), how,
+              process_start_ms, mp::to_string(method), thread_start_ms,
+              process_start_ms / std::max(thread_start_ms, 1e-6));
 }
 
 Example multiprocessing() {

@@ -25,11 +25,10 @@ static void one_after_another(Run& run) {
 
   const batch::Summary s = batch::record(run, tasks, done, batch_ns, cpu_ns);
   // Certain, not just likely: the tasks' intervals lie inside the batch's and never overlap.
-  run.check("the batch took at least the sum of its task times", batch_ns >= s.sum_task_ns,
-            fmt::format("batch {:.1f} ms, tasks {:.1f} ms", batch_ns / 1e6, s.sum_task_ns / 1e6));
-  run.likely("total time = sum of task times", batch_ns <= s.sum_task_ns * 1.05 + 2'000'000,
-             fmt::format("{:.1f} ms of {:.1f} ms spent outside the tasks", (batch_ns - s.sum_task_ns) / 1e6,
-                         batch_ns / 1e6));
+  run.check("the batch took at least the sum of its task times", batch_ns >= s.sum_task_ns, "batch {:.1f} ms, "
+            "tasks {:.1f} ms", batch_ns / 1e6, s.sum_task_ns / 1e6);
+  run.likely("total time = sum of task times", batch_ns <= s.sum_task_ns * 1.05 + 2'000'000, "{:.1f} ms of "
+             "{:.1f} ms spent outside the tasks", (batch_ns - s.sum_task_ns) / 1e6, batch_ns / 1e6);
   run.explain(run.variant() == "io-bound"
                   ? fmt::format("The batch took {:.0f} ms, the sum of the waits: while one task waited for its "
                                 "download, nobody used the time. The CPU was busy for only {:.1f} ms of it.",

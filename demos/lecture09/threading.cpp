@@ -10,8 +10,6 @@
 
 #include <concur/concur.hpp>
 
-#include <deque>
-
 #include "lecture09/batch.hpp"
 
 namespace concur::demos {
@@ -37,17 +35,16 @@ static void thread_per_task(Run& run) {
   const int n = static_cast<int>(tasks.size());
   if (run.variant() == "io-bound") {
     run.likely("I/O-bound batch time = longest task", batch_ns <= s.longest_task_ns * 1.2 + 3'000'000,
-               fmt::format("batch {:.1f} ms, longest task {:.1f} ms", batch_ns / 1e6, s.longest_task_ns / 1e6));
-    run.explain(fmt::format("The batch took {:.0f} ms, about its longest task ({:.0f} ms): {}. A waiting thread "
-                            "needs no core, so all {} waited at once.",
-                            batch_ns / 1e6, s.longest_task_ns / 1e6, batch::verdict(run, s, n), tasks.size()));
+               "batch {:.1f} ms, longest task {:.1f} ms", batch_ns / 1e6, s.longest_task_ns / 1e6);
+    run.explain("The batch took {:.0f} ms, about its longest task ({:.0f} ms): {}. A waiting thread needs no "
+                "core, so all {} waited at once.", batch_ns / 1e6, s.longest_task_ns / 1e6,
+                batch::verdict(run, s, n), tasks.size());
   } else {
     batch::likely_scales(run, s, n, "CPU-bound batch scales with cores");
-    run.explain(fmt::format("The work needed {:.0f} ms of CPU and the batch took {:.0f} ms: {}. On average "
-                            "{:.2f} cores computed at once; C++ has no GIL, so each thread runs on any free core. "
-                            "Each task's own time grew (to {:.0f} ms in all) when threads shared a core.",
-                            cpu_ns / 1e6, batch_ns / 1e6, batch::verdict(run, s, n), s.busy_cores,
-                            s.sum_task_ns / 1e6));
+    run.explain("The work needed {:.0f} ms of CPU and the batch took {:.0f} ms: {}. On average {:.2f} cores "
+                "computed at once; C++ has no GIL, so each thread runs on any free core. Each task's own time "
+                "grew (to {:.0f} ms in all) when threads shared a core.", cpu_ns / 1e6, batch_ns / 1e6,
+                batch::verdict(run, s, n), s.busy_cores, s.sum_task_ns / 1e6);
   }
 }
 

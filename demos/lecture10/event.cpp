@@ -7,10 +7,6 @@
 
 #include <concur/concur.hpp>
 
-#include <atomic>
-#include <deque>
-#include <vector>
-
 namespace concur::demos {
 
 static void start_signal(Run& run) {
@@ -46,14 +42,11 @@ static void start_signal(Run& run) {
     if (at >= 0) ++released;
     if (at >= 0 && at < set_at_ns) ++early;
   }
-  run.result("waiters", waiters);
-  run.result("released", released);
-  run.result("released_before_set", early);
-  run.check("nobody passed before set()", early == 0, fmt::format("{} passed early", early));
-  run.check("all waiters passed after set()", released == waiters,
-            fmt::format("{} of {} passed", released, waiters));
-  run.explain(fmt::format("All {} waiters were blocked in wait() until the setter raised the flag; "
-                          "one set() released every one of them.", waiters));
+  run.result({{"waiters", waiters}, {"released", released}, {"released_before_set", early}});
+  run.check("nobody passed before set()", early == 0, "{} passed early", early);
+  run.check("all waiters passed after set()", released == waiters, "{} of {} passed", released, waiters);
+  run.explain("All {} waiters were blocked in wait() until the setter raised the flag; one set() released every "
+              "one of them.", waiters);
 }
 
 Example event() {

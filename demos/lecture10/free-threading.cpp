@@ -11,9 +11,7 @@
 
 #include <concur/concur.hpp>
 
-#include <algorithm>
 #include <cstdint>
-#include <deque>
 
 namespace concur::demos {
 
@@ -55,21 +53,19 @@ static void compute(Run& run, long long threads, bool with_gil) {
   for (Thread& w : workers) w.join();  // the main thread waits outside the GIL, as join() does
 
   const GilStats stats = gil.stats();
-  run.result("work_units", done.load());
-  run.result("threads", threads);
-  run.result("checksum", fmt::format("{:016x}", checksum.load()));
-  run.result("switches", stats.switches);
-  run.result("forced_drops", stats.forced_drops);
+  run.result({{"work_units", done.load()}, {"threads", threads},
+              {"checksum", fmt::format("{:016x}", checksum.load())}, {"switches", stats.switches},
+              {"forced_drops", stats.forced_drops}});
   nlohmann::json waited = nlohmann::json::object();  // thread name -> seconds it waited for the GIL
   for (const GilThreadStats& t : stats.threads) waited[t.name] = to_seconds(t.waited);
   run.result("gil_wait_s", waited);
 
   // Every variant must reach the baseline's checksum; the runner judges the speedups
   // on the medians, against the variant that does the same work (compare_with).
-  run.check("all the work was done", done == units, fmt::format("{} of {} units", done.load(), units));
+  run.check("all the work was done", done == units, "{} of {} units", done.load(), units);
   if (const BaselineFigures* one = run.baseline(); one != nullptr && one->result.contains("checksum"))
     run.check("same result as one thread", run.results().at("checksum") == one->result["checksum"],
-              fmt::format("checksum {:016x}", checksum.load()));
+              "checksum {:016x}", checksum.load());
   run.workers(static_cast<int>(threads));
   if (!with_gil && threads > 1) run.compare_with("one-thread-free");  // the same work, no GIL checks
   if (run.variant() == "gil-threads") run.likely_speedup(SpeedupClaim::no_faster, "no faster than one thread");

@@ -7,10 +7,6 @@
 // fetch_add shows that a single indivisible instruction is often the cheaper fix.
 
 #include <concur/concur.hpp>
-#include <concur/threads/overlap.hpp>
-
-#include <atomic>
-#include <deque>
 
 namespace concur::demos {
 
@@ -49,9 +45,7 @@ static void count(Run& run, std::atomic<long long>& counter, Increment increment
 
   const long long expected = threads * iterations, actual = counter.load();
   say("counter = {}, expected {}", actual, expected);
-  run.result("expected", expected);
-  run.result("actual", actual);
-  run.result("lost", expected - actual);
+  run.result({{"expected", expected}, {"actual", actual}, {"lost", expected - actual}});
   report_overlap(run, rounds);
   const std::string detail = fmt::format("{} of {} lost", expected - actual, expected);
   if (run.variant() == "unsynchronized") {
@@ -80,8 +74,8 @@ static void with_mutex(Run& run) {
     const long long seen = counter.load(std::memory_order_relaxed);
     counter.store(seen + 1, std::memory_order_relaxed);
   });  // the guard unlocks here, on every path out
-  run.explain("The mutex makes read-then-write one step that only one thread can be in. "
-              "Correct, but each increment pays for taking and handing over the lock.");
+  run.explain("The mutex makes read-then-write one step that only one thread can be in. Correct, but each "
+              "increment pays for taking and handing over the lock.");
 }
 
 static void with_atomic(Run& run) {

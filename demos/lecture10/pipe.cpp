@@ -43,16 +43,13 @@ static void report(Run& run, int sent, const std::vector<nlohmann::json>& got, b
     in_order = in_order && got[i]["seq"] == i && got[i]["text"] == want;
     bytes += static_cast<long long>(nlohmann::json::to_cbor(got[i]).size());
   }
-  run.result("sent", sent);
-  run.result("received", got.size());
-  run.result("in_order", in_order);
-  run.result("bytes", bytes);
-  run.check("every message arrived", static_cast<int>(got.size()) == sent, fmt::format("{} of {}", got.size(), sent));
+  run.result({{"sent", sent}, {"received", got.size()}, {"in_order", in_order}, {"bytes", bytes}});
+  run.check("every message arrived", static_cast<int>(got.size()) == sent, "{} of {}", got.size(), sent);
   run.check("in order and intact", in_order);
 }
 
 static void duplex(Run& run) {
-  const int messages = static_cast<int>(run.integer("messages"));
+  const int messages = run.integer<int>("messages");
   auto [parent_end, child_end] = mp::Pipe();  // both ends can send and receive
   mp::Process child(mp::Target{"shout_back", {}, {child_end.fileno()}}, "Child", mp::start_method_of(run));
   child.start();
@@ -71,7 +68,7 @@ static void duplex(Run& run) {
 }
 
 static void one_way(Run& run) {
-  const int messages = static_cast<int>(run.integer("messages"));
+  const int messages = run.integer<int>("messages");
   auto [receiver, sender] = mp::Pipe(/*duplex=*/false);  // first end reads, second writes
   mp::Process child(mp::Target{"send_all", {{"messages", messages}}, {sender.fileno()}}, "Child",
                     mp::start_method_of(run));

@@ -8,9 +8,6 @@
 
 #include <concur/concur.hpp>
 
-#include <deque>
-#include <map>
-
 namespace concur::demos {
 
 static void produce_items(const nlohmann::json& args, mp::Handed handed) {
@@ -38,10 +35,10 @@ static void consume_items(const nlohmann::json&, mp::Handed handed) {
 CONCUR_ENTRY(consume_items);
 
 static void producers_and_consumers(Run& run) {
-  const int producers = static_cast<int>(run.integer("producers"));
-  const int consumers = static_cast<int>(run.integer("consumers"));
-  const int items = static_cast<int>(run.integer("items"));
-  mp::JoinableQueue work(static_cast<std::size_t>(run.integer("maxsize")), "work queue");
+  const int producers = run.integer<int>("producers");
+  const int consumers = run.integer<int>("consumers");
+  const int items = run.integer<int>("items");
+  mp::JoinableQueue work(run.integer<std::size_t>("maxsize"), "work queue");
   mp::Queue done(0, "done queue", std::size_t{64} << 20);  // room for every report
 
   std::deque<mp::Process> making, taking;
@@ -68,12 +65,10 @@ static void producers_and_consumers(Run& run) {
     duplicates += times - 1;
   }
   const int produced = producers * items;
-  run.result("produced", produced);
-  run.result("consumed", consumed);
-  run.result("duplicates", duplicates);
+  run.result({{"produced", produced}, {"consumed", consumed}, {"duplicates", duplicates}});
   run.check("every item produced was consumed once",
             consumed == produced && duplicates == 0 && static_cast<int>(seen.size()) == produced,
-            fmt::format("{} produced, {} consumed, {} duplicates", produced, consumed, duplicates));
+            "{} produced, {} consumed, {} duplicates", produced, consumed, duplicates);
   run.explain("The queue handed each item to exactly one consumer: a put copies a whole item in under the "
               "queue's lock, a get takes a whole item out. The sentinels ended the consumers cleanly.");
 }

@@ -37,20 +37,18 @@ static void start_child(Run& run, mp::StartMethod method) {
   const double start_ms = (hello["running_ns"].get<long long>() - before) / 1e6;
   say("child {} {}; it was running {:.3f} ms after start()", *child.pid(), child.describe_exit(), start_ms);
 
-  run.result("parent_pid", mp::current_pid());
-  run.result("child_pid", *child.pid());
-  run.result("start_ms", start_ms);
+  run.result({{"parent_pid", mp::current_pid()}, {"child_pid", *child.pid()}, {"start_ms", start_ms}});
   run.check("the child ran and exited with 0", child.exitcode() == 0 && hello["pid"] == *child.pid(),
             child.describe_exit());
-  run.check("the child is a process of its own", *child.pid() != mp::current_pid(),
-            fmt::format("parent {}, child {}", mp::current_pid(), *child.pid()));
+  run.check("the child is a process of its own", *child.pid() != mp::current_pid(), "parent {}, child {}",
+            mp::current_pid(), *child.pid());
   const bool served = hello["ppid"] != mp::current_pid();
-  run.explain(fmt::format("{} took {:.3f} ms from start() to the child running. {}", mp::to_string(method), start_ms,
+  run.explain("{} took {:.3f} ms from start() to the child running. {}", mp::to_string(method), start_ms,
                           method == mp::StartMethod::fork ? "fork() copied this process, so there was nothing to load."
                           : method == mp::StartMethod::spawn
                               ? "spawn loaded the whole program again, then ran the entry named 'greet'."
                               : (served ? "The fork server forked it, so its parent is the server, not concur."
-                                        : "The fork server forked it.")));
+                                        : "The fork server forked it."));
 }
 
 Example process() {

@@ -1,22 +1,15 @@
 // 10.8 queue-pool: a fixed pool of worker threads drains a queue of tasks.
 //
-// The main thread puts every task on a queue; a few workers take tasks off it one at a
-// time, do them and call task_done(). The main thread's join() on the queue returns once
-// every task has been marked done. Watch who takes which task: a worker that finishes
-// early simply takes the next one, so the work spreads by itself.
+// The main thread puts every task on a queue; a few workers take them off one at a time,
+// do them and call task_done(); the queue's join() returns once every task is done. Watch
+// who takes which: a worker that finishes early takes the next, so the work spreads itself.
 
 #include <concur/concur.hpp>
-
-#include <atomic>
-#include <deque>
-#include <map>
-#include <vector>
 
 namespace concur::demos {
 
 static void drain_queue(Run& run) {
-  const long long workers = run.integer("workers");
-  const long long tasks = run.integer("tasks");
+  const long long workers = run.integer("workers"), tasks = run.integer("tasks");
   const auto work = run.duration("work");
   constexpr long long kStop = -1;  // the sentinel that tells a worker to leave
 
@@ -59,21 +52,17 @@ static void drain_queue(Run& run) {
   for (long long i = 0; i < workers; ++i) queue.put(kStop);  // one sentinel per worker
   for (Thread& t : pool) t.join();
 
-  run.result("tasks", tasks);
-  run.result("completed", done_when_joined);
-  run.result("duplicates", duplicates);
   std::map<std::string, long long> per_worker;
   for (std::size_t i = 0; i < done_by.size(); ++i)
     if (done_by[i] > 0) per_worker[fmt::format("Worker-{}", i + 1)] = done_by[i];
-  run.result("per_worker", per_worker);
+  run.result({{"tasks", tasks}, {"completed", done_when_joined}, {"duplicates", duplicates},
+              {"per_worker", per_worker}});
   run.check("every task done exactly once", done_when_joined == tasks && duplicates == 0,
-            fmt::format("{} of {} done, {} twice", done_when_joined, tasks, duplicates));
+            "{} of {} done, {} twice", done_when_joined, tasks, duplicates);
   run.check("join() returned after the last task_done()", joined_ns >= last_done_ns.load(),
-            fmt::format("last task done at {:.3f} ms, join() returned at {:.3f} ms",
-                        last_done_ns.load() / 1e6, joined_ns / 1e6));
-  run.explain(fmt::format("{} tasks on {} workers take about {} rounds of work, not {}: the workers "
-                          "ran tasks side by side, each taking the next task when it was free.",
-                          tasks, workers, (tasks + workers - 1) / workers, tasks));
+            "last task done at {:.3f} ms, join() returned at {:.3f} ms", last_done_ns.load() / 1e6, joined_ns / 1e6);
+  run.explain("{} tasks on {} workers take about {} rounds of work, not {}: the workers ran tasks side by side, "
+              "each taking the next task when it was free.", tasks, workers, (tasks + workers - 1) / workers, tasks);
 }
 
 Example queue_pool() {

@@ -2,43 +2,29 @@
 //
 // An increment is two steps: read the counter, then write the value plus one. When two
 // threads read the same value, both write the same result and one increment vanishes.
-// Watch the end of the run: the counter falls short of threads x iterations.
 //
-// Why std::atomic, if the point is to be unsafe? Two threads writing a plain `long` at
-// the same time is a data race, and a data race is undefined behaviour in C++: the
-// compiler may keep the counter in a register or add all the iterations at once. Relaxed
-// atomic loads and stores are well defined, yet a load followed by a store is still not
+// Why std::atomic, if the point is to be unsafe? Two threads writing a plain `long` at once
+// is a data race: undefined behaviour in C++ (the compiler may add all the iterations at
+// once). Relaxed loads and stores are well defined, yet a load then a store is still not
 // one indivisible step, so the updates are lost honestly.
 //
-// Why rounds? 100,000 increments take a C++ thread well under a time slice, so on a busy
-// machine one thread can finish before the other ever runs. Each thread notes the time
-// now and then (inside.tick()), and the round is run again, with a fresh counter, until
-// the threads were measurably incrementing at the same moment (overlap_s, attempts).
+// Why rounds? 100,000 increments take well under a time slice, so on a busy machine one
+// thread can finish before the other runs. The round is run again, with a fresh counter,
+// until the threads measurably incremented at the same moment (overlap_s, attempts).
 
 #include <concur/concur.hpp>
-#include <concur/threads/overlap.hpp>
-
-#include <atomic>
-#include <deque>
-#include <mutex>
-#include <string>
-#include <vector>
 
 namespace concur::demos {
 
 static void count_without_lock(Run& run) {
-  const long long threads = run.integer("threads");
-  const long long iterations = run.integer("iterations");
+  const long long threads = run.integer("threads"), iterations = run.integer("iterations");
   std::atomic<long long> counter{0};
   Overlap overlap(threads);  // when each thread was really inside its loop
   std::mutex order_lock;
   std::vector<std::string> finish_order;  // guarded by order_lock
 
-  // One round: fresh threads add to a fresh counter, all starting at once.
-  const Rounds rounds = until_overlap([&] {
-    counter = 0;
-    overlap.reset();
-    finish_order.clear();
+  const Rounds rounds = until_overlap([&] {  // one round: fresh threads, a fresh counter, one start
+    counter = 0; overlap.reset(); finish_order.clear();
     StartLine start_line(threads);
     std::deque<Thread> workers;  // a deque, because a Thread cannot move once it exists
     for (long long t = 0; t < threads; ++t)
@@ -62,12 +48,10 @@ static void count_without_lock(Run& run) {
   const long long expected = threads * iterations, actual = counter.load();
   say("counter = {}, expected {} (round {}, together for {:.2f} ms)", actual, expected, rounds.attempts,
       to_seconds(rounds.last.overlap) * 1e3);
-  run.result("expected", expected);
-  run.result("actual", actual);
-  run.result("lost", expected - actual);
-  run.result("finish_order", finish_order);
+  run.result({{"expected", expected}, {"actual", actual}, {"lost", expected - actual},
+              {"finish_order", finish_order}});
   report_overlap(run, rounds);
-  run.likely("updates were lost", actual < expected, fmt::format("{} of {} lost", expected - actual, expected));
+  run.likely("updates were lost", actual < expected, "{} of {} lost", expected - actual, expected);
   run.explain(!rounds.overlapped ? never_overlapped(rounds, "threads", expected - actual)
               : actual < expected
                   ? fmt::format("{} increments vanished: while the threads ran together, two read the same value "

@@ -10,7 +10,6 @@
 #include <concur/concur.hpp>
 
 #include <future>
-#include <optional>
 
 namespace concur::demos {
 
@@ -18,7 +17,7 @@ namespace concur::demos {
 static Response download(const std::string& url, const Run& run) {
   say("GET {}", url);
   Response page = http_get(url, std::chrono::seconds(10), std::chrono::duration_cast<std::chrono::milliseconds>(run.duration("deadline")),
-                           static_cast<std::size_t>(run.integer("max-body")));
+                           run.integer<std::size_t>("max-body"));
   if (page.ok())
     say("got {} bytes in {:.0f} ms", page.bytes, page.seconds * 1e3);
   else
@@ -33,7 +32,7 @@ static std::vector<Response> one_by_one(const std::vector<std::string>& urls, Ru
 }
 
 static std::vector<Response> on_threads(const std::vector<std::string>& urls, Run& run) {
-  ThreadPool pool(static_cast<std::size_t>(run.integer("workers")));
+  ThreadPool pool(run.integer<std::size_t>("workers"));
   std::vector<std::future<Response>> pending;
   for (const std::string& url : urls) pending.push_back(pool.submit([&url, &run] { return download(url, run); }));
   std::vector<Response> pages;
@@ -48,9 +47,9 @@ static void scrape(Run& run, Way way) {
   std::vector<std::string> urls = run.texts("url");
   if (urls.empty()) {
     site.emplace(ServerOptions{.latency = run.duration("latency"),
-                               .body_bytes = static_cast<std::size_t>(run.integer("bytes")),
-                               .threads = static_cast<int>(run.integer("workers")) + 8});
-    urls = site->page_urls(static_cast<int>(run.integer("urls")));
+                               .body_bytes = run.integer<std::size_t>("bytes"),
+                               .threads = run.integer<int>("workers") + 8});
+    urls = site->page_urls(run.integer<int>("urls"));
     say("the local server answers on port {}, each page after {:.0f} ms", site->port(), to_seconds(run.duration("latency")) * 1e3);
   }
 
@@ -66,10 +65,7 @@ static void scrape(Run& run, Way way) {
     per_url.push_back({{"url", p.url}, {"status", p.status}, {"bytes", p.bytes}, {"seconds", p.seconds}, {"error", p.error}});
     if (!p.ok()) say("failed: {}: {}", p.url, p.error.empty() ? fmt::format("HTTP {}", p.status) : p.error);
   }
-  run.result("urls", urls.size());
-  run.result("ok", ok);
-  run.result("bytes", bytes);
-  run.result("per_url", per_url);
+  run.result({{"urls", urls.size()}, {"ok", ok}, {"bytes", bytes}, {"per_url", per_url}});
   const std::string detail = fmt::format("{} of {} pages, {} bytes", ok, urls.size(), bytes);
   if (site) {
     run.check("every page was downloaded", ok == static_cast<long long>(urls.size()), detail);

@@ -7,9 +7,6 @@
 
 #include <concur/concur.hpp>
 
-#include <atomic>
-#include <deque>
-
 namespace concur::demos {
 
 static void limited_room(Run& run) {
@@ -45,8 +42,7 @@ static void limited_room(Run& run) {
   run.check("every worker got in", got_in == workers, "{} of {} workers", got_in.load(), workers);
   const int waves = (workers + permits - 1) / permits;
   run.explain("At most {} workers were inside at once, so {} workers went through in {} wave(s) of at most {}: "
-              "about {} x the hold time.",
-              most_inside, workers, waves, permits, waves);
+              "about {} x the hold time.", most_inside, workers, waves, permits, waves);
 }
 
 Example semaphore() {

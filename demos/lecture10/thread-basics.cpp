@@ -9,8 +9,6 @@
 
 #include <concur/concur.hpp>
 
-#include <optional>
-
 namespace concur::demos {
 
 static std::string id_text(std::optional<std::uint64_t> id) { return id ? std::to_string(*id) : "None"; }
@@ -59,11 +57,9 @@ static void life_of_a_thread(Run& run) {
   }
   say("the unnamed thread was called '{}', daemon={}", unnamed.name(), unnamed.daemon());
 
-  run.result("alive_before_start", alive_before);
-  run.result("alive_after_start", alive_after_start);
-  run.result("alive_after_join", alive_after_join);
-  run.result("timed_join_returned", timed_join);
-  run.result("final_join_returned", final_join);
+  run.result({{"alive_before_start", alive_before}, {"alive_after_start", alive_after_start},
+              {"alive_after_join", alive_after_join}, {"timed_join_returned", timed_join},
+              {"final_join_returned", final_join}});
   run.result("names", {{"main", me.name()}, {"worker", worker.name()}, {"inside_worker", name_inside},
                        {"unnamed", unnamed.name()}});
   run.result("idents", {{"main", id_text(me.ident())}, {"worker", id_text(worker.ident())}});
@@ -71,8 +67,8 @@ static void life_of_a_thread(Run& run) {
   run.check("is_alive() is false before start(), true after, false after join()",
             !alive_before && alive_after_start && !alive_after_join);
   run.check("join(timeout) returns false while the thread runs, true once it has ended", !timed_join && final_join);
-  run.check("ident and native_id are empty before start() and set after", !ids_before && worker.ident() &&
-            worker.native_id());
+  run.check("ident and native_id are empty before start() and set after",
+            !ids_before && worker.ident() && worker.native_id());
   run.check("current_thread() is MainThread in main and the Worker inside it",
             me.name() == "MainThread" && name_inside == "Worker" && ident_inside == worker.ident());
   run.check("every thread has its own ident", me.ident() != worker.ident() && unnamed.ident() != me.ident());

@@ -8,12 +8,6 @@
 
 #include <concur/concur.hpp>
 
-#include <atomic>
-#include <deque>
-#include <map>
-#include <mutex>
-#include <vector>
-
 namespace concur::demos {
 
 static thread_local long long visits = 0;                   // one per thread, kept between calls
@@ -73,21 +67,18 @@ static void per_thread_counters(Run& run) {
     per_thread[name] = got.empty() ? 0 : got.back();
   }
   const long long expected = calls * threads * (threads + 1) / 2;
-  run.result("threads", threads);
-  run.result("per_thread", per_thread);
+  run.result({{"threads", threads}, {"per_thread", per_thread}});
   run.result("shared_total", all_visits.load() - 1);  // the latecomer's visit aside
-  run.result("expected_total", expected);
-  run.result("latecomer_first_visit", late_first);
-  run.check("each thread saw only its own values", counted_alone == threads,
-            fmt::format("{} of {} threads counted 1, 2, 3, ... and logged only themselves", counted_alone, threads));
+  run.result({{"expected_total", expected}, {"latecomer_first_visit", late_first}});
+  run.check("each thread saw only its own values", counted_alone == threads, "{} of {} threads counted 1, 2, 3, "
+            "... and logged only themselves", counted_alone, threads);
   run.check("the totals add up", sum_of_counts == expected && all_visits.load() - 1 == expected,
-            fmt::format("per-thread counts sum to {}, shared counter {}, expected {}", sum_of_counts,
-                        all_visits.load() - 1, expected));
-  run.check("a new thread's copy starts fresh", late_before == 0 && late_first == 1,
-            fmt::format("the latecomer's first visit was number {}", late_first));
-  run.explain(fmt::format("{} threads called the same function {} times in all. The thread_local counter gave "
-                          "each its own 1, 2, 3, ...; only the shared atomic saw everybody's visits.",
-                          threads, expected));
+            "per-thread counts sum to {}, shared counter {}, expected {}", sum_of_counts, all_visits.load() - 1,
+            expected);
+  run.check("a new thread's copy starts fresh", late_before == 0 && late_first == 1, "the latecomer's first "
+            "visit was number {}", late_first);
+  run.explain("{} threads called the same function {} times in all. The thread_local counter gave each its own "
+              "1, 2, 3, ...; only the shared atomic saw everybody's visits.", threads, expected);
 }
 
 Example thread_local_() {

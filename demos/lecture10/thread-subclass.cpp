@@ -8,10 +8,6 @@
 
 #include <concur/concur.hpp>
 
-#include <deque>
-#include <string>
-#include <vector>
-
 namespace concur::demos {
 
 class Collector : public Thread {
@@ -72,18 +68,14 @@ static void collectors(Run& run) {
   const long long n = workers * items;  // 1² + 2² + ... + n²
   const long long expected = n * (n + 1) * (2 * n + 1) / 6;
 
-  run.result("workers", workers);
-  run.result("items_per_worker", items);
-  run.result("per_worker", per_worker);
-  run.result("total", total);
-  run.result("expected_total", expected);
-  run.check("each worker's state is its own", own == workers,
-            fmt::format("{} of {} hold exactly the squares of their own numbers", own, workers));
-  run.check("together they squared every number once", total == expected,
-            fmt::format("sum of squares {}, expected {}", total, expected));
-  run.explain(fmt::format("Each of the {} Collectors kept {} squares in its own members. No locks were needed: "
-                          "every field was written by one thread only, and join() made it safe for main to read.",
-                          workers, items));
+  run.result({{"workers", workers}, {"items_per_worker", items}, {"per_worker", per_worker}, {"total", total},
+              {"expected_total", expected}});
+  run.check("each worker's state is its own", own == workers, "{} of {} hold exactly the squares of their own "
+            "numbers", own, workers);
+  run.check("together they squared every number once", total == expected, "sum of squares {}, expected {}", total,
+            expected);
+  run.explain("Each of the {} Collectors kept {} squares in its own members. No locks were needed: every field "
+              "was written by one thread only, and join() made it safe for main to read.", workers, items);
 }
 
 Example thread_subclass() {

@@ -8,8 +8,6 @@
 
 #include <concur/concur.hpp>
 
-#include <deque>
-
 namespace concur::demos {
 
 // The state lives in the server; only what the methods return leaves it.
@@ -48,8 +46,8 @@ static void bank(const nlohmann::json& args, mp::Handed) {
 CONCUR_ENTRY(bank);
 
 static void use_custom_type(Run& run) {
-  const int workers = static_cast<int>(run.integer("workers"));
-  const int rounds = static_cast<int>(run.integer("rounds"));
+  const int workers = run.integer<int>("workers");
+  const int rounds = run.integer<int>("rounds");
   mp::Manager manager(mp::start_method_of(run));
   mp::BaseProxy account = manager.create("Account");
   say("an Account lives in the manager's server, pid {}", *manager.pid());
@@ -72,17 +70,15 @@ static void use_custom_type(Run& run) {
   const long long operations = account.call("operations").get<long long>();
   const long long expected = 7LL * workers * rounds;
   say("balance {} after {} operations", balance, operations);
-  run.result("balance", balance);
-  run.result("expected_balance", expected);
-  run.result("operations", operations);
-  run.result("server_pid", *manager.pid());
+  run.result({{"balance", balance}, {"expected_balance", expected}, {"operations", operations},
+              {"server_pid", *manager.pid()}});
   run.check("every deposit and withdrawal counted", balance == expected && operations == 2LL * workers * rounds,
-            fmt::format("balance {}, expected {}", balance, expected));
+            "balance {}, expected {}", balance, expected);
   run.check("the method's error came back to the caller", refused.find("insufficient funds") != std::string::npos,
             refused);
   manager.shutdown();
-  run.explain("The methods ran in the server, one call at a time on the one Account, so no update was lost "
-              "and no worker ever held the balance itself.");
+  run.explain("The methods ran in the server, one call at a time on the one Account, so no update was lost and "
+              "no worker ever held the balance itself.");
 }
 
 Example custom_manager() {

@@ -8,9 +8,6 @@
 
 #include <concur/concur.hpp>
 
-#include <atomic>
-#include <thread>
-
 namespace concur::demos {
 
 // The work, for both executors: wait a little, then square (and refuse negatives).
@@ -55,18 +52,15 @@ static void use_futures(Run& run, Executor& executor, Submit submit) {
   const auto ended = Clock::now();
   executor.shutdown();
   run.work_time(ended - submitting);  // the summary compares this, not the workers' start and stop
-  run.result("teardown_s", to_seconds(Clock::now() - ended));
-  run.result("submitted", calls);
-  run.result("completed", completed);
-  run.result("cancelled", cancelled);
-  run.result("callbacks", callbacks.load());
+  run.result({{"teardown_s", to_seconds(Clock::now() - ended)}, {"submitted", calls}, {"completed", completed},
+              {"cancelled", cancelled}, {"callbacks", callbacks.load()}});
   run.check("every future ended: completed, raised or cancelled", completed + raised + cancelled == calls,
-            fmt::format("{} completed, {} raised, {} cancelled of {}", completed, raised, cancelled, calls));
-  run.check("a callback ran for every future", callbacks == calls, fmt::format("{} of {}", callbacks.load(), calls));
+            "{} completed, {} raised, {} cancelled of {}", completed, raised, cancelled, calls);
+  run.check("a callback ran for every future", callbacks == calls, "{} of {}", callbacks.load(), calls);
   run.check("only the call given a negative number raised", raised == 1 && unexpected.empty(),
             unexpected.empty() ? fmt::format("{} raised", raised) : unexpected);
-  run.explain("Futures are receipts: submit() returned at once, the workers filled them in as they went, "
-              "and only calls still waiting could be cancelled.");
+  run.explain("Futures are receipts: submit() returned at once, the workers filled them in as they went, and "
+              "only calls still waiting could be cancelled.");
 }
 
 static void thread_executor(Run& run) {

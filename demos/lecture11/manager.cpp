@@ -7,9 +7,6 @@
 
 #include <concur/concur.hpp>
 
-#include <algorithm>
-#include <deque>
-
 namespace concur::demos {
 
 // What each worker runs: it writes its square under its own key, and appends its number.
@@ -24,7 +21,7 @@ static void report_square(const nlohmann::json& args, mp::Handed) {
 CONCUR_ENTRY(report_square);
 
 static void share_through_manager(Run& run) {
-  const int workers = static_cast<int>(run.integer("workers"));
+  const int workers = run.integer<int>("workers");
   mp::Manager manager(mp::start_method_of(run));
   say("the manager's server is pid {}", *manager.pid());
   mp::DictProxy squares = manager.dict();
@@ -47,15 +44,12 @@ static void share_through_manager(Run& run) {
   }
   nlohmann::json sorted = list;
   std::sort(sorted.begin(), sorted.end());
-  run.result("dict", dict);
-  run.result("list", list);
-  run.result("expected_dict", expected_dict);
-  run.result("expected_list", expected_list);
+  run.result({{"dict", dict}, {"list", list}, {"expected_dict", expected_dict}, {"expected_list", expected_list}});
   run.check("the parent sees every worker's key", dict == expected_dict, dict.dump());
   run.check("the parent sees every worker's item, once", sorted == expected_list, list.dump());
   manager.shutdown();
-  run.explain("Each set() and append() was a message to the manager's server; the objects never left it, "
-              "so every process changed the same dict and list.");
+  run.explain("Each set() and append() was a message to the manager's server; the objects never left it, so "
+              "every process changed the same dict and list.");
 }
 
 Example manager() {

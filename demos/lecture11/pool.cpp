@@ -10,9 +10,6 @@
 
 #include <signal.h>
 
-#include <atomic>
-#include <thread>
-
 namespace concur::demos {
 
 // The tasks. Each takes a little while, so the workers really share the work.

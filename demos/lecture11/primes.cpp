@@ -9,10 +9,6 @@
 
 #include <concur/concur.hpp>
 
-#include <atomic>
-#include <deque>
-#include <map>
-
 namespace concur::demos {
 
 // The work, the same in every variant.
@@ -74,7 +70,7 @@ static void on_threads(Run& run, const std::vector<Chunk>& chunks, long long& pr
 // first chunk handed out to the last count back, and the rest is reported apart.
 static void on_processes(Run& run, const std::vector<Chunk>& chunks, long long& primes) {
   const auto started = Clock::now();
-  mp::Pool pool(static_cast<int>(run.integer("workers")), mp::start_method_of(run));
+  mp::Pool pool(run.integer<int>("workers"), mp::start_method_of(run));
   const auto working = Clock::now();
   std::vector<nlohmann::json> items;
   for (const Chunk& c : chunks) items.push_back({c.from, c.to});
@@ -88,8 +84,7 @@ static void on_processes(Run& run, const std::vector<Chunk>& chunks, long long& 
   pool.close();
   pool.join();
   run.work_time(counted - working);
-  run.result("start_s", to_seconds(working - started));
-  run.result("teardown_s", to_seconds(Clock::now() - counted));
+  run.result({{"start_s", to_seconds(working - started)}, {"teardown_s", to_seconds(Clock::now() - counted)}});
 }
 
 using Way = void (*)(Run&, const std::vector<Chunk>&, long long&);
@@ -104,12 +99,11 @@ static void count_with(Run& run, Way way) {
   if (!run.work_time()) run.work_time(Clock::now() - started);  // nothing to start or reap: all of it is work
   say("{} of them are prime", primes);
 
-  run.result("checked", checked);
-  run.result("primes", primes);
+  run.result({{"checked", checked}, {"primes", primes}});
   if (const BaselineFigures* seq = run.baseline(); seq != nullptr && seq->result.contains("primes"))
     run.check("agrees with the sequential count", seq->result["primes"] == primes,
-              fmt::format("{} primes, sequential {}", primes, seq->result["primes"].dump()));
-  const int workers = run.variant() == "sequential" ? 1 : static_cast<int>(run.integer("workers"));
+              "{} primes, sequential {}", primes, seq->result["primes"].dump());
+  const int workers = run.variant() == "sequential" ? 1 : run.integer<int>("workers");
   run.workers(workers);
   if (workers > 1) run.likely_speedup(SpeedupClaim::scales, "scales with the cores");
   const std::string busy = run.busy_note(workers);

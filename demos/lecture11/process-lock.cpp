@@ -9,10 +9,6 @@
 // were measurably incrementing at the same moment, as in 11.2.
 
 #include <concur/concur.hpp>
-#include <concur/mp/overlap.hpp>
-
-#include <deque>
-#include <mutex>
 
 namespace concur::demos {
 
@@ -73,9 +69,7 @@ static void count_in_processes(Run& run) {
   const long long expected = processes * iterations;
   const long long actual = counter.get();
   say("counter = {}, expected {}", actual, expected);
-  run.result("expected", expected);
-  run.result("actual", actual);
-  run.result("lost", expected - actual);
+  run.result({{"expected", expected}, {"actual", actual}, {"lost", expected - actual}});
   report_overlap(run, rounds);
   const std::string detail = fmt::format("{} of {} lost", expected - actual, expected);
   if (run.variant() == "unsynchronized") {

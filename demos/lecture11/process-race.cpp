@@ -14,9 +14,6 @@
 // a fresh counter until two of them were measurably incrementing at the same moment.
 
 #include <concur/concur.hpp>
-#include <concur/mp/overlap.hpp>
-
-#include <deque>
 
 namespace concur::demos {
 
@@ -63,11 +60,9 @@ static void processes_without_lock(Run& run) {
   const long long actual = counter.get();
   say("counter = {}, expected {} (round {}, together for {:.2f} ms)", actual, expected, rounds.attempts,
       to_seconds(rounds.last.overlap) * 1e3);
-  run.result("expected", expected);
-  run.result("actual", actual);
-  run.result("lost", expected - actual);
+  run.result({{"expected", expected}, {"actual", actual}, {"lost", expected - actual}});
   report_overlap(run, rounds);
-  run.likely("updates were lost", actual < expected, fmt::format("{} of {} lost", expected - actual, expected));
+  run.likely("updates were lost", actual < expected, "{} of {} lost", expected - actual, expected);
   if (!rounds.overlapped)
     run.explain(never_overlapped(rounds, "processes", expected - actual));
   else

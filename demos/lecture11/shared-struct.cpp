@@ -8,9 +8,6 @@
 
 #include <concur/concur.hpp>
 
-#include <deque>
-#include <mutex>
-
 namespace concur::demos {
 
 struct Logbook {
@@ -52,7 +49,7 @@ static nlohmann::json to_json(const std::vector<Point>& points) {
 }
 
 static void share_structs(Run& run) {
-  const int processes = static_cast<int>(run.integer("processes"));
+  const int processes = run.integer<int>("processes");
   mp::Value<Logbook> logbook(Logbook{0, 0, 0.0}, mp::Locking::rlock, "logbook");
   const std::vector<Point> start = {{1.5, -0.25}, {-3.0, 1.0}, {0.0, 4.5}};
   mp::Array<Point> points(start, mp::Locking::rlock, "points");
@@ -75,15 +72,13 @@ static void share_structs(Run& run) {
     all_moved = all_moved && moved[i].x == start[i].x + processes && moved[i].y == start[i].y * (1 << processes);
   bool signed_by_a_child = false;
   for (mp::Process& c : children) signed_by_a_child = signed_by_a_child || *c.pid() == book.last_visitor;
-  run.result("visits", book.visits);
-  run.result("total", book.total);
-  run.result("points", to_json(moved));
+  run.result({{"visits", book.visits}, {"total", book.total}, {"points", to_json(moved)}});
   run.check("every process signed the logbook", book.visits == processes && book.total == processes * (processes + 1) / 2.0,
-            fmt::format("{} visits, total {}", book.visits, book.total));
-  run.check("the last signature is a child's", signed_by_a_child, fmt::format("pid {}", book.last_visitor));
+            "{} visits, total {}", book.visits, book.total);
+  run.check("the last signature is a child's", signed_by_a_child, "pid {}", book.last_visitor);
   run.check("every process moved every point", all_moved, to_json(moved).dump());
-  run.explain("The structs were never copied to the children: each child mapped the same bytes, so the "
-              "parent reads what the last of them wrote.");
+  run.explain("The structs were never copied to the children: each child mapped the same bytes, so the parent "
+              "reads what the last of them wrote.");
 }
 
 Example shared_struct() {

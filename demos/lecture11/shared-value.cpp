@@ -8,9 +8,6 @@
 
 #include <concur/concur.hpp>
 
-#include <deque>
-#include <mutex>
-
 namespace concur::demos {
 
 // What each child runs: `rounds` times, one more on the value and on every element.
@@ -50,14 +47,12 @@ static void share_value_and_array(Run& run) {
   const std::vector<long long> array = numbers.to_vector();
   const long long added = processes * rounds;
   say("value = {}, array = {}", value, nlohmann::json(array).dump());
-  run.result("value", value);
-  run.result("array", array);
-  run.check("the value counts every round", value == added, fmt::format("{} == {}", value, added));
+  run.result({{"value", value}, {"array", array}});
+  run.check("the value counts every round", value == added, "{} == {}", value, added);
   run.check("every element counts every round", array == std::vector<long long>{1 + added, 2 + added, 3 + added},
             nlohmann::json(array).dump());
-  run.explain(fmt::format("{} processes x {} rounds changed one Value and one Array in shared memory; the "
-                          "parent sees all {} updates because there is only one copy of the numbers.",
-                          processes, rounds, added));
+  run.explain("{} processes x {} rounds changed one Value and one Array in shared memory; the parent sees all {} "
+              "updates because there is only one copy of the numbers.", processes, rounds, added);
 }
 
 Example shared_value() {

@@ -8,10 +8,6 @@
 
 #include <concur/concur.hpp>
 
-#include <atomic>
-#include <deque>
-#include <thread>
-
 namespace concur::demos {
 
 struct OverRelease {
@@ -51,10 +47,8 @@ static OverRelease over_release(Run& run, Semaphore& slots) {
   for (Thread& t : threads) t.join();
   out.max_concurrent = most_inside.load();
 
-  run.result("permits", slots.initial());
-  run.result("over_release_error", out.error);
-  run.result("value_after", out.value_after);
-  run.result("max_concurrent", out.max_concurrent);
+  run.result({{"permits", slots.initial()}, {"over_release_error", out.error}, {"value_after", out.value_after},
+              {"max_concurrent", out.max_concurrent}});
   return out;
 }
 
@@ -63,7 +57,7 @@ static void bounded(Run& run) {
   BoundedSemaphore slots(permits, "bounded slots");
   const OverRelease r = over_release(run, slots);
   run.check("the over-release is an error", r.error == "Semaphore released too many times", r.error);
-  run.check("the count is unchanged", r.value_after == permits, fmt::format("{} free of {}", r.value_after, permits));
+  run.check("the count is unchanged", r.value_after == permits, "{} free of {}", r.value_after, permits);
   run.check("never more inside than permits", r.max_concurrent <= permits);
   run.explain("The bounded semaphore knows its starting count, so a release that would go above it "
               "must be a bug; it says so at the faulty line and leaves the count as it was.");
@@ -74,8 +68,8 @@ static void plain(Run& run) {
   Semaphore slots(permits, "plain slots");
   const OverRelease r = over_release(run, slots);
   run.check("the count silently grew", r.error.empty() && r.value_after == permits + 1,
-            fmt::format("{} free of {}", r.value_after, permits));
-  run.likely("more inside than permits", r.max_concurrent > permits, fmt::format("at most {} inside", r.max_concurrent));
+            "{} free of {}", r.value_after, permits);
+  run.likely("more inside than permits", r.max_concurrent > permits, "at most {} inside", r.max_concurrent);
   run.explain("The plain semaphore took the extra release as a new permit. Nothing failed where the bug "
               "was; it showed later, as one worker more inside than the resource allows.");
 }

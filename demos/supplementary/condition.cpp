@@ -9,16 +9,13 @@
 
 #include <concur/concur.hpp>
 
-#include <algorithm>
-#include <deque>
 #include <set>
-#include <vector>
 
 namespace concur::demos {
 
 static void bounded_buffer(Run& run) {
   const long long items = run.integer("items");
-  const auto capacity = static_cast<std::size_t>(run.integer("capacity"));
+  const auto capacity = run.integer<std::size_t>("capacity");
   const auto produce = run.duration("produce");
   const auto consume = run.duration("consume");
 
@@ -76,20 +73,15 @@ static void bounded_buffer(Run& run) {
   const long long missing = items - static_cast<long long>(distinct.size());
   const long long duplicates = static_cast<long long>(taken.size() - distinct.size());
   const bool in_order = std::is_sorted(taken.begin(), taken.end());
-  run.result("items", items);
-  run.result("consumed", static_cast<long long>(taken.size()));
-  run.result("missing", missing);
-  run.result("duplicates", duplicates);
-  run.result("in_order", in_order);
-  run.result("producer_waits", producer_waits);
-  run.result("consumer_waits", consumer_waits);
-  run.check("every item was consumed", missing == 0, fmt::format("{} of {} items missing", missing, items));
-  run.check("no item was consumed twice", duplicates == 0, fmt::format("{} duplicates", duplicates));
+  run.result({{"items", items}, {"consumed", static_cast<long long>(taken.size())}, {"missing", missing},
+              {"duplicates", duplicates}, {"in_order", in_order}, {"producer_waits", producer_waits},
+              {"consumer_waits", consumer_waits}});
+  run.check("every item was consumed", missing == 0, "{} of {} items missing", missing, items);
+  run.check("no item was consumed twice", duplicates == 0, "{} duplicates", duplicates);
   run.check("items came out in the order they went in", in_order);
-  run.explain(fmt::format("The producer found the buffer full {} time(s) and the consumers found it empty {} "
-                          "time(s); each time the waiter slept in a condition and re-checked the buffer when "
-                          "woken, so all {} items went through once each, in order.",
-                          producer_waits, consumer_waits, items));
+  run.explain("The producer found the buffer full {} time(s) and the consumers found it empty {} time(s); each "
+              "time the waiter slept in a condition and re-checked the buffer when woken, so all {} items went "
+              "through once each, in order.", producer_waits, consumer_waits, items);
 }
 
 Example condition() {

@@ -1,29 +1,22 @@
 // s.2 daemon: when the main part ends, the non-daemon thread finishes; the daemon is cut off.
 //
-// Both threads plan the same number of steps; the daemon's steps are slower, so its
-// work would outlast the other's. The main part starts both and ends at once. Like
-// Python's interpreter at exit, end_of_main() first waits for the non-daemon thread,
-// then cuts the daemon off. C++ cannot kill a thread, so "cut off" is a stop request
-// that the daemon meets at its next stop-aware sleep: watch its last step never come.
+// Both threads plan as many steps; the daemon's are slower. The main part starts both and
+// ends at once: like Python at exit, end_of_main() waits for the non-daemon thread, then
+// cuts the daemon off. C++ cannot kill a thread, so "cut off" is a stop request the daemon
+// meets at its next stop-aware sleep: watch its last step never come.
 
 #include <concur/concur.hpp>
-
-#include <atomic>
 
 namespace concur::demos {
 
 static void main_ends_early(Run& run) {
   const long long planned = run.integer("steps");
-  const auto step = run.duration("step");
-  const auto daemon_step = run.duration("daemon-step");
-
-  std::atomic<long long> daemon_steps{0}, worker_steps{0};
-  std::atomic<long long> worker_done_ns{-1}, daemon_left_ns{-1};
+  const auto step = run.duration("step"), daemon_step = run.duration("daemon-step");
+  std::atomic<long long> daemon_steps{0}, worker_steps{0}, worker_done_ns{-1}, daemon_left_ns{-1};
 
   Thread daemon([&] {
     for (long long i = 1; i <= planned; ++i) {
-      // A stop-aware sleep: the one place where the cut-off can land.
-      if (!sleep_for(daemon_step)) {
+      if (!sleep_for(daemon_step)) {  // a stop-aware sleep: where the cut-off can land
         say("cut off before step {} of {}", i, planned);
         break;
       }
@@ -40,27 +33,23 @@ static void main_ends_early(Run& run) {
     worker_done_ns = RunClock::elapsed_ns();
   }, "Worker");
 
-  daemon.start();
-  worker.start();
+  daemon.start(); worker.start();
   say("the main part is done: non-daemon threads are waited for, daemons cut off");
   const std::size_t cut_off = end_of_main({daemon, worker});
 
-  run.result("planned", planned);
-  run.result("non_daemon_steps", worker_steps.load());
-  run.result("daemon_steps", daemon_steps.load());
-  run.check("the non-daemon thread finished its work", worker_steps == planned,
-            fmt::format("{} of {} steps", worker_steps.load(), planned));
-  run.check("the daemon thread was cut off", daemon_steps < planned && cut_off == 1,
-            fmt::format("{} of {} steps", daemon_steps.load(), planned));
+  run.result({{"planned", planned}, {"non_daemon_steps", worker_steps.load()},
+              {"daemon_steps", daemon_steps.load()}});
+  run.check("the non-daemon thread finished its work", worker_steps == planned, "{} of {} steps",
+            worker_steps.load(), planned);
+  run.check("the daemon thread was cut off", daemon_steps < planned && cut_off == 1, "{} of {} steps",
+            daemon_steps.load(), planned);
   run.check("the cut-off came only after the non-daemon finished",
-            daemon_steps == planned || daemon_left_ns >= worker_done_ns,
-            fmt::format("daemon left at {:.1f} ms, worker done at {:.1f} ms", daemon_left_ns / 1e6,
-                        worker_done_ns / 1e6));
-  run.explain(fmt::format(
-      "The worker was waited for and did all {} steps. The daemon kept going meanwhile "
-      "({} steps), and was asked to stop as soon as the worker was done; it stopped in the "
-      "middle of its next sleep, so its remaining {} steps never happened.",
-      planned, daemon_steps.load(), planned - daemon_steps.load()));
+            daemon_steps == planned || daemon_left_ns >= worker_done_ns, "daemon left at {:.1f} ms, worker done at {:.1f} ms",
+            daemon_left_ns / 1e6, worker_done_ns / 1e6);
+  run.explain("The worker was waited for and did all {} steps. The daemon kept going meanwhile ({} steps), and "
+              "was asked to stop as soon as the worker was done; it stopped in the middle of its next sleep, so "
+              "its remaining {} steps never happened.", planned, daemon_steps.load(),
+              planned - daemon_steps.load());
 }
 
 Example daemon() {

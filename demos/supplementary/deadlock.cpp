@@ -1,17 +1,11 @@
 // s.4 deadlock: two threads take the same two locks in opposite order.
 //
-// Thread-1 takes lock A, Thread-2 takes lock B; each then pauses (which makes the bad
-// timing certain) and asks for the other lock. Neither can go on: a deadlock, and in
-// Python both threads would wait forever. concur's locks keep track of who holds what
-// and who waits for what; about 0.1 s after the cycle closes, one of the waiting threads
-// finds it, its lock() throws DeadlockError, its guard lets go of its lock, and the other
-// thread finishes. With --fix both threads take A before B, and no cycle can form.
+// Thread-1 takes lock A, Thread-2 lock B; each pauses (so the bad timing is certain) and
+// asks for the other's. In Python both would wait forever; concur's locks track who holds
+// and who waits, so soon after the cycle closes one waiter's lock() throws DeadlockError,
+// its guard lets go, and the other finishes. --fix: both take A before B, no cycle forms.
 
 #include <concur/concur.hpp>
-
-#include <deque>
-#include <mutex>
-#include <thread>
 
 namespace concur::demos {
 
@@ -20,7 +14,7 @@ static void take_two(Run& run, bool same_order) {
   std::mutex report_mu;
   nlohmann::json cycle = nlohmann::json::array();  // guarded by report_mu
   std::string error, victim;                         // guarded by report_mu
-  int completed = 0;                                 // guarded by report_mu
+  std::atomic<int> completed{0};
 
   auto worker = [&](Mutex& first, Mutex& second) {
     try {
@@ -29,7 +23,6 @@ static void take_two(Run& run, bool same_order) {
       std::this_thread::sleep_for(run.duration("hold"));  // lets the other take its first lock
       std::lock_guard two(second);
       say("holds both locks: done");
-      std::lock_guard report(report_mu);
       ++completed;
     } catch (const DeadlockError& e) {  // `one` has released `first` by now
       say("gives up: {}", e.what());
@@ -41,30 +34,24 @@ static void take_two(Run& run, bool same_order) {
     }
   };
 
-  std::deque<Thread> threads;
-  threads.emplace_back([&] { worker(a, b); }, "Thread-1");
-  threads.emplace_back([&] { same_order ? worker(a, b) : worker(b, a); }, "Thread-2");
-  for (Thread& t : threads) t.start();
-  for (Thread& t : threads) t.join();
+  Thread one([&] { worker(a, b); }, "Thread-1");
+  Thread two([&] { same_order ? worker(a, b) : worker(b, a); }, "Thread-2");
+  one.start(); two.start();
+  one.join(); two.join();
 
-  run.result("fixed", same_order);
-  run.result("deadlock_detected", !error.empty());
-  run.result("completed", completed);
-  run.result("victim", victim);
-  run.result("cycle", cycle);
-  run.result("error", error);
+  run.result({{"fixed", same_order}, {"deadlock_detected", !error.empty()}, {"completed", completed.load()},
+              {"victim", victim}, {"cycle", cycle}, {"error", error}});
   if (same_order) {
-    run.check("completed, no deadlock", completed == 2 && error.empty(),
-              fmt::format("{} of 2 threads got both locks", completed));
-    run.explain("Both threads asked for lock A first. Whoever lost that race waited while holding "
-                "nothing, so the winner could always get lock B too: no cycle, no deadlock.");
+    run.check("completed, no deadlock", completed == 2 && error.empty(), "{} of 2 threads got both locks",
+              completed.load());
+    run.explain("Both threads asked for lock A first. Whoever lost that race waited while holding nothing, so "
+                "the winner could always get lock B too: no cycle, no deadlock.");
   } else {
     run.check("deadlock detected", cycle.size() == 2, error);
-    run.check("the other thread finished", completed == 1, fmt::format("{} of 2 threads got both locks", completed));
-    run.explain(fmt::format("Each thread held one lock and waited for the other's: a cycle. {} was told "
-                            "(DeadlockError), let go of its lock, and the other thread got both. Python has "
-                            "no such check; there both threads would wait forever.",
-                            victim));
+    run.check("the other thread finished", completed == 1, "{} of 2 threads got both locks", completed.load());
+    run.explain("Each thread held one lock and waited for the other's: a cycle. {} was told (DeadlockError), let "
+                "go of its lock, and the other thread got both. Python has no such check; there both threads "
+                "would wait forever.", victim);
   }
 }
 

@@ -9,8 +9,6 @@
 
 #include <concur/concur.hpp>
 
-#include <algorithm>
-#include <deque>
 #include <numeric>
 
 namespace concur::demos {
@@ -79,14 +77,11 @@ static void count_down(Run& run, int workers, Way way) {
   const long long switches = way(run, parts, left);
   say("{} worker(s) counted down {}, {} GIL switch(es)", workers, count, switches);
 
-  run.result("count", count);
-  run.result("workers", workers);
-  run.result("left", left);
-  run.result("switches", switches);
+  run.result({{"count", count}, {"workers", workers}, {"left", left}, {"switches", switches}});
   run.check("every countdown reached zero", std::count(left.begin(), left.end(), 0) == workers,
-            fmt::format("left {}", nlohmann::json(left).dump()));
+            "left {}", nlohmann::json(left).dump());
   run.check("the parts add up to the count", std::accumulate(parts.begin(), parts.end(), 0LL) == count,
-            fmt::format("parts {}", nlohmann::json(parts).dump()));
+            "parts {}", nlohmann::json(parts).dump());
   // The runner judges these on the medians, against the cores that were free meanwhile.
   // The processes' CPU time did not reach this process's children's figure in testing, so
   // the cores they used cannot be told from other programs' yet: no bound for them (issue 13).

@@ -8,8 +8,6 @@
 
 #include <concur/concur.hpp>
 
-#include <atomic>
-
 namespace concur::demos {
 
 static void stop_flag(Run& run) {
@@ -42,20 +40,17 @@ static void stop_flag(Run& run) {
   const long long after_set = rounds_started.load() - rounds_at_set;
   const double period_ms = std::chrono::duration<double, std::milli>(period).count();
   const double latency_ms = (left_at_ns.load() - set_at_ns) / 1e6;
-  run.result("period_ms", period_ms);
-  run.result("rounds", rounds_started.load());
-  run.result("rounds_after_set", after_set);
-  run.result("stop_latency_ms", latency_ms);
-  run.check("the worker stopped within one loop round", after_set <= 1,
-            fmt::format("{} round(s) counted after the flag was set", after_set));
+  run.result({{"period_ms", period_ms}, {"rounds", rounds_started.load()}, {"rounds_after_set", after_set},
+              {"stop_latency_ms", latency_ms}});
+  run.check("the worker stopped within one loop round", after_set <= 1, "{} round(s) counted after the flag was "
+            "set", after_set);
   run.check("the worker ended on its own", !worker.is_alive() && !worker.exception());
-  run.likely("the stop took at most about one period", latency_ms <= period_ms * 1.5 + 20,
-             fmt::format("{:.1f} ms for a {:.1f} ms period", latency_ms, period_ms));
-  run.explain(fmt::format(
-      "The worker looked at the flag once per round. The flag went up during round {}, which ran "
-      "to its end; the next look saw the flag, so the worker left {:.0f} ms after the request "
-      "(a round is {:.0f} ms). It was never interrupted mid-round, so it could clean up.",
-      rounds_started.load(), latency_ms, period_ms));
+  run.likely("the stop took at most about one period", latency_ms <= period_ms * 1.5 + 20, "{:.1f} ms for a "
+             "{:.1f} ms period", latency_ms, period_ms);
+  run.explain("The worker looked at the flag once per round. The flag went up during round {}, which ran to its "
+              "end; the next look saw the flag, so the worker left {:.0f} ms after the request (a round is "
+              "{:.0f} ms). It was never interrupted mid-round, so it could clean up.", rounds_started.load(),
+              latency_ms, period_ms);
 }
 
 Example graceful_stop() {

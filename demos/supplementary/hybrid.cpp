@@ -8,9 +8,7 @@
 
 #include <concur/concur.hpp>
 
-#include <atomic>
 #include <cmath>
-#include <deque>
 
 namespace concur::demos {
 
@@ -44,7 +42,7 @@ CONCUR_ENTRY(compute_factorial);
 static void run_jobs(Run& run, bool together) {
   const long long n = run.integer("factorial");
   LocalWebServer site({.latency = run.duration("latency"), .body_bytes = 50'000,
-                       .threads = static_cast<int>(run.integer("downloads")) + 2});
+                       .threads = run.integer<int>("downloads") + 2});
   auto [answer_in, answer_out] = mp::Pipe(false);
   mp::Process cruncher(mp::Target{"compute_factorial", {{"n", n}}, {answer_out.fileno()}}, "Cruncher",
                        mp::start_method_of(run));
@@ -53,7 +51,7 @@ static void run_jobs(Run& run, bool together) {
 
   std::deque<Thread> downloaders;  // one thread per file
   std::atomic<long long> fetched{0}, bytes{0};
-  for (const std::string& url : site.page_urls(static_cast<int>(run.integer("downloads"))))
+  for (const std::string& url : site.page_urls(run.integer<int>("downloads")))
     downloaders.emplace_back([&, url] {
       say("starting download of {}", url);
       const Response file = http_get(url);
@@ -74,18 +72,14 @@ static void run_jobs(Run& run, bool together) {
   const double cpu_s = answer["seconds"];
 
   const long long expected_digits = static_cast<long long>(std::floor(std::lgamma(n + 1.0) / std::log(10.0))) + 1;
-  run.result("downloads", fetched.load());
-  run.result("bytes", bytes.load());
-  run.result("digits", digits);
-  run.result("io_s", io_s);
-  run.result("cpu_s", cpu_s);
-  run.result("total_s", total_s);
-  run.check("every download finished", fetched == run.integer("downloads"), fmt::format("{} files", fetched.load()));
+  run.result({{"downloads", fetched.load()}, {"bytes", bytes.load()}, {"digits", digits}, {"io_s", io_s},
+              {"cpu_s", cpu_s}, {"total_s", total_s}});
+  run.check("every download finished", fetched == run.integer("downloads"), "{} files", fetched.load());
   run.check("the process computed n! right", digits == expected_digits && cruncher.exitcode() == 0,
-            fmt::format("{} digits (log-gamma says {}), {}", digits, expected_digits, cruncher.describe_exit()));
+            "{} digits (log-gamma says {}), {}", digits, expected_digits, cruncher.describe_exit());
   if (together)
     run.likely("total is about the longer job, not the sum", total_s < 0.85 * (io_s + cpu_s) || io_s < 0.1 * cpu_s,
-               fmt::format("{:.2f} s; downloads {:.2f} s, computing {:.2f} s", total_s, io_s, cpu_s));
+               "{:.2f} s; downloads {:.2f} s, computing {:.2f} s", total_s, io_s, cpu_s);
   run.explain(together ? "The downloads waited on the network while the process computed on a core of its own: the "
                          "two overlapped, so the total is close to the longer of them."
                        : "One after the other: first every download, then the factorial. The total is their sum.");

@@ -6,9 +6,6 @@
 
 #include <concur/concur.hpp>
 
-#include <optional>
-#include <vector>
-
 namespace concur::demos {
 
 // The child's work: change its list and tell the parent what it now holds.
@@ -42,13 +39,12 @@ static void show_isolation(Run& run) {
   child->join();
   say("the child's list is {}; mine is still {}", nlohmann::json(child_numbers).dump(), nlohmann::json(numbers).dump());
 
-  run.result("parent_list", numbers);
-  run.result("child_list", child_numbers);
+  run.result({{"parent_list", numbers}, {"child_list", child_numbers}});
   run.check("the parent's list is unchanged", numbers == std::vector<int>{1, 2, 3}, nlohmann::json(numbers).dump());
   run.check("the child saw its own change", child_numbers == std::vector<int>{1, 2, 3, 4, 5},
             nlohmann::json(child_numbers).dump());
-  run.explain("Each process has its own memory. To share data, processes must send it (pipes, queues) "
-              "or place it in memory made shared on purpose (Value, Array, managers).");
+  run.explain("Each process has its own memory. To share data, processes must send it (pipes, queues) or place "
+              "it in memory made shared on purpose (Value, Array, managers).");
 }
 
 Example isolation() {

@@ -8,9 +8,6 @@
 
 #include <concur/concur.hpp>
 
-#include <algorithm>
-#include <vector>
-
 namespace concur::demos {
 
 static void timeouts(Run& run) {
@@ -59,26 +56,20 @@ static void timeouts(Run& run) {
 
   const long long expected_full = std::max(0LL, items - maxsize);
   const auto [shortest, longest] = std::minmax_element(failed_waits_s.begin(), failed_waits_s.end());
-  run.result("items", items);
-  run.result("maxsize", maxsize);
-  run.result("timeout_ms", timeout_s * 1e3);
-  run.result("put", put_ok);
-  run.result("full_raised", full_raised);
-  run.result("got", got);
-  run.result("empty_raised", empty_raised);
+  run.result({{"items", items}, {"maxsize", maxsize}, {"timeout_ms", timeout_s * 1e3}, {"put", put_ok},
+              {"full_raised", full_raised}, {"got", got}, {"empty_raised", empty_raised}});
   run.result("shortest_failed_wait_ms", *shortest * 1e3);  // measured, not checked strictly
   run.result("longest_failed_wait_ms", *longest * 1e3);
   run.check("put raised Full once the queue was full", put_ok == std::min(items, maxsize) && full_raised == expected_full,
-            fmt::format("{} put, {} Full (expected {})", put_ok, full_raised, expected_full));
-  run.check("get raised Empty once the queue was empty", got == put_ok && empty_raised == 1,
-            fmt::format("{} got, then {} Empty", got, empty_raised));
+            "{} put, {} Full (expected {})", put_ok, full_raised, expected_full);
+  run.check("get raised Empty once the queue was empty", got == put_ok && empty_raised == 1, "{} got, then {} "
+            "Empty", got, empty_raised);
   run.likely("each failed call waited about the timeout",
-             *shortest >= timeout_s * 0.99 && *longest < timeout_s * 2 + 0.05,
-             fmt::format("{:.1f} to {:.1f} ms for a {:.1f} ms timeout", *shortest * 1e3, *longest * 1e3, timeout_s * 1e3));
-  run.explain(fmt::format("The queue took {} items; each of the {} puts after that waited {:.0f} ms for room "
-                          "that never came and raised Full. The consumer took the {} items and its next get "
-                          "waited {:.0f} ms on the empty queue and raised Empty.",
-                          put_ok, full_raised, timeout_s * 1e3, got, timeout_s * 1e3));
+             *shortest >= timeout_s * 0.99 && *longest < timeout_s * 2 + 0.05, "{:.1f} to {:.1f} ms for a {:.1f} "
+             "ms timeout", *shortest * 1e3, *longest * 1e3, timeout_s * 1e3);
+  run.explain("The queue took {} items; each of the {} puts after that waited {:.0f} ms for room that never came "
+              "and raised Full. The consumer took the {} items and its next get waited {:.0f} ms on the empty "
+              "queue and raised Empty.", put_ok, full_raised, timeout_s * 1e3, got, timeout_s * 1e3);
 }
 
 Example queue_timeout() {

@@ -1,14 +1,11 @@
 // s.3 rlock: a function that holds a lock and calls itself, which takes the lock again.
 //
-// With a plain Mutex the second lock() would wait for the lock this very thread holds:
-// Python would hang there for good. concur's Mutex sees that its owner is asking again
-// and throws DeadlockError instead, so the run reports the deadlock and goes on. With an
-// RLock the owner may take the lock again; it counts how deep it is and frees the lock
-// only at the last release. Watch the depth go up level by level, then back down.
+// A plain Mutex's second lock() would wait for the lock its own thread holds (Python hangs
+// there for good); concur's Mutex sees its owner asking again and throws DeadlockError.
+// An RLock lets its owner take it again, counts the depth, and frees the lock only at the
+// last release: watch the depth go up level by level, then back down.
 
 #include <concur/concur.hpp>
-
-#include <thread>
 
 namespace concur::demos {
 
@@ -34,39 +31,32 @@ static void recurse(Run& run, Lock& lock) {
   try {
     descend(lock, 1, depth, entered, run);
   } catch (const DeadlockError& e) {  // the guards above have already let go
-    error = e.what();
-    say("{}", error);
+    say("{}", error = e.what());
   }
-  run.result("depth", depth);
-  run.result("levels_entered", entered);
-  run.result("deadlock_detected", !error.empty());
-  run.result("error", error);
-  run.result("held_afterwards", lock.locked());
+  run.result({{"depth", depth}, {"levels_entered", entered}, {"deadlock_detected", !error.empty()}, {"error", error},
+              {"held_afterwards", lock.locked()}});
 }
 
 static void with_mutex(Run& run) {
   Mutex lock("plain lock");
   recurse(run, lock);
   const long long entered = run.results()["levels_entered"];
-  run.check("deadlock detected", run.results()["deadlock_detected"] == true,
-            run.results()["error"].get<std::string>());
+  run.check("deadlock detected", run.results()["deadlock_detected"] == true, run.results()["error"].dump());
   run.check("the lock is free afterwards", !lock.locked());
-  run.explain(fmt::format("Level {} asked for the Mutex that level 1 of the same thread held. A plain lock "
-                          "does not know re-entry, so that wait could never end; concur reported it instead "
-                          "of hanging, as Python's Lock would.",
-                          entered + 1));
+  run.explain("Level {} asked for the Mutex that level 1 of the same thread held. A plain lock does not know "
+              "re-entry, so that wait could never end; concur reported it instead of hanging, as Python's Lock "
+              "would.", entered + 1);
 }
 
 static void with_rlock(Run& run) {
   RLock lock("reentrant lock");
   recurse(run, lock);
   const long long depth = run.integer("depth"), entered = run.results()["levels_entered"];
-  run.check("every level entered", entered == depth, fmt::format("{} of {} levels", entered, depth));
+  run.check("every level entered", entered == depth, "{} of {} levels", entered, depth);
   run.check("no deadlock", run.results()["deadlock_detected"] == false);
   run.check("the lock is free after the last release", !lock.locked());
-  run.explain(fmt::format("The RLock let its owner take it {} times; each release undid one, and only the "
-                          "last one freed it for other threads.",
-                          entered));
+  run.explain("The RLock let its owner take it {} times; each release undid one, and only the last one freed it "
+              "for other threads.", entered);
 }
 
 Example rlock() {

@@ -22,7 +22,7 @@ static void work_until_sentinel(const nlohmann::json&, mp::Handed handed) {
 CONCUR_ENTRY(work_until_sentinel);
 
 static void read_until_sentinel(Run& run) {
-  const int items = static_cast<int>(run.integer("items"));
+  const int items = run.integer<int>("items");
   auto [work_in, work_out] = mp::Pipe(false);      // parent -> worker
   auto [report_in, report_out] = mp::Pipe(false);  // worker -> parent
   mp::Process worker(mp::Target{"work_until_sentinel", {}, {work_in.fileno(), report_out.fileno()}}, "Worker",
@@ -44,14 +44,12 @@ static void read_until_sentinel(Run& run) {
   const int processed = report_in.recv();
   worker.join();
 
-  run.result("items", items);
-  run.result("processed", processed);
-  run.check("the worker stopped exactly at the sentinel", processed == items,
-            fmt::format("processed {} of {} items before it", processed, items));
+  run.result({{"items", items}, {"processed", processed}});
+  run.check("the worker stopped exactly at the sentinel", processed == items, "processed {} of {} items before it",
+            processed, items);
   run.check("the worker exited with 0", worker.exitcode() == 0, worker.describe_exit());
-  run.explain(fmt::format("The worker processed {} items and left at the sentinel; nothing sent after it was "
-                          "ever read (it stayed in the pipe and vanished with it, or found the pipe closed).",
-                          processed));
+  run.explain("The worker processed {} items and left at the sentinel; nothing sent after it was ever read (it "
+              "stayed in the pipe and vanished with it, or found the pipe closed).", processed);
 }
 
 Example sentinel() {

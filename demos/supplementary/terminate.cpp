@@ -6,8 +6,6 @@
 
 #include <concur/concur.hpp>
 
-#include <thread>
-
 namespace concur::demos {
 
 static void work_forever(const nlohmann::json& args, mp::Handed) {
@@ -31,15 +29,13 @@ static void stop_from_outside(Run& run) {
   const bool ended = child.join(10.0);
   say("child {} {}", *child.pid(), child.describe_exit());
 
-  run.result("pid", *child.pid());
-  run.result("exitcode", child.exitcode().value_or(0));
-  run.result("alive_before", alive_before);
-  run.result("alive_after", child.is_alive());
+  run.result({{"pid", *child.pid()}, {"exitcode", child.exitcode().value_or(0)}, {"alive_before", alive_before},
+              {"alive_after", child.is_alive()}});
   run.check("it was running before terminate()", alive_before);
   run.check("it ended and was reaped", ended && !child.is_alive(), child.describe_exit());
   run.check("its exit code is minus SIGTERM", child.exitcode() == -15, child.describe_exit());
-  run.explain("terminate() sent SIGTERM; join() then reaped the child and read its exit status. The "
-              "child ran no cleanup of its own: a lock it held or a file half written would stay so.");
+  run.explain("terminate() sent SIGTERM; join() then reaped the child and read its exit status. The child ran no "
+              "cleanup of its own: a lock it held or a file half written would stay so.");
 }
 
 Example terminate() {

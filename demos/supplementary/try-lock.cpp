@@ -1,16 +1,11 @@
 // s.5 try-lock: acquire(false) returns at once, with or without the lock.
 //
-// Worker-1 takes the lock and works on the shared printer for a few steps. Worker-2
-// arrives while it is busy and asks with acquire(false) (C++: try_lock()), which cannot
-// succeed. The `wrong` variant ignores the answer: Worker-2 prints alongside Worker-1,
-// then calls release() on a lock it never got, and that release is an error (Python's
-// RuntimeError; here std::runtime_error). The `right` variant looks at the answer:
-// Worker-2 works and releases only if it got the lock, and otherwise skips cleanly.
+// Worker-1 holds the printer's lock for a few lines; Worker-2 arrives meanwhile and asks
+// with acquire(false), which cannot succeed. `wrong` ignores the answer: Worker-2 prints
+// alongside Worker-1, then releases a lock it never got, an error (Python's RuntimeError).
+// `right` looks at the answer: Worker-2 prints and releases only if it got the lock.
 
 #include <concur/concur.hpp>
-
-#include <atomic>
-#include <thread>
 
 namespace concur::demos {
 
@@ -50,29 +45,24 @@ static void share_the_printer(Run& run, bool check_the_answer) {
     try {
       printer.release();
     } catch (const std::runtime_error& e) {  // a lock it does not hold
-      release_error = e.what();
-      say("release() failed: {}", release_error);
+      say("release() failed: {}", release_error = e.what());
     }
   }, "Worker-2");
-  worker1.start();
-  worker2.start();
-  worker1.join();
-  worker2.join();
+  worker1.start(); worker2.start();
+  worker1.join(); worker2.join();
 
-  run.result("overlapped", overlapped.load());
-  run.result("skipped", skipped.load());
-  run.result("release_error", release_error);
+  run.result({{"overlapped", overlapped.load()}, {"skipped", skipped.load()}, {"release_error", release_error}});
   if (check_the_answer) {
     run.check("never two inside at once", !overlapped.load());
     run.check("released only what was acquired", release_error.empty(), release_error);
     run.likely("Worker-2 skipped cleanly", skipped.load() == 1);
-    run.explain("Worker-2 asked, heard no, and went on without the printer. Releasing only after a "
-                "successful acquire keeps every release matched with an acquire.");
+    run.explain("Worker-2 asked, heard no, and went on without the printer. Releasing only after a successful "
+                "acquire keeps every release matched with an acquire.");
   } else {
     run.check("releasing a lock not held is an error", !release_error.empty(), release_error);
     run.likely("both printed at once", overlapped.load());
-    run.explain("acquire(false) said no, but Worker-2 printed anyway, interleaved with Worker-1, then "
-                "released a lock it never had. The lock caught that release; nothing caught the overlap.");
+    run.explain("acquire(false) said no, but Worker-2 printed anyway, interleaved with Worker-1, then released a "
+                "lock it never had. The lock caught that release; nothing caught the overlap.");
   }
 }
 

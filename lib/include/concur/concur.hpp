@@ -40,6 +40,21 @@
 //             runtime.hpp     --start-method, --switch-interval, report_overlap()
 #pragma once
 
+// What nearly every demo uses besides concur itself: a demo includes only this file.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
 #include "concur/core/actor.hpp"
 #include "concur/core/clock.hpp"
 #include "concur/core/console.hpp"
