@@ -21,6 +21,7 @@
 #include "concur/mp/entry.hpp"
 #include "concur/threads/queue.hpp"
 #include "concur/core/timeout.hpp"
+#include "concur/core/registry.hpp"
 
 namespace concur::mp {
 namespace {
@@ -35,12 +36,8 @@ Clock::time_point after(double seconds) {
 // after this long: a server that accepts and never answers must not hold it.
 constexpr double kClientHandshakeSeconds = 10.0;
 
-std::mutex& managed_mu() {
-  static std::mutex mu;
-  return mu;
-}
-std::map<std::string, ManagedType, std::less<>>& managed_types() {
-  static std::map<std::string, ManagedType, std::less<>> all;  // guarded by managed_mu()
+Registry<ManagedType>& managed_types() {
+  static Registry<ManagedType> all;
   return all;
 }
 
@@ -488,16 +485,9 @@ const EntryRegistration manager_server_registration("concur_manager_server", man
 
 }  // namespace
 
-void register_managed(std::string name, ManagedType type) {
-  std::lock_guard guard(managed_mu());
-  managed_types()[std::move(name)] = std::move(type);
-}
+void register_managed(std::string name, ManagedType type) { managed_types().add(std::move(name), std::move(type)); }
 
-const ManagedType* find_managed(std::string_view name) {
-  std::lock_guard guard(managed_mu());
-  auto it = managed_types().find(name);
-  return it == managed_types().end() ? nullptr : &it->second;
-}
+const ManagedType* find_managed(std::string_view name) { return managed_types().find(name); }
 
 // ---- proxies ----------------------------------------------------------------------
 

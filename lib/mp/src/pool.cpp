@@ -20,19 +20,15 @@
 #include "concur/core/actor.hpp"
 #include "concur/mp/connection.hpp"
 #include "concur/mp/entry.hpp"
+#include "concur/core/registry.hpp"
 #include "concur/core/timeline.hpp"
 #include "concur/core/timeout.hpp"
 
 namespace concur::mp {
 namespace {
 
-std::mutex& tasks_mu() {
-  static std::mutex mu;
-  return mu;
-}
-
-std::map<std::string, Task, std::less<>>& tasks() {
-  static std::map<std::string, Task, std::less<>> all;  // guarded by tasks_mu()
+Registry<Task>& tasks() {
+  static Registry<Task> all;
   return all;
 }
 
@@ -137,16 +133,9 @@ const EntryRegistration pool_worker_registration("concur_pool_worker", pool_work
 
 }  // namespace
 
-void register_task(std::string name, Task task) {
-  std::lock_guard guard(tasks_mu());
-  tasks()[std::move(name)] = task;
-}
+void register_task(std::string name, Task task) { tasks().add(std::move(name), task); }
 
-Task find_task(std::string_view name) {
-  std::lock_guard guard(tasks_mu());
-  auto it = tasks().find(name);
-  return it == tasks().end() ? nullptr : it->second;
-}
+Task find_task(std::string_view name) { return tasks().get(name).value_or(nullptr); }
 
 // ---- a submitted call -------------------------------------------------------------
 

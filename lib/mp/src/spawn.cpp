@@ -16,6 +16,7 @@
 #include "concur/core/actor.hpp"
 #include "concur/core/clock.hpp"
 #include "concur/core/console.hpp"
+#include "concur/core/registry.hpp"
 #include "concur/core/timeline.hpp"
 #include "concur/mp/connection.hpp"
 #include "concur/mp/entry.hpp"
@@ -24,14 +25,9 @@
 namespace concur::mp {
 namespace {
 
-std::mutex& registry_mu() {
-  static std::mutex mu;
-  return mu;
-}
-
-std::map<std::string, Entry, std::less<>>& registry() {
-  static std::map<std::string, Entry, std::less<>> entries;  // guarded by registry_mu()
-  return entries;
+Registry<Entry>& entries() {
+  static Registry<Entry> all;
+  return all;
 }
 
 }  // namespace
@@ -78,16 +74,9 @@ std::vector<detail::Fd> receive_fds(int socket, std::size_t count) {
   return out;
 }
 
-void register_entry(std::string name, Entry entry) {
-  std::lock_guard guard(registry_mu());
-  registry()[std::move(name)] = entry;
-}
+void register_entry(std::string name, Entry entry) { entries().add(std::move(name), entry); }
 
-Entry find_entry(std::string_view name) {
-  std::lock_guard guard(registry_mu());
-  auto it = registry().find(name);
-  return it == registry().end() ? nullptr : it->second;
-}
+Entry find_entry(std::string_view name) { return entries().get(name).value_or(nullptr); }
 
 nlohmann::json start_order(const Target& target, const std::string& name) {
   const Console& con = Console::get();
