@@ -45,17 +45,9 @@ static void count(Run& run, std::atomic<long long>& counter, Increment increment
 
   const long long expected = threads * iterations, actual = counter.load();
   say("counter = {}, expected {}", actual, expected);
-  run.result({{"expected", expected}, {"actual", actual}, {"lost", expected - actual}});
-  report_overlap(run, rounds);
-  const std::string detail = fmt::format("{} of {} lost", expected - actual, expected);
-  if (run.variant() == "unsynchronized") {
-    run.likely("updates were lost", actual < expected, detail);
-    run.explain(!rounds.overlapped ? never_overlapped(rounds, "threads", expected - actual)
-                : actual < expected ? "No lock: threads overwrote each other's increments, as in 10.4."
-                                    : "No lock, and the threads ran together, yet nothing was lost this time.");
-  } else {
-    run.check("no update lost", actual == expected, detail);
-  }
+  report_count(run, rounds, expected, actual, run.variant() != "unsynchronized", "threads",
+               "No lock: threads overwrote each other's increments, as in 10.4.",
+               "No lock, and the threads ran together, yet nothing was lost this time.");
 }
 
 static void unsynchronized(Run& run) {

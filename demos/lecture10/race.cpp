@@ -48,15 +48,11 @@ static void count_without_lock(Run& run) {
   const long long expected = threads * iterations, actual = counter.load();
   say("counter = {}, expected {} (round {}, together for {:.2f} ms)", actual, expected, rounds.attempts,
       to_seconds(rounds.last.overlap) * 1e3);
-  run.result({{"expected", expected}, {"actual", actual}, {"lost", expected - actual},
-              {"finish_order", finish_order}});
-  report_overlap(run, rounds);
-  run.likely("updates were lost", actual < expected, "{} of {} lost", expected - actual, expected);
-  run.explain(!rounds.overlapped ? never_overlapped(rounds, "threads", expected - actual)
-              : actual < expected
-                  ? fmt::format("{} increments vanished: while the threads ran together, two read the same value "
-                                "and both wrote it back plus one. Nothing stopped them interleaving.", expected - actual)
-                  : "The threads ran together, yet no update was lost this time: a race is luck, not design.");
+  run.result("finish_order", finish_order);
+  report_count(run, rounds, expected, actual, /*guarded=*/false, "threads",
+               "{} increments vanished: while the threads ran together, two read the same value and both wrote "
+               "it back plus one. Nothing stopped them interleaving.",
+               "The threads ran together, yet no update was lost this time: a race is luck, not design.");
 }
 
 Example race() {

@@ -56,21 +56,13 @@ static void processes_without_lock(Run& run) {
   });
   run.work_time(rounds.last.span);  // start line to the last child's last increment, of the round that counts
 
-  const long long expected = processes * iterations;
-  const long long actual = counter.get();
+  const long long expected = processes * iterations, actual = counter.get();
   say("counter = {}, expected {} (round {}, together for {:.2f} ms)", actual, expected, rounds.attempts,
       to_seconds(rounds.last.overlap) * 1e3);
-  run.result({{"expected", expected}, {"actual", actual}, {"lost", expected - actual}});
-  report_overlap(run, rounds);
-  run.likely("updates were lost", actual < expected, "{} of {} lost", expected - actual, expected);
-  if (!rounds.overlapped)
-    run.explain(never_overlapped(rounds, "processes", expected - actual));
-  else
-    run.explain(actual < expected
-                    ? fmt::format("{} increments vanished. The counter is one piece of shared memory: two "
-                                  "processes read the same value and both wrote it back plus one.",
-                                  expected - actual)
-                    : "The processes ran together, yet nothing was lost this time: a race is luck, not design.");
+  report_count(run, rounds, expected, actual, /*guarded=*/false, "processes",
+               "{} increments vanished. The counter is one piece of shared memory: two processes read the same "
+               "value and both wrote it back plus one.",
+               "The processes ran together, yet nothing was lost this time: a race is luck, not design.");
 }
 
 Example process_race() {

@@ -189,23 +189,19 @@ TEST(Layers, NoFileIncludesAHigherLayer) {
   }();
 }
 
-TEST(Layers, NoTwoFilesNeedEachOther) {
+// Who includes whom, with each file named by `node` (its unit, or its folder).
+std::map<std::string, std::set<std::string>> include_graph(std::string (*node)(const fs::path&)) {
   std::map<std::string, std::set<std::string>> graph;
   for (const SourceFile& file : source_files())
     for (const Include& include : includes_of(kRoot / file.relative))
       if (auto header = resolve(file, include); header && fs::exists(kRoot / *header))
-        graph[unit_of(file.relative)].insert(unit_of(*header));
-  EXPECT_EQ(find_cycle(graph), "");
+        graph[node(file.relative)].insert(node(*header));
+  return graph;
 }
 
-TEST(Layers, NoTwoFoldersNeedEachOther) {
-  std::map<std::string, std::set<std::string>> graph;
-  for (const SourceFile& file : source_files())
-    for (const Include& include : includes_of(kRoot / file.relative))
-      if (auto header = resolve(file, include); header && fs::exists(kRoot / *header))
-        graph[folder_of(file.relative)].insert(folder_of(*header));
-  EXPECT_EQ(find_cycle(graph), "");
-}
+TEST(Layers, NoTwoFilesNeedEachOther) { EXPECT_EQ(find_cycle(include_graph(unit_of)), ""); }
+
+TEST(Layers, NoTwoFoldersNeedEachOther) { EXPECT_EQ(find_cycle(include_graph(folder_of)), ""); }
 
 TEST(Layers, TheCheckFindsACycle) {
   EXPECT_EQ(find_cycle({{"a", {"b"}}, {"b", {"c"}}, {"c", {}}}), "");

@@ -1,5 +1,7 @@
 #include "concur/harness/runtime.hpp"
 
+#include <fmt/format.h>
+
 #include "concur/core/clock.hpp"
 
 namespace concur {
@@ -31,6 +33,22 @@ void report_overlap(Run& run, const Rounds& rounds) {
   run.result("overlap_s", to_seconds(rounds.last.overlap));
   run.result("concurrent_s", to_seconds(rounds.last.concurrent));
   run.result("attempts", rounds.attempts);
+}
+
+void report_count(Run& run, const Rounds& rounds, long long expected, long long actual, bool guarded,
+                  std::string_view who, std::string_view when_lost, std::string_view when_kept) {
+  const long long lost = expected - actual;
+  run.result({{"expected", expected}, {"actual", actual}, {"lost", lost}});
+  report_overlap(run, rounds);
+  if (guarded) {
+    run.check("no update lost", lost == 0, "{} of {} lost", lost, expected);
+    return;
+  }
+  run.likely("updates were lost", lost > 0, "{} of {} lost", lost, expected);
+  if (!rounds.overlapped)
+    run.explain(never_overlapped(rounds, who, lost));
+  else
+    run.explain(lost > 0 ? fmt::vformat(when_lost, fmt::make_format_args(lost)) : std::string(when_kept));
 }
 
 }  // namespace concur

@@ -7,7 +7,8 @@
 //             jitter.hpp      seeded random yields at every synchronization point (--jitter)
 //             console.hpp     narration: say("...")
 //             timeline.hpp    spans, instants and counters per thread
-//             timeout.hpp     TimeoutError
+//             timeout.hpp     Python timeouts read once: durations, deadlines, TimeoutError
+//             registry.hpp    Registry<T>: CONCUR_ENTRY, CONCUR_TASK, CONCUR_MANAGED by name
 //   threads/  thread.hpp      Thread, current_thread(), sleep_for(), end_of_main()
 //                                                          (threading.Thread, daemons)
 //             start_line.hpp  StartLine: threads start together
@@ -37,7 +38,7 @@
 //             manager.hpp     Manager, proxies, CONCUR_MANAGED (multiprocessing.Manager)
 //   harness/  example.hpp     Example, Param, Variant, Catalogue
 //             run.hpp         Run: parameters, results, checks, explanation
-//             runtime.hpp     --start-method, --switch-interval, report_overlap()
+//             runtime.hpp     --start-method, --switch-interval, report_overlap(), report_count()
 #pragma once
 
 // What nearly every demo uses besides concur itself: a demo includes only this file.
@@ -60,6 +61,7 @@
 #include "concur/core/console.hpp"
 #include "concur/core/jitter.hpp"
 #include "concur/core/timeline.hpp"
+#include "concur/core/registry.hpp"
 #include "concur/core/timeout.hpp"
 #include "concur/threads/condition.hpp"
 #include "concur/threads/deadlock.hpp"

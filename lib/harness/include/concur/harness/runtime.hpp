@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <string_view>
 
 #include "concur/harness/example.hpp"
 #include "concur/harness/run.hpp"
@@ -32,5 +33,14 @@ std::chrono::nanoseconds switch_interval_of(const Run& run);
 // were between the start and the end of their loops, waiting for a core or a lock
 // included: 0 when they ran one after another), and "attempts".
 void report_overlap(Run& run, const Rounds& rounds);
+
+// The end of a lost-update count (race, lock, process-race, process-lock): the results
+// "expected", "actual" and "lost" and the overlap (report_overlap). A variant without
+// protection (`guarded` false) then gets the likely check "updates were lost" and its
+// explanation: never_overlapped() when the workers (`who`: "threads", "processes") never
+// ran together, else `when_lost` (fmt syntax; {} is the number lost) or `when_kept`. A
+// guarded variant gets the check "no update lost" and explains itself.
+void report_count(Run& run, const Rounds& rounds, long long expected, long long actual, bool guarded,
+                  std::string_view who, std::string_view when_lost = {}, std::string_view when_kept = {});
 
 }  // namespace concur
