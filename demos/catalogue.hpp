@@ -9,7 +9,4 @@ namespace concur::demos {
 // example described by its line (id, title, summary, ...).
 Catalogue catalogue();
 
-// The lines of demos/catalogue.txt, as built into this program.
-std::vector<CatalogueEntry> catalogue_entries();
-
 }  // namespace concur::demos

@@ -16,7 +16,6 @@ TEST(Registry, FindsWhatWasAddedAndNothingElse) {
   EXPECT_EQ(r.get("b"), 2);
   EXPECT_EQ(r.find("c"), nullptr);
   EXPECT_FALSE(r.get("c").has_value());
-  EXPECT_EQ(r.names(), (std::vector<std::string>{"a", "b"}));
 }
 
 TEST(Registry, AddingANameAgainReplacesItsValueAndKeepsItsPlace) {
@@ -26,7 +25,6 @@ TEST(Registry, AddingANameAgainReplacesItsValueAndKeepsItsPlace) {
   r.add("task", "second");
   EXPECT_EQ(r.find("task"), before);  // the same node: pointers stay valid
   EXPECT_EQ(*before, "second");
-  EXPECT_EQ(r.names().size(), 1u);
 }
 
 TEST(Registry, ManyThreadsAddAndFindAtOnce) {
@@ -40,6 +38,6 @@ TEST(Registry, ManyThreadsAddAndFindAtOnce) {
       }
     });
   threads.clear();  // joins
-  EXPECT_EQ(r.names().size(), 800u);
-  EXPECT_EQ(r.get("3199"), 199);
+  for (int t = 0; t < 4; ++t)
+    for (int i = 0; i < 200; ++i) EXPECT_EQ(r.get(std::to_string(t * 1000 + i)), i);
 }

@@ -29,6 +29,7 @@ TEST(Timeout, AHugeTimeoutIsBoundedInsteadOfOverflowing) {
   EXPECT_EQ(concur::timeout_seconds(huge), concur::kLongestTimeout_s);
   EXPECT_GT(concur::timeout_duration(huge), std::chrono::hours(24 * 365 * 30));
   EXPECT_EQ(concur::timeout_ms(huge), std::numeric_limits<int>::max());
+  EXPECT_GT(concur::deadline_in(huge), std::chrono::steady_clock::now() + std::chrono::hours(24 * 365 * 30));
   const auto deadline = concur::deadline_after(huge);
   ASSERT_TRUE(deadline.has_value());
   EXPECT_GT(*deadline, std::chrono::steady_clock::now());

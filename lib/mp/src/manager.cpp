@@ -28,10 +28,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-Clock::time_point after(double seconds) {
-  return Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
-}
-
 // Without a deadline of its own, a client still gives up connecting and on a handshake
 // after this long: a server that accepts and never answers must not hold it.
 constexpr double kClientHandshakeSeconds = 10.0;
@@ -106,7 +102,7 @@ detail::Fd connect_tcp(const std::string& where, const sockaddr_in& addr, Clock:
 // and the handshake end by `deadline` (DeadlineError), or within 10 s without one.
 Connection connect_to(const std::string& address, Connection::Deadline deadline) {
   detail::Fd fd;
-  const Clock::time_point until = deadline.value_or(after(kClientHandshakeSeconds));
+  const Clock::time_point until = deadline.value_or(deadline_in(kClientHandshakeSeconds));
   if (is_tcp(address)) {
     const std::size_t colon = address.rfind(':');
     const sockaddr_in addr = tcp_address(address.substr(4, colon - 4), std::stoi(address.substr(colon + 1)));
@@ -156,7 +152,7 @@ struct Peer {
   // Writes a reply within reply_s; false when it could not be written.
   bool deliver(const nlohmann::json& reply) {
     try {
-      conn.set_deadline(after(reply_s));
+      conn.set_deadline(deadline_in(reply_s));
       conn.send(reply);
       return true;
     } catch (const std::exception&) {
@@ -255,7 +251,7 @@ class Server {
   static bool wait_while_there(Object& o, std::unique_lock<std::mutex>& lock, Peer& peer, const nlohmann::json& timeout,
                                Ready ready) {
     const std::optional<Clock::time_point> until =
-        timeout.is_null() ? std::nullopt : std::optional(after(timeout.get<double>()));
+        timeout.is_null() ? std::nullopt : std::optional(deadline_in(timeout.get<double>()));
     while (!ready()) {
       if (peer.gone()) throw PeerGone{};
       const Clock::time_point next = Clock::now() + kWatchEvery;
@@ -362,7 +358,7 @@ void serve_client(Server& server, detail::Fd fd, long long client, const std::st
   Connection conn(std::move(fd), true, true);
   conn.set_max_frame(limits.max_frame);  // a bigger frame ends this connection, only it
   if (!authkey.empty()) {
-    conn.set_deadline(after(limits.handshake_s));
+    conn.set_deadline(deadline_in(limits.handshake_s));
     try {
       server_handshake(conn, authkey);  // the client proves the key first, then we do
     } catch (const std::exception&) {
@@ -375,7 +371,7 @@ void serve_client(Server& server, detail::Fd fd, long long client, const std::st
     conn.set_deadline(std::nullopt);
     if (idles_out && !conn.poll(limits.idle_s)) break;  // idle too long: hang up
     // A request that has started must arrive whole in time, however slowly it drips.
-    if (idles_out) conn.set_deadline(after(limits.idle_s));
+    if (idles_out) conn.set_deadline(deadline_in(limits.idle_s));
     nlohmann::json request;
     try {
       request = conn.recv();
@@ -615,7 +611,7 @@ RemoteManager::RemoteManager(const std::string& host, int port, const std::strin
                              std::optional<double> timeout_s)
     : address_(fmt::format("tcp:{}:{}", host, port)) {
   tcp_address(host, port);
-  if (timeout_s) deadline_ = after(timeout_seconds(*timeout_s));
+  if (timeout_s) deadline_ = deadline_in(*timeout_s);
   {
     std::lock_guard guard(keys_mu());
     keys()[address_] = authkey;

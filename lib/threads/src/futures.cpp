@@ -197,7 +197,7 @@ AsCompleted::AsCompleted(const std::vector<Future>& futures, std::optional<doubl
     : finished_(watch(futures)),
       total_(futures.size()),
       timeout_s_(timeout_s),
-      deadline_(*deadline_after(timeout_s.value_or(0))) {}
+      deadline_(deadline_in(timeout_s.value_or(0))) {}
 
 std::optional<Future> AsCompleted::next() {
   if (taken_ == total_) return std::nullopt;

@@ -20,7 +20,6 @@
 #include <string>
 #include <string_view>
 #include <utility>
-#include <vector>
 
 namespace concur {
 
@@ -49,14 +48,6 @@ class Registry {
     auto it = entries_.find(name);
     if (it == entries_.end()) return std::nullopt;
     return it->second;
-  }
-
-  // Every name, in order.
-  std::vector<std::string> names() const {
-    std::lock_guard guard(mu_);
-    std::vector<std::string> all;
-    for (const auto& [name, value] : entries_) all.push_back(name);
-    return all;
   }
 
  private:

@@ -41,12 +41,17 @@ inline int timeout_ms(std::optional<double> timeout_s) noexcept {
   return static_cast<int>(std::fmin(std::ceil(timeout_seconds(*timeout_s) * 1000), 2'147'483'647.0));
 }
 
-// When a wait with Python's timeout must end, on the steady clock; nullopt: no limit.
+// When a wait of `timeout_s` seconds (read as above) that starts now must end.
+inline std::chrono::steady_clock::time_point deadline_in(double timeout_s) {
+  return std::chrono::steady_clock::now() +
+         std::chrono::duration_cast<std::chrono::steady_clock::duration>(timeout_duration(timeout_s));
+}
+
+// The same for Python's optional timeout, on the steady clock; nullopt: no limit.
 using Deadline = std::optional<std::chrono::steady_clock::time_point>;
 inline Deadline deadline_after(std::optional<double> timeout_s) {
   if (!timeout_s) return std::nullopt;
-  return std::chrono::steady_clock::now() +
-         std::chrono::duration_cast<std::chrono::steady_clock::duration>(timeout_duration(*timeout_s));
+  return deadline_in(*timeout_s);
 }
 
 }  // namespace concur
