@@ -1,9 +1,5 @@
 #include "exercise.hpp"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -20,6 +16,7 @@
 #include <sstream>
 #include <thread>
 
+#include <concur/core/child.hpp>
 #include <concur/core/console.hpp>
 #include <concur/core/jitter.hpp>
 #include "markdown.hpp"
@@ -27,11 +24,10 @@
 #include <concur/harness/timeline_view.hpp>
 
 #include "exercises.hpp"
+#include "exit_codes.hpp"
 #include "options.hpp"
 #include "output_file.hpp"
 #include "workshop.hpp"
-
-extern char** environ;
 
 namespace concur::cli {
 namespace {
@@ -175,8 +171,7 @@ struct RunResult {
   std::string tail;        // the last lines it printed (not with --narrate)
 };
 
-// For the Ctrl-C handler: the run going on now, and the scratch files to remove.
-volatile sig_atomic_t g_running = 0;
+// For the Ctrl-C handler (OnInterrupt stops the run going on): the scratch files to remove.
 char g_scratch_files[2][4096];
 char g_scratch_dir[4096];
 
@@ -184,30 +179,6 @@ void remove_scratch_from_signal() {
   for (const char* f : g_scratch_files)
     if (f[0] != '\0') ::unlink(f);
   if (g_scratch_dir[0] != '\0') ::rmdir(g_scratch_dir);
-}
-
-// Stops a run's whole process group: SIGTERM (concur then stops and reaps its own
-// children), up to a second's grace, then SIGKILL. Async-signal-safe.
-void stop_group(pid_t pid) {
-  ::kill(-pid, SIGTERM);
-  for (int i = 0; i < 100; ++i) {
-    if (::waitpid(pid, nullptr, WNOHANG) == pid) {
-      ::kill(-pid, SIGKILL);  // anything of its group still there
-      return;
-    }
-    const timespec tick{0, 10'000'000};
-    ::nanosleep(&tick, nullptr);
-  }
-  ::kill(-pid, SIGKILL);
-  ::waitpid(pid, nullptr, 0);
-}
-
-extern "C" void interrupt_check(int) {
-  if (g_running > 0) stop_group(static_cast<pid_t>(g_running));
-  remove_scratch_from_signal();
-  constexpr char kMessage[] = "\nconcur: check interrupted\n";
-  [[maybe_unused]] auto n = ::write(2, kMessage, sizeof kMessage - 1);
-  ::_exit(130);
 }
 
 // A private folder for each check's report and output, removed when the check ends.
@@ -258,55 +229,23 @@ RunResult run_once(const fs::path& program, const Exercise& x, double time_limit
                                 "--jitter", std::to_string(seed)};
   if (!narrate) args.emplace_back("--quiet");
   args.insert(args.end(), x.options.begin(), x.options.end());
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
 
-  posix_spawn_file_actions_t files;
-  posix_spawnattr_t attr;
-  ::posix_spawn_file_actions_init(&files);
-  ::posix_spawnattr_init(&attr);
-  if (!narrate) {
-    ::posix_spawn_file_actions_addopen(&files, 1, scratch.output().c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::posix_spawn_file_actions_adddup2(&files, 1, 2);
-  }
-  // A group of its own, so that a hung run can be stopped with every process it started.
-  // Ctrl-C waits until the run is known to the handler (g_running), so it cannot slip
-  // in between; the run itself starts with nothing blocked.
-  sigset_t stops, before;
-  ::sigemptyset(&stops);
-  ::sigaddset(&stops, SIGINT);
-  ::sigaddset(&stops, SIGTERM);
-  ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK);
-  ::posix_spawnattr_setpgroup(&attr, 0);
-  ::pthread_sigmask(SIG_BLOCK, &stops, &before);
-  ::posix_spawnattr_setsigmask(&attr, &before);
-  pid_t pid = 0;
+  // A group of its own, so that a hung run is stopped with every process it started.
   const auto began = std::chrono::steady_clock::now();
-  const int err = ::posix_spawn(&pid, argv[0], &files, &attr, argv.data(), environ);
-  ::posix_spawn_file_actions_destroy(&files);
-  ::posix_spawnattr_destroy(&attr);
-  if (err == 0) g_running = pid;
-  ::pthread_sigmask(SIG_SETMASK, &before, nullptr);
-  if (err != 0) throw BadUsage(fmt::format("cannot run {}: {}", program.string(), std::strerror(err)));
-
-  RunResult r;
-  const auto limit = std::chrono::duration<double>(time_limit_s);
-  for (;;) {
-    int status = 0;
-    if (::waitpid(pid, &status, WNOHANG) == pid) {
-      r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      ::kill(-pid, SIGKILL);  // nothing of the run outlives it
-      break;
-    }
-    if (std::chrono::steady_clock::now() - began > limit) {
-      r.timed_out = true;
-      stop_group(pid);
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  std::optional<ChildProgram> child;
+  try {
+    child.emplace(args, ChildOptions{.own_group = true, .output = narrate ? "" : scratch.output().string()});
+  } catch (const std::system_error& e) {
+    throw BadUsage(e.what());
   }
-  g_running = 0;
+  RunResult r;
+  const auto limit = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(time_limit_s));
+  if (const std::optional<int> status = child->wait_for(limit)) {
+    r.status = *status;
+  } else {
+    r.timed_out = true;
+    child->stop();
+  }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
   if (fs::exists(scratch.report()))
     r.report = nlohmann::json::parse(read_text(scratch.report()), nullptr, /*allow_exceptions=*/false);
@@ -397,7 +336,7 @@ int list_exercises(const Catalogue& cat) {
   }
   con.line(fmt::format("{} of {} done. Start one with 'concur exercise NAME', test it with 'concur check NAME'.", done,
                        exercises::all().size()));
-  return 0;
+  return kOk;
 }
 
 int start_exercise(const Catalogue& cat, const std::string& name, bool fresh) {
@@ -434,7 +373,7 @@ int start_exercise(const Catalogue& cat, const std::string& name, bool fresh) {
   std::size_t width = 0;
   for (const auto& [command, _] : next) width = std::max(width, command.size());
   for (const auto& [command, why] : next) con.line(fmt::format("  {:<{}}   {}", command, width, why));
-  return 0;
+  return kOk;
 }
 
 int check_exercise(const Catalogue& cat, const CheckOptions& o) {
@@ -490,22 +429,15 @@ int check_exercise(const Catalogue& cat, const CheckOptions& o) {
                       "it does not build: fix the first error above and check again (compiling is not passing, "
                       "but it comes first)")) {
       clear_pass();
-      return 1;
+      return kCheckFailed;
     }
     program = build / "exercises" / ("concur-exercise-" + x.name);
     what = file.string();
   }
 
   Scratch scratch;
-  struct sigaction on_stop {}, before_int {}, before_term {};
-  on_stop.sa_handler = interrupt_check;
-  ::sigemptyset(&on_stop.sa_mask);
-  ::sigaction(SIGINT, &on_stop, &before_int);
-  ::sigaction(SIGTERM, &on_stop, &before_term);
-  const auto restore = [&] {
-    ::sigaction(SIGINT, &before_int, nullptr);
-    ::sigaction(SIGTERM, &before_term, nullptr);
-  };
+  std::optional<OnInterrupt> on_ctrl_c;
+  on_ctrl_c.emplace("check interrupted", kInterrupted, remove_scratch_from_signal);
   con.line(con.paint(fmt::format("checking {}: {} run{} with jitter, seed {}", what, runs, runs == 1 ? "" : "s", seed),
                      Style::bold));
   con.line(con.paint(x.goal, Style::dim));
@@ -513,10 +445,10 @@ int check_exercise(const Catalogue& cat, const CheckOptions& o) {
   nlohmann::json verdict{{"schema", "concur.check/1"}, {"exercise", x.name}, {"checked", what}, {"seed", seed},
                          {"options", x.options}, {"time_limit_s", time_limit_s}, {"runs", nlohmann::json::array()}};
   const auto finish = [&](bool passed) {
-    restore();
+    on_ctrl_c.reset();
     verdict["passed"] = passed;
     json_file.write(verdict.dump(2) + "\n");  // OutputLost: exit 1
-    return passed ? 0 : 1;
+    return passed ? kOk : kCheckFailed;
   };
   const int width = static_cast<int>(std::to_string(runs).size());
   for (int i = 0; i < runs; ++i) {
@@ -581,7 +513,7 @@ int show_hints(const Catalogue& cat, const std::string& name) {
     print_paged(render_markdown(text, stdout_text_style(false)));
   else
     std::cout << text;
-  return 0;
+  return kOk;
 }
 
 int show_solution(const Catalogue& cat, const std::string& name, bool no_color) {
@@ -596,7 +528,7 @@ int show_solution(const Catalogue& cat, const std::string& name, bool no_color) 
                           render_source(read_text(path), stdout_text_style(no_color)),
                           (ws / (at.exercise.name + ".cpp")).string(), (ws / (at.exercise.name + ".cpp")).string(),
                           path.string()));
-  return 0;
+  return kOk;
 }
 
 }  // namespace concur::cli

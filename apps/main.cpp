@@ -9,6 +9,7 @@
 #include <concur/core/console.hpp>
 
 #include "catalogue.hpp"
+#include "exit_codes.hpp"
 #include "program.hpp"
 
 int main(int argc, char** argv) {
@@ -28,7 +29,7 @@ int main(int argc, char** argv) {
   if (error != 0 && error != EPIPE) {
     std::fprintf(stderr, "concur: error: could not write the output to stdout%s%s\n", error > 0 ? ": " : "",
                  error > 0 ? std::strerror(error) : " (the output is incomplete)");
-    if (status == 0) status = 1;
+    if (status == concur::cli::kOk) status = concur::cli::kCheckFailed;
   }
   return status;
 }

@@ -7,6 +7,7 @@
 #include <concur/mp/process.hpp>
 
 #include "cli.hpp"
+#include "exit_codes.hpp"
 #include "output_file.hpp"
 
 namespace concur::cli {
@@ -20,7 +21,7 @@ extern "C" void on_interrupt(int) {
   mp::terminate_all_from_signal(500);
   constexpr char kMessage[] = "\nconcur: interrupted\n";
   [[maybe_unused]] auto n = ::write(2, kMessage, sizeof kMessage - 1);
-  ::_exit(130);
+  ::_exit(kInterrupted);
 }
 
 }  // namespace

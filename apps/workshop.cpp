@@ -1,10 +1,7 @@
 #include "workshop.hpp"
 
 #include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/inotify.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -18,10 +15,11 @@
 #include <iostream>
 #include <sstream>
 
+#include <concur/core/child.hpp>
 #include <concur/core/console.hpp>
 #include <concur/core/fd.hpp>
 
-extern char** environ;
+#include "exit_codes.hpp"
 
 namespace concur::cli {
 
@@ -45,16 +43,6 @@ Trees trees_for(const Example& e) {
   return {source, build, build / "concur"};
 }
 
-// The command running now, for the Ctrl-C handler of watch to stop it too.
-volatile sig_atomic_t running_child = 0;
-
-extern "C" void stop_watching(int) {
-  if (running_child > 0) ::kill(static_cast<pid_t>(running_child), SIGINT);
-  constexpr char kMessage[] = "\nconcur: stopped watching\n";
-  [[maybe_unused]] auto n = ::write(2, kMessage, sizeof kMessage - 1);
-  ::_exit(130);
-}
-
 }  // namespace
 
 fs::path build_directory() {
@@ -65,20 +53,12 @@ fs::path build_directory() {
   return build;
 }
 
-// Runs argv[0] with argv (PATH searched); returns its exit status, 128+signal if killed.
 int run(const std::vector<std::string>& args) {
-  std::vector<char*> argv;
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  if (const int err = ::posix_spawnp(&pid, argv[0], nullptr, nullptr, argv.data(), environ); err != 0)
-    throw BadUsage(fmt::format("cannot run '{}': {}", args[0], std::strerror(err)));
-  running_child = pid;
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  try {
+    return ChildProgram(args).wait();
+  } catch (const std::system_error& e) {
+    throw BadUsage(e.what());  // "cannot run 'sh': No such file or directory"
   }
-  running_child = 0;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 bool build_target(const fs::path& build, const std::string& target, std::string_view what, std::string_view on_failure) {
@@ -120,17 +100,15 @@ int edit_example(const Example& e) {
     throw BadUsage("no editor: set VISUAL or EDITOR (export EDITOR=nano), then run 'concur edit' again");
   // The editor may come with its own arguments ("code -w"): let the shell split them.
   // Ctrl-C meanwhile is the editor's business.
-  struct sigaction ignore {}, before {};
-  ignore.sa_handler = SIG_IGN;
-  ::sigemptyset(&ignore.sa_mask);
-  ::sigaction(SIGINT, &ignore, &before);
-  const int status = run({"sh", "-c", std::string(editor) + " \"$0\"", t.source.string()});
-  ::sigaction(SIGINT, &before, nullptr);
-  if (status != 0) {
+  const int status = [&] {
+    const OnInterrupt editor_decides(nullptr, kInterrupted);
+    return run({"sh", "-c", std::string(editor) + " \"$0\"", t.source.string()});
+  }();
+  if (status != kOk) {
     std::cerr << fmt::format("concur: the editor exited with {}; not rebuilding\n", status);
-    return 1;
+    return kCheckFailed;
   }
-  if (!rebuild(t)) return 1;
+  if (!rebuild(t)) return kCheckFailed;
   return run({t.binary.string(), e.name});
 }
 
@@ -155,17 +133,13 @@ int watch_example(const Example& e, const std::vector<std::string>& options) {
     return changed;
   };
 
-  struct sigaction sa {};
-  sa.sa_handler = stop_watching;
-  ::sigemptyset(&sa.sa_mask);
-  ::sigaction(SIGINT, &sa, nullptr);
-  ::sigaction(SIGTERM, &sa, nullptr);
+  const OnInterrupt on_ctrl_c("stopped watching", kInterrupted);  // stops the run going on too
 
   std::vector<std::string> command{t.binary.string(), e.name};
   command.insert(command.end(), options.begin(), options.end());
   Console& con = Console::get();
   con.line(con.paint(fmt::format("watching {} (Ctrl-C to stop)", t.source.string()), Style::bold));
-  if (run(command) == 2) return 2;  // bad options: the run said which
+  if (run(command) == kUsage) return kUsage;  // bad options: the run said which
   for (;;) {
     con.line(con.paint(fmt::format("waiting for a change to {} ...", t.source.filename().string()), Style::dim));
     for (pollfd p{watcher.get(), POLLIN, 0}; !demo_changed();)

@@ -23,7 +23,8 @@ int watch_example(const Example& example, const std::vector<std::string>& option
 // The CMake build directory this concur came from; BadUsage when it is gone.
 std::filesystem::path build_directory();
 
-// Runs argv (PATH searched) and waits; its exit status, 128+signal if it was killed.
+// Runs argv (PATH searched, ChildProgram) and waits; its exit status, 128+signal if it
+// was killed. BadUsage when it cannot be started.
 int run(const std::vector<std::string>& argv);
 
 // `cmake --build BUILD --target TARGET`, saying "building WHAT" and how long it took.

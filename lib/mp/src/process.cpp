@@ -116,28 +116,6 @@ int exit_code_of(int wait_status) noexcept {
   return -1;
 }
 
-namespace {
-sigset_t interrupt_signals() noexcept {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  return set;
-}
-}  // namespace
-
-InterruptsBlocked::InterruptsBlocked() noexcept {
-  const sigset_t set = interrupt_signals();
-  ::pthread_sigmask(SIG_BLOCK, &set, &old_);
-}
-
-InterruptsBlocked::~InterruptsBlocked() { ::pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
-
-void unblock_interrupts() noexcept {
-  const sigset_t set = interrupt_signals();
-  ::pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
-}
-
 void close_all_except(std::vector<int> keep) noexcept {
   keep.push_back(2);  // and stdin, stdout, stderr: 0 to 2 are never closed
   std::sort(keep.begin(), keep.end());

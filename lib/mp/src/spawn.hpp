@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "concur/core/child.hpp"
 #include "concur/core/fd.hpp"
 #include "concur/mp/entry.hpp"
 
@@ -58,22 +59,8 @@ inline constexpr int kBootFd = 3;
 // A waitpid() status as Python's exitcode: the exit code, or minus the signal.
 int exit_code_of(int wait_status) noexcept;
 
-// Holds off SIGINT and SIGTERM on this thread while it lives: between fork() and
-// register_child() the interrupt handler would not know the new child, and leave it
-// running. A signal that comes meanwhile is delivered when this ends.
-class InterruptsBlocked {
- public:
-  InterruptsBlocked() noexcept;
-  ~InterruptsBlocked();
-  InterruptsBlocked(const InterruptsBlocked&) = delete;
-  InterruptsBlocked& operator=(const InterruptsBlocked&) = delete;
-
- private:
-  sigset_t old_;
-};
-// In a new child (after fork, before exec or the entry): lets SIGINT and SIGTERM in.
-// Async-signal-safe.
-void unblock_interrupts() noexcept;
+// InterruptsBlocked and unblock_interrupts() (concur/core/child.hpp) hold off SIGINT and
+// SIGTERM between fork() and register_child(), and let them in again in the child.
 
 // Closes every descriptor above 2 except those in `keep` (negative entries ignored).
 void close_all_except(std::vector<int> keep) noexcept;
