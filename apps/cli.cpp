@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -18,7 +19,6 @@
 #include <stdexcept>
 
 #include <concur/core/console.hpp>
-#include <concur/core/jitter.hpp>
 #include "markdown.hpp"
 #include <concur/harness/timeline_view.hpp>
 #include <concur/harness/report.hpp>
@@ -26,16 +26,13 @@
 
 #include "completion.hpp"
 #include "exercise.hpp"
+#include "exit_codes.hpp"
 #include "options.hpp"
 #include "output_file.hpp"
 #include "workshop.hpp"
 
 namespace concur::cli {
 namespace {
-
-constexpr int kOk = 0;
-constexpr int kCheckFailed = 1;
-constexpr int kUsage = 2;
 
 std::string lecture_heading(int lecture) {
   switch (lecture) {
@@ -97,10 +94,6 @@ void add_common(CLI::App& sub, Common& c, bool with_json = true) {
         ->group(group);
 }
 
-int parse_repeat(const std::string& text) { return parse_whole(text, "repeat", 1, 10'000); }
-
-double parse_time_scale(const std::string& text) { return parse_positive(text, "--time-scale", "a number", 1000); }
-
 // Where one example's results go besides the terminal (output_file.hpp): checked before
 // the run, opened and written only after it.
 struct Outputs {
@@ -138,13 +131,20 @@ TimelineMode timeline_mode(const Common& c) {
   return TimelineMode::automatic;
 }
 
-int run_one(const Example& e, const nlohmann::json& params, const Common& c, Outputs& outputs) {
+// The common options, checked and converted once, into what the runner takes: repeat,
+// time scale, timeline and the jitter's seed. BadUsage names the first one wrong.
+RunOptions run_options(const Common& c, nlohmann::json params) {
   RunOptions options;
-  options.params = params;
-  options.repeat = parse_repeat(c.repeat);
-  options.time_scale = parse_time_scale(c.time_scale);
+  options.params = std::move(params);
+  options.repeat = parse_whole(c.repeat, "repeat", 1, 10'000);
+  options.time_scale = parse_positive(c.time_scale, "--time-scale", "a number", 1000);
   options.timeline = timeline_mode(c);
-  spdlog::debug("running {} with {}", e.name, params.dump());
+  if (!c.jitter.empty()) options.jitter_seed = parse_seed(c.jitter, "--jitter");
+  return options;
+}
+
+int run_one(const Example& e, const RunOptions& options, Outputs& outputs) {
+  spdlog::debug("running {} with {}", e.name, options.params.dump());
   const Outcome outcome = run_example(e, options);
   print_summary(outcome);
   // Each report is tried even when an earlier one was lost; the first loss is the error.
@@ -259,7 +259,7 @@ struct TourStop {
   nlohmann::json settings = nlohmann::json::object();
 };
 
-int run_tour(const Catalogue& cat, const Common& c) {
+int run_tour(const Catalogue& cat, const RunOptions& settings) {
   static const std::vector<TourStop> kStops = {
       {"threading", "Lecture 9: one batch of waiting and one of computing, on threads.", {{"work", 50}}},
       {"race", "Lecture 10: what goes wrong when two threads share a counter with no protection."},
@@ -281,11 +281,12 @@ int run_tour(const Catalogue& cat, const Common& c) {
     if (e == nullptr) continue;
     con.line();
     con.line(con.paint(fmt::format("━━ tour {}/{}: {} ━━", ++n, kStops.size(), stop.why), Style::bold));
-    nlohmann::json params = e->default_params();
-    for (const auto& [k, v] : e->tour.items()) params[k] = v;
-    for (const auto& [k, v] : stop.settings.items()) params[k] = v;
+    RunOptions options = settings;
+    options.params = e->default_params();
+    for (const auto& [k, v] : e->tour.items()) options.params[k] = v;
+    for (const auto& [k, v] : stop.settings.items()) options.params[k] = v;
     Outputs none;
-    if (run_one(*e, params, c, none) != kOk) status = kCheckFailed;
+    if (run_one(*e, options, none) != kOk) status = kCheckFailed;
   }
   con.line();
   con.line(fmt::format("That was the tour. Read a lesson with 'concur lesson race' (or a lecture's overview: "
@@ -397,6 +398,160 @@ void add_params(CLI::App& sub, const std::vector<Param>& params, std::map<std::s
   }
 }
 
+// What the built-in commands read from the command line: CLI11 fills it, their handlers
+// read it.
+struct BuiltinArgs {
+  bool list_json = false;
+  std::string example;     // the example (or lecture) a command names
+  bool no_color = false;   // lesson, show and solution
+  bool exercise_list = false, exercise_fresh = false;
+  CheckOptions check;
+  std::string shell;
+  Common tour;
+};
+
+// A built-in command, declared once: its name and help, the options it adds (into
+// BuiltinArgs) and what it does with them. `self` is its own CLI11 command.
+struct Builtin {
+  std::string name, help;
+  std::function<void(CLI::App& self)> declare;
+  std::function<int(CLI::App& self)> run;
+};
+
+// The example a command names, required.
+std::function<void(CLI::App&)> takes_example(BuiltinArgs& a, const char* what = "name or id") {
+  return [&a, what](CLI::App& self) { self.add_option("example", a.example, what)->required(); };
+}
+
+// The same with --no-color, for commands that print text.
+std::function<void(CLI::App&)> takes_example_in_color(BuiltinArgs& a, const char* what = "name or id") {
+  return [&a, what](CLI::App& self) {
+    self.add_option("example", a.example, what)->required();
+    self.add_flag("--no-color", a.no_color, "no colour (also off with NO_COLOR set, or when not a terminal)");
+  };
+}
+
+std::vector<Builtin> builtins(const Catalogue& cat, BuiltinArgs& a, const CLI::App& root) {
+  return {
+      {"list", "the catalogue of examples, a table or JSON",
+       [&a](CLI::App& self) { self.add_flag("--json", a.list_json, "the catalogue as JSON"); },
+       [&](CLI::App&) {
+         if (a.list_json) std::cout << cat.to_json().dump(2) << "\n";
+         else print_list(cat);
+         return kOk;
+       }},
+      {"lesson", "the lesson for an example, or a lecture's overview (concur lesson 10)",
+       takes_example_in_color(a, "name or id of an example, or a lecture: 9, 10, 11, s"),
+       [&](CLI::App&) {
+         print_lesson(cat, a.example, a.no_color);
+         return kOk;
+       }},
+      {"show", "where the demo's source is, and the source itself", takes_example_in_color(a),
+       [&](CLI::App&) {
+         print_source(find_or_explain(cat, a.example), a.no_color);
+         return kOk;
+       }},
+      {"edit", "open the demo in $VISUAL or $EDITOR; when you quit, rebuild and run it", takes_example(a),
+       [&](CLI::App&) { return edit_example(find_or_explain(cat, a.example)); }},
+      {"watch", "rebuild and rerun the demo whenever its file changes: concur watch ID [options]",
+       [&a](CLI::App& self) {
+         self.add_option("example", a.example, "name or id")->required();
+         self.allow_extras();  // the example's own options, handed to each run
+         self.footer("Any options after the example are passed to each run: concur watch race --threads 4");
+       },
+       [&](CLI::App& self) { return watch_example(find_or_explain(cat, a.example), self.remaining()); }},
+      {"exercise", "copy a broken starting point to your workspace to repair (--list: your progress)",
+       [&a](CLI::App& self) {
+         self.add_option("example", a.example, "name or id of an example with an exercise");
+         self.add_flag("--list", a.exercise_list, "every exercise, done or to do (also with no example)");
+         self.add_flag("--fresh", a.exercise_fresh, "start over from the broken starting point (yours is kept as .bak)");
+         self.footer("The workspace is $CONCUR_WORKSPACE, else workspace/ in the source tree.");
+       },
+       [&](CLI::App&) {
+         if (!a.exercise_list && !a.example.empty()) return start_exercise(cat, a.example, a.exercise_fresh);
+         if (a.exercise_fresh) throw BadUsage("--fresh needs an exercise: concur exercise race --fresh");
+         return list_exercises(cat);
+       }},
+      {"check", "build your version of an exercise and run it many times with jitter",
+       [&a](CLI::App& self) {
+         CheckOptions& o = a.check;
+         self.add_option("example", o.name, "name or id")->required();
+         self.add_option("--runs", o.runs, "how many runs (the exercise says how many by default)")->type_name("N");
+         self.add_option("--seed", o.seed, "the jitter's seed: replays the runs of an earlier check")->type_name("SEED");
+         self.add_option("--time-limit", o.time_limit, "seconds a run may take before it counts as hung")
+             ->type_name("SECONDS");
+         self.add_option("--json", o.json, "write the verdict as JSON to PATH ('-': stdout, the rest to stderr)")
+             ->type_name("PATH");
+         self.add_flag("--narrate", o.narrate, "let each run narrate as it goes (best with --runs 1)");
+         self.add_option("--file", o.file, "check this file instead of your workspace's (it does not count as done)")
+             ->type_name("PATH");
+         self.add_option("--program", o.program, "judge this already-built exercise program, no build")
+             ->type_name("PATH");
+       },
+       [&](CLI::App&) { return check_exercise(cat, a.check); }},
+      {"hint", "the hints for an exercise, one more each time", takes_example(a),
+       [&](CLI::App&) { return show_hints(cat, a.example); }},
+      {"solution", "the reference solution, once your version passes its check", takes_example_in_color(a),
+       [&](CLI::App&) { return show_solution(cat, a.example, a.no_color); }},
+      {"completion", "a shell completion script: source <(concur completion bash)",
+       [&a](CLI::App& self) { self.add_option("shell", a.shell, "bash or zsh")->required(); },
+       [&](CLI::App&) {
+         const std::string script = completion_script(root, cat, a.shell);
+         if (script.empty()) throw BadUsage(fmt::format("no completion for shell '{}': say bash or zsh", a.shell));
+         std::cout << script;
+         return kOk;
+       }},
+      {"tour", "the core examples one after another, short settings",
+       [&a](CLI::App& self) {
+         a.tour.time_scale = "0.25";
+         add_common(self, a.tour, /*with_json=*/false);
+         self.get_option("--time-scale")->default_str("0.25");
+       },
+       [&](CLI::App&) {
+         const RunOptions options = run_options(a.tour, nlohmann::json::object());
+         setup_output(a.tour, false);
+         return run_tour(cat, options);
+       }},
+  };
+}
+
+// An example's command (remote-manager serve/put/get): its options checked, then run.
+// A failure it reports (the port is taken) is exit 1; bad input is exit 2.
+int run_command(const Command& cmd, const std::map<std::string, std::string>& given, const std::string& argument) {
+  nlohmann::json params = nlohmann::json::object();
+  for (const Param& p : cmd.params) {
+    const auto text = given.find(p.name);
+    if (text == given.end() || text->second.empty()) {
+      params[p.name] = p.default_json();
+      continue;
+    }
+    auto parsed = p.parse(text->second);
+    if (!parsed.error.empty()) throw BadUsage(parsed.error);
+    params[p.name] = parsed.value;
+  }
+  try {
+    return cmd.run(params, argument);
+  } catch (const BadUsage&) {
+    throw;  // exit 2, in main()
+  } catch (const std::exception& e) {
+    std::cerr << "concur: " << e.what() << "\n";
+    return kCheckFailed;
+  }
+}
+
+// An example: every option checked before anything runs (its own, then the common ones,
+// then the output files), then the run and its reports.
+int run_example_command(const Example& e, const std::map<std::string, std::string>& given, const Common& common) {
+  const RunOptions options = run_options(common, validate_params(e, given));
+  Outputs outputs;
+  outputs.json.emplace(common.json_path, "--json", true);
+  outputs.trace.emplace(common.trace_path, "--trace", false);
+  outputs.markdown.emplace(common.markdown_path, "--export-markdown", false);
+  OutputFile::refuse_shared({&*outputs.json, &*outputs.trace, &*outputs.markdown});
+  setup_output(common, outputs.json_on_stdout());
+  return run_one(e, options, outputs);
+}
+
 int dispatch(int argc, char** argv, const Catalogue& cat) {
   if (argc >= 2 && std::string_view(argv[1]) == "help") {
     std::cout << short_help(cat);
@@ -408,71 +563,19 @@ int dispatch(int argc, char** argv, const Catalogue& cat) {
   app.require_subcommand(0, 1);
   app.footer("Run 'concur' alone for the examples by lecture.\n");
 
-  bool list_json = false;
-  auto* list = app.add_subcommand("list", "the catalogue of examples, a table or JSON");
-  list->add_flag("--json", list_json, "the catalogue as JSON");
-
-  std::string lesson_name, show_name;
-  bool text_no_color = false;  // --no-color of lesson, show and solution
-  constexpr const char* kNoColorHelp = "no colour (also off with NO_COLOR set, or when not a terminal)";
-  auto* lesson = app.add_subcommand("lesson", "the lesson for an example, or a lecture's overview (concur lesson 10)");
-  lesson->add_option("example", lesson_name, "name or id of an example, or a lecture: 9, 10, 11, s")->required();
-  lesson->add_flag("--no-color", text_no_color, kNoColorHelp);
-  auto* show = app.add_subcommand("show", "where the demo's source is, and the source itself");
-  show->add_option("example", show_name, "name or id")->required();
-  show->add_flag("--no-color", text_no_color, kNoColorHelp);
-
-  std::string edit_name, watch_name;
-  auto* edit = app.add_subcommand("edit", "open the demo in $VISUAL or $EDITOR; when you quit, rebuild and run it");
-  edit->add_option("example", edit_name, "name or id")->required();
-  auto* watch = app.add_subcommand("watch", "rebuild and rerun the demo whenever its file changes: concur watch ID [options]");
-  watch->add_option("example", watch_name, "name or id")->required();
-  watch->allow_extras();  // the example's own options, handed to each run
-  watch->footer("Any options after the example are passed to each run: concur watch race --threads 4");
-
-  // The exercise mode (exercise.cpp).
-  std::string exercise_name, hint_name, solution_name;
-  bool exercise_list = false, exercise_fresh = false;
-  auto* exercise = app.add_subcommand("exercise", "copy a broken starting point to your workspace to repair (--list: your progress)");
-  exercise->add_option("example", exercise_name, "name or id of an example with an exercise");
-  exercise->add_flag("--list", exercise_list, "every exercise, done or to do (also with no example)");
-  exercise->add_flag("--fresh", exercise_fresh, "start over from the broken starting point (yours is kept as .bak)");
-  exercise->footer("The workspace is $CONCUR_WORKSPACE, else workspace/ in the source tree.");
-  CheckOptions check_opts;
-  auto* check = app.add_subcommand("check", "build your version of an exercise and run it many times with jitter");
-  check->add_option("example", check_opts.name, "name or id")->required();
-  check->add_option("--runs", check_opts.runs, "how many runs (the exercise says how many by default)")->type_name("N");
-  check->add_option("--seed", check_opts.seed, "the jitter's seed: replays the runs of an earlier check")->type_name("SEED");
-  check->add_option("--time-limit", check_opts.time_limit, "seconds a run may take before it counts as hung")
-      ->type_name("SECONDS");
-  check->add_option("--json", check_opts.json, "write the verdict as JSON to PATH ('-': stdout, the rest to stderr)")
-      ->type_name("PATH");
-  check->add_flag("--narrate", check_opts.narrate, "let each run narrate as it goes (best with --runs 1)");
-  check->add_option("--file", check_opts.file, "check this file instead of your workspace's (it does not count as done)")
-      ->type_name("PATH");
-  check->add_option("--program", check_opts.program, "judge this already-built exercise program, no build")->type_name("PATH");
-  auto* hint = app.add_subcommand("hint", "the hints for an exercise, one more each time");
-  hint->add_option("example", hint_name, "name or id")->required();
-  auto* solution = app.add_subcommand("solution", "the reference solution, once your version passes its check");
-  solution->add_option("example", solution_name, "name or id")->required();
-  solution->add_flag("--no-color", text_no_color, kNoColorHelp);
-
-  std::string shell;
-  auto* completion = app.add_subcommand("completion", "a shell completion script: source <(concur completion bash)");
-  completion->add_option("shell", shell, "bash or zsh")->required();
-
-  Common tour_opts;
-  tour_opts.time_scale = "0.25";
-  auto* tour = app.add_subcommand("tour", "the core examples one after another, short settings");
-  add_common(*tour, tour_opts, /*with_json=*/false);
-  tour->get_option("--time-scale")->default_str("0.25");
-
-  // One subcommand per example, answering to its name, its id and its aliases.
+  // Every command the line can choose, with what it does: the built-in ones, then one per
+  // example (by its name, id and aliases) and each example's own commands.
+  std::map<const CLI::App*, std::function<int(CLI::App&)>> handler;
+  BuiltinArgs args;
+  const std::vector<Builtin> table = builtins(cat, args, app);
+  for (const Builtin& b : table) {
+    CLI::App* sub = app.add_subcommand(b.name, b.help);
+    b.declare(*sub);
+    handler[sub] = b.run;
+  }
   Common common;
-  std::map<std::string, std::map<std::string, std::string>> given;  // example -> option -> text
-  std::map<CLI::App*, const Example*> example_of;
-  std::map<CLI::App*, const Command*> command_of;
-  std::map<std::string, std::string> argument_of;  // command id -> its positional argument
+  std::map<std::string, std::map<std::string, std::string>> given;  // example or command -> option -> text
+  std::map<std::string, std::string> argument_of;                     // command id -> its positional argument
   for (const Example& e : cat.examples()) {
     auto* sub = app.add_subcommand(e.name, fmt::format("{} {}: {}", e.id, e.title, e.summary));
     sub->alias(e.id);
@@ -480,7 +583,7 @@ int dispatch(int argc, char** argv, const Catalogue& cat) {
     sub->group(lecture_heading(e.lecture));
     add_params(*sub, e.params, given[e.name], "Options of " + e.name);
     add_common(*sub, common);
-    example_of[sub] = &e;
+    handler[sub] = [&, ex = &e](CLI::App&) { return run_example_command(*ex, given[ex->name], common); };
     // Commands of their own (remote-manager serve/put/get), by name under the example
     // and by id at the top (hidden from the list: `concur NAME --help` shows them).
     for (const Command& cmd : e.commands) {
@@ -489,7 +592,7 @@ int dispatch(int argc, char** argv, const Catalogue& cat) {
                                     : app.add_subcommand(cmd.id, cmd.help)->group("");
         add_params(*c, cmd.params, given[cmd.id], "Options");
         if (!cmd.argument.empty()) c->add_option(cmd.argument, argument_of[cmd.id], cmd.argument)->required();
-        command_of[c] = &cmd;
+        handler[c] = [&, command = &cmd](CLI::App&) { return run_command(*command, given[command->id], argument_of[command->id]); };
       }
     }
     if (!e.commands.empty()) sub->require_subcommand(0, 1);
@@ -521,98 +624,16 @@ int dispatch(int argc, char** argv, const Catalogue& cat) {
     throw BadUsage(what + " (see 'concur --help')");
   }
 
-  refuse_values_of_switches(chosen_chain(app), argc, argv);
-  refuse_empty_values(chosen_chain(app));
-
-  if (app.get_subcommands().empty()) {
+  const std::vector<CLI::App*> chain = chosen_chain(app);
+  refuse_values_of_switches(chain, argc, argv);
+  refuse_empty_values(chain);
+  if (chain.size() == 1) {
     std::cout << short_help(cat);
     return kOk;
   }
-  CLI::App* chosen = app.get_subcommands().front();
-  if (chosen == list) {
-    if (list_json)
-      std::cout << cat.to_json().dump(2) << "\n";
-    else
-      print_list(cat);
-    return kOk;
-  }
-  if (chosen == lesson) {
-    print_lesson(cat, lesson_name, text_no_color);
-    return kOk;
-  }
-  if (chosen == show) {
-    print_source(find_or_explain(cat, show_name), text_no_color);
-    return kOk;
-  }
-  if (chosen == edit) return edit_example(find_or_explain(cat, edit_name));
-  if (chosen == watch) return watch_example(find_or_explain(cat, watch_name), watch->remaining());
-  if (chosen == exercise) {
-    if (exercise_list || exercise_name.empty()) {
-      if (exercise_fresh) throw BadUsage("--fresh needs an exercise: concur exercise race --fresh");
-      return list_exercises(cat);
-    }
-    return start_exercise(cat, exercise_name, exercise_fresh);
-  }
-  if (chosen == check) return check_exercise(cat, check_opts);
-  if (chosen == hint) return show_hints(cat, hint_name);
-  if (chosen == solution) return show_solution(cat, solution_name, text_no_color);
-  if (chosen == completion) {
-    const std::string script = completion_script(app, cat, shell);
-    if (script.empty()) throw BadUsage(fmt::format("no completion for shell '{}': say bash or zsh", shell));
-    std::cout << script;
-    return kOk;
-  }
-  if (chosen == tour) {
-    parse_repeat(tour_opts.repeat);
-    parse_time_scale(tour_opts.time_scale);
-    timeline_mode(tour_opts);
-    setup_output(tour_opts, false);
-    return run_tour(cat, tour_opts);
-  }
-
-  // A command: the chosen top-level one (by id), or one under the chosen example.
-  CLI::App* command = command_of.contains(chosen) ? chosen : nullptr;
-  for (CLI::App* nested : chosen->get_subcommands())
-    if (command_of.contains(nested)) command = nested;
-  if (command != nullptr) {
-    const Command& cmd = *command_of.at(command);
-    nlohmann::json params = nlohmann::json::object();
-    for (const Param& p : cmd.params) {
-      const std::string& text = given[cmd.id][p.name];
-      if (text.empty()) {
-        params[p.name] = p.default_json();
-        continue;
-      }
-      auto parsed = p.parse(text);
-      if (!parsed.error.empty()) throw BadUsage(parsed.error);
-      params[p.name] = parsed.value;
-    }
-    try {
-      return cmd.run(params, argument_of[cmd.id]);
-    } catch (const BadUsage&) {
-      throw;  // exit 2, in main()
-    } catch (const std::exception& e) {
-      std::cerr << "concur: " << e.what() << "\n";  // e.g. the port is taken
-      return kCheckFailed;
-    }
-  }
-
-  const Example& e = *example_of.at(chosen);
-  // Everything is checked before anything runs: options, then the output file.
-  const nlohmann::json params = validate_params(e, given[e.name]);
-  parse_repeat(common.repeat);
-  parse_time_scale(common.time_scale);
-  timeline_mode(common);
-  const bool jittered = !common.jitter.empty();
-  const std::uint64_t jitter_seed = jittered ? parse_seed(common.jitter, "--jitter") : 0;
-  Outputs outputs;
-  outputs.json.emplace(common.json_path, "--json", true);
-  outputs.trace.emplace(common.trace_path, "--trace", false);
-  outputs.markdown.emplace(common.markdown_path, "--export-markdown", false);
-  OutputFile::refuse_shared({&*outputs.json, &*outputs.trace, &*outputs.markdown});
-  setup_output(common, outputs.json_on_stdout());
-  if (jittered) jitter::enable(jitter_seed);
-  return run_one(e, params, common, outputs);
+  // The innermost command chosen: remote-manager's put, not remote-manager.
+  CLI::App& chosen = *chain.back();
+  return handler.at(&chosen)(chosen);
 }
 
 }  // namespace

@@ -127,6 +127,7 @@ void compare_with_baseline(Outcome& out, const Example& example,
 }  // namespace
 
 Outcome run_example(const Example& example, const RunOptions& options) {
+  if (options.jitter_seed) jitter::enable(*options.jitter_seed);
   Outcome out;
   out.example = &example;
   out.params = example.default_params();

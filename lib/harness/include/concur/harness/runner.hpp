@@ -2,6 +2,7 @@
 // results, checks and timelines into an Outcome (which report.hpp prints and exports).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,6 +27,7 @@ struct RunOptions {
   int repeat = 1;                                    // runs per variant, >= 1
   double time_scale = 1.0;                           // > 0
   TimelineMode timeline = TimelineMode::automatic;
+  std::optional<std::uint64_t> jitter_seed;          // --jitter: jitter::enable(seed) first
 };
 
 struct RunRecord {
