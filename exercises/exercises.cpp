@@ -6,13 +6,6 @@
 
 namespace concur::exercises {
 
-const std::vector<Exercise>& all() {
-  static const std::vector<Exercise> list = {race_exercise(),         lock_exercise(),         semaphore_exercise(),
-                                             event_exercise(),        queue_pool_exercise(),   deadlock_exercise(),
-                                             process_lock_exercise(), shared_value_exercise(), pool_exercise()};
-  return list;
-}
-
 const Exercise* find(std::string_view name) {
   for (const Exercise& e : all())
     if (e.name == name) return &e;

@@ -31,7 +31,7 @@ struct Exercise {
   Judge judge;
 };
 
-// Every exercise, in catalogue order.
+// Every exercise, in catalogue order (CONCUR_EXERCISES).
 const std::vector<Exercise>& all();
 // By the example's name; nullptr when it has no exercise.
 const Exercise* find(std::string_view name);
@@ -58,15 +58,7 @@ long long integer_result(const nlohmann::json& result, std::string_view key);
 std::vector<long long> integer_list_result(const nlohmann::json& result, std::string_view key);
 double number_result(const nlohmann::json& result, std::string_view key);
 
-// The exercises, one per file (exercises/NAME/judge.cpp).
-Exercise race_exercise();
-Exercise lock_exercise();
-Exercise semaphore_exercise();
-Exercise event_exercise();
-Exercise queue_pool_exercise();
-Exercise deadlock_exercise();
-Exercise process_lock_exercise();
-Exercise shared_value_exercise();
-Exercise pool_exercise();
+// Each exercise is defined by exercises/NAME/judge.cpp as `Exercise NAME_exercise()` (dashes
+// as underscores); all() lists them, generated from CONCUR_EXERCISES in exercises/CMakeLists.txt.
 
 }  // namespace concur::exercises
