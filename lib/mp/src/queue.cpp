@@ -34,7 +34,7 @@ class Queue::Guard {
   Guard& operator=(const Guard&) = delete;
 
   // Waits on `on` (the mutex is released meanwhile); false at the deadline.
-  bool wait(detail::WaitCell& on, const detail::Deadline& deadline, std::string_view what) {
+  bool wait(detail::WaitCell& on, const Deadline& deadline, std::string_view what) {
     const bool woken = detail::wait_cell(on, cell_.mutex, deadline, q_.placed_.name, what);
     check();
     return woken;
@@ -113,7 +113,7 @@ void Queue::put(const nlohmann::json& item, const Saying& saying, bool block, st
   if (need > c.capacity)
     throw std::length_error(fmt::format("'{}': an item of {} bytes does not fit in its {}-byte buffer",
                                         placed_.name, payload.size(), c.capacity));
-  const detail::Deadline deadline = detail::Deadline::after(block ? timeout_s : 0.0);
+  const Deadline deadline = deadline_after(block ? timeout_s : 0.0);
   std::int64_t depth = 0;
   {
     Guard guard(*this);
@@ -143,7 +143,7 @@ void Queue::put(const nlohmann::json& item, const Saying& saying, bool block, st
 nlohmann::json Queue::get(bool block, std::optional<double> timeout_s) {
   jitter::point();
   detail::QueueCell& c = *placed_.cell;
-  const detail::Deadline deadline = detail::Deadline::after(block ? timeout_s : 0.0);
+  const Deadline deadline = deadline_after(block ? timeout_s : 0.0);
   std::vector<std::uint8_t> payload;
   std::int64_t depth = 0;
   {

@@ -36,6 +36,11 @@ std::int64_t steady_now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
 }
 
+// A deadline as steady-clock nanoseconds, the futex's and realtime_deadline()'s unit.
+std::int64_t ns_of(std::chrono::steady_clock::time_point when) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(when.time_since_epoch()).count();
+}
+
 timespec to_timespec(std::int64_t ns) {
   return {static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
 }
@@ -101,14 +106,6 @@ long futex(std::atomic<std::uint32_t>* word, int op, std::uint32_t value, const 
 
 }  // namespace
 
-Deadline Deadline::after(std::optional<double> timeout_s) {
-  if (!timeout_s) return {};
-  const double s = timeout_seconds(*timeout_s);
-  return {steady_now_ns() + static_cast<std::int64_t>(s * 1e9)};
-}
-
-bool Deadline::passed() const { return ns && steady_now_ns() >= *ns; }
-
 MutexCell::MutexCell(bool recursive) {
   pthread_mutexattr_t attr;
   ::pthread_mutexattr_init(&attr);
@@ -121,8 +118,8 @@ MutexCell::MutexCell(bool recursive) {
 }
 
 Locked lock_cell(MutexCell& cell, const Deadline& deadline) {
-  if (!deadline.ns) return settle(cell, ::pthread_mutex_lock(&cell.mutex));
-  const timespec ts = realtime_deadline(*deadline.ns);
+  if (!deadline) return settle(cell, ::pthread_mutex_lock(&cell.mutex));
+  const timespec ts = realtime_deadline(ns_of(*deadline));
   return settle(cell, ::pthread_mutex_timedlock(&cell.mutex, &ts));
 }
 
@@ -150,8 +147,8 @@ bool wait_cell(WaitCell& cell, MutexCell& mutex, const Deadline& deadline, std::
   // may have been the one to wake us) ends the wait with PeerDiedError.
   for (;;) {
     std::int64_t until = steady_now_ns() + std::int64_t{mp::kPeerCheckMs} * 1'000'000;
-    const bool last = deadline.ns && *deadline.ns <= until;
-    if (last) until = *deadline.ns;
+    const bool last = deadline && ns_of(*deadline) <= until;
+    if (last) until = ns_of(*deadline);
     // FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC deadline: the steady clock's.
     const timespec ts = to_timespec(until);
     if (!(futex(&cell.seq, FUTEX_WAIT_BITSET, seen, &ts) == -1 && errno == ETIMEDOUT)) break;  // woken (or EINTR): re-check
@@ -240,7 +237,7 @@ bool Lock::acquire(bool blocking, std::optional<double> timeout_s) {
   if (how == detail::Locked::timed_out && blocking) {
     // Only a lock really contended gets a waiting span: the free case stays cheap.
     ScopedSpan waiting(SpanKind::waiting, waiting_label_);
-    how = detail::lock_cell(cell, detail::Deadline::after(timeout_s));
+    how = detail::lock_cell(cell, deadline_after(timeout_s));
   }
   if (how == detail::Locked::timed_out || (how == detail::Locked::already_held && !blocking)) return false;
   took_it(how);
@@ -271,7 +268,7 @@ void Semaphore::acquire() { acquire(true); }
 bool Semaphore::acquire(bool blocking, std::optional<double> timeout_s) {
   jitter::point();
   detail::SemaphoreCell& c = *placed_.cell;
-  const detail::Deadline deadline = detail::Deadline::after(blocking ? timeout_s : 0.0);
+  const Deadline deadline = deadline_after(blocking ? timeout_s : 0.0);
   detail::CellGuard guard(c.mutex);
   if (c.value == 0) {
     if (!blocking) return false;
@@ -338,7 +335,7 @@ bool Event::is_set() const {
 bool Event::wait(std::optional<double> timeout_s) {
   jitter::point();
   detail::EventCell& c = *placed_.cell;
-  const detail::Deadline deadline = detail::Deadline::after(timeout_s);
+  const Deadline deadline = deadline_after(timeout_s);
   detail::CellGuard guard(c.mutex);
   if (c.flag) return true;
   ScopedSpan waiting(SpanKind::waiting, waiting_label_);

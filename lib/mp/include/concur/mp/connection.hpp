@@ -24,6 +24,10 @@
 // A socket end can carry a deadline (set_deadline): then every send and recv on it fails
 // with DeadlineError once that instant has passed, however slowly the bytes drip, instead
 // of blocking. A network server or client uses it so that no peer can hold it forever.
+//
+// Memory ordering: a message is a copy; processes share nothing through it but its bytes.
+// Within one process, what a thread wrote before send() is visible to the thread whose
+// recv() returned that message (the end's locks and the kernel's buffer order them).
 #pragma once
 
 #include <chrono>

@@ -4,6 +4,9 @@
 // as_completed() take futures from both. Calls are tasks registered by name
 // (CONCUR_TASK), run by an mp::Pool; the executor hands the pool at most one call per
 // worker and keeps the rest pending, so they can still be cancelled (as Python's does).
+//
+// Memory ordering: the call runs in a worker process on a copy of its arguments; its
+// result, a copy too, is visible to the thread whose result() or as_completed() returned it.
 #pragma once
 
 #include <condition_variable>

@@ -36,6 +36,10 @@
 // written goes back at the head of the queue, so the order is kept. (A client killed in
 // the instant between that check and the write can still lose its item: only an
 // acknowledgement round trip would close that window.)
+//
+// Memory ordering: the object lives in the server only. A call that returned has taken
+// effect there, so every call made after it, from any process, sees it; calls from one
+// thread take effect in the order they were made. Values returned are copies.
 #pragma once
 
 #include <sys/types.h>

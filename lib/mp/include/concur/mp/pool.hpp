@@ -28,6 +28,10 @@
 //
 // Callbacks run on the pool's result thread, as in Python: keep them short.
 // The destructor terminates the workers (Python's `with Pool() as pool:`).
+//
+// Memory ordering: workers share no memory with the caller. Arguments and results are
+// copies (JSON through pipes); a result the caller got was computed from the arguments
+// as they were when the task was handed out.
 #pragma once
 
 #include <sys/types.h>

@@ -27,6 +27,11 @@
 // Nothing is left behind: the destructor of a started, unjoined Process terminates and
 // reaps it; every child started is registered, so a Ctrl-C handler can stop and reap
 // them all (terminate_all_from_signal()).
+//
+// Memory ordering: fork() gives the child a copy of the parent's memory as it was at
+// start(); after that the two share only what is mapped shared (shared_memory.hpp).
+// Everything the child wrote to shared memory is visible to the parent once join()
+// returned (or is_alive() said false).
 #pragma once
 
 #include <functional>

@@ -32,6 +32,10 @@
 //
 // Passing one to a spawn or forkserver child: list fileno() in Target::fds and adopt() it
 // in the entry. A forked child uses the parent's object as it is.
+//
+// Memory ordering: an item is a copy. Everything a process wrote before put() (to shared
+// memory too) is visible to the process whose get() returned that item: the ring's
+// process-shared mutex orders them, as a thread Queue's mutex does.
 #pragma once
 
 #include <cstddef>

@@ -12,6 +12,11 @@
 // - spawn and forkserver: the parent lists fileno() in Target::fds, the child receives the
 //   descriptor and maps it again with adopt() (at another address: store offsets in a
 //   block, never pointers).
+//
+// Memory ordering: none of its own. Writes by one process become visible to another only
+// through a synchronisation between them: a process Lock, Semaphore, Event or Queue,
+// join(), or std::atomic objects placed in the block. Plain writes and reads of the same
+// bytes from two processes at once are a data race, undefined as between threads.
 #pragma once
 
 #include <cstddef>

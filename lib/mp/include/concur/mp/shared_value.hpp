@@ -26,6 +26,10 @@
 //
 // Passing one to a spawn or forkserver child: list fileno() in Target::fds and call
 // Value<T>::adopt() in the entry, with the same T (a different size is refused).
+//
+// Memory ordering: with a lock, a set() is visible to every get() that takes the lock
+// after it; with Locking::none, loads and stores are relaxed atomics, whole but
+// unordered with anything else (synchronise some other way before relying on them).
 #pragma once
 
 #include <atomic>

@@ -23,6 +23,11 @@
 // A forked child keeps its parent's mapping, so the same object works in both. Unlike
 // Python, releasing a Lock or RLock the calling thread does not hold throws
 // std::runtime_error, and taking a Lock twice in one thread throws instead of hanging.
+//
+// Memory ordering: as for the thread primitives, across processes. Everything a process
+// wrote to shared memory before release(), set() or notify is visible to the process
+// whose acquire() or wait() returned after it: the robust mutex and the futex words live
+// in the shared mapping and order both sides.
 #pragma once
 
 #include <pthread.h>
@@ -36,6 +41,7 @@
 #include <string>
 #include <string_view>
 
+#include "concur/core/timeout.hpp"
 #include "concur/mp/shared_memory.hpp"
 #include "concur/threads/start_line.hpp"
 
@@ -55,12 +61,8 @@ class OwnerDiedError : public std::runtime_error {
 
 namespace concur::detail {
 
-// A deadline on the steady clock, from Python's timeout in seconds (nullopt: none).
-struct Deadline {
-  std::optional<std::int64_t> ns;  // steady-clock nanoseconds
-  static Deadline after(std::optional<double> timeout_s);
-  bool passed() const;
-};
+// The waits below take concur::Deadline (concur/core/timeout.hpp): a steady-clock instant,
+// or nullopt for none. The steady clock is CLOCK_MONOTONIC, the clock futexes take.
 
 // A robust, process-shared mutex, placed in shared memory.
 struct alignas(64) MutexCell {
