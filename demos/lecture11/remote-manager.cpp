@@ -12,63 +12,6 @@
 
 namespace concur::demos {
 
-static std::string key_from(const nlohmann::json& p) {
-  try {
-    return mp::load_authkey(p["authkey-file"].get<std::string>() == "-" ? "" : p["authkey-file"].get<std::string>());
-  } catch (const std::runtime_error& e) {
-    throw BadUsage(e.what());
-  }
-}
-
-static int serve(const nlohmann::json& p, const std::string&) {
-  const std::string key = key_from(p);
-  std::unique_ptr<mp::Manager> made;
-  const mp::ServerLimits limits{.idle_s = p["idle-timeout"], .max_connections = p["max-connections"]};
-  try {
-    made = std::make_unique<mp::Manager>(p["host"], static_cast<int>(p["port"].get<long long>()), key, limits);
-  } catch (const std::invalid_argument& e) {
-    throw BadUsage(e.what());
-  }
-  mp::Manager& manager = *made;
-  manager.expose("queue", manager.queue());
-  say("serving a queue named 'queue' on {}:{} (server pid {}); Ctrl-C stops it", p["host"].get<std::string>(),
-      manager.port(), *manager.pid());
-  manager.join();  // until Ctrl-C (the interrupt handler stops the server, exit 130) ...
-  say("the server process ended on its own: {}", manager.describe_exit());  // ... or a crash
-  return 1;
-}
-
-// put and get: one client each, within --timeout. Refused, no server, no answer: exit 1.
-static int client(const nlohmann::json& p, const std::function<void(mp::QueueProxy&)>& use) {
-  const std::string key = key_from(p);
-  try {
-    mp::RemoteManager remote(p["host"], static_cast<int>(p["port"].get<long long>()), key, p["timeout"].get<double>());
-    auto queue = remote.get<mp::QueueProxy>("queue");
-    use(queue);
-    return 0;
-  } catch (const std::invalid_argument& e) {
-    throw BadUsage(e.what());  // a host that is no address: nothing was sent
-  } catch (const mp::AuthenticationError& e) {
-    say("refused: {}", e.what());
-  } catch (const Empty&) {
-    say("nothing arrived within {} s", p["timeout"].get<double>());
-  } catch (const std::exception& e) {
-    say("could not use the manager at {}:{}: {}", p["host"].get<std::string>(), p["port"].get<long long>(), e.what());
-  }
-  return 1;
-}
-
-static int put(const nlohmann::json& p, const std::string& value) {
-  return client(p, [&](mp::QueueProxy& q) {
-    q.put(value);
-    say("put '{}'", value);
-  });
-}
-
-static int get(const nlohmann::json& p, const std::string&) {
-  return client(p, [&](mp::QueueProxy& q) { say("got '{}'", q.get(p["timeout"].get<double>()).get<std::string>()); });
-}
-
 // All three at once, on loopback: the server, a putting and a getting process, and a
 // client with the wrong key.
 static void put_entry(const nlohmann::json& a, mp::Handed) {
@@ -90,7 +33,8 @@ static void get_entry(const nlohmann::json& a, mp::Handed handed) {
 CONCUR_ENTRY(get_entry);
 
 static void all_at_once(Run& run) {
-  std::string key = std::getenv("CONCUR_AUTHKEY") != nullptr ? std::getenv("CONCUR_AUTHKEY") : "";
+  const char* given = std::getenv("CONCUR_AUTHKEY");
+  std::string key = given != nullptr ? given : "";
   if (key.empty()) {
     key = mp::random_authkey();
     say("no CONCUR_AUTHKEY: using a random key for this run");
@@ -117,31 +61,29 @@ static void all_at_once(Run& run) {
     refused = true;
     say("a client with the wrong key: {}", e.what());
   }
-  run.result("put", value);
-  run.result("got", got);
-  run.result("wrong_key_refused", refused);
+  run.result({{"put", value}, {"got", got}, {"wrong_key_refused", refused}});
   run.check("the value one client put, another got", got == value, got.dump());
   run.check("a wrong key was refused", refused);
   run.explain("Two separate programs shared one queue through the server, each after proving the key.");
 }
 
-static std::vector<Param> client_params() {
-  return {Param::text("host", "the server's address", "127.0.0.1"),
-          Param::integer("port", "the server's port", 50000, 1, 65535),
-          Param::text("authkey-file", "read the key from this file (else CONCUR_AUTHKEY)", "-"),
-          Param::seconds("timeout", "give up after this long (the whole call; get waits for a value)", 10.0, 0.0, 3600.0)};
-}
-
+// The three commands: what the server exposes, and what each client does with it. The
+// harness reads the options, loads the key and turns failures into one line and exit 1.
 Example remote_manager() {
-  std::vector<Param> serve_params = client_params();
-  serve_params[1] = Param::integer("port", "the port to listen on", 50000, 0, 65535);
-  serve_params[3] = Param::seconds("idle-timeout", "hang up on a client silent this long", 60.0, 0.05, 3600.0);
-  serve_params.push_back(Param::integer("max-connections", "turn away clients beyond this many", 64, 1, 1000));
   return {
       .variants = {{"remote", all_at_once}},
-      .commands = {{"serve", "11.10.1", "serve a queue over TCP", serve_params, "", serve},
-                   {"put", "11.10.2", "put VALUE in the served queue", client_params(), "VALUE", put},
-                   {"get", "11.10.3", "get the next value from the served queue", client_params(), "", get}},
+      .commands = {serve_command("serve", "11.10.1", "serve a queue over TCP", "a queue named 'queue'",
+                                 [](mp::Manager& manager) { manager.expose("queue", manager.queue()); }),
+                   client_command("put", "11.10.2", "put VALUE in the served queue", "VALUE",
+                                  [](mp::RemoteManager& remote, const ClientCall& call) {
+                                    remote.get<mp::QueueProxy>("queue").put(call.argument);
+                                    say("put '{}'", call.argument);
+                                  }),
+                   client_command("get", "11.10.3", "get the next value from the served queue", "",
+                                  [](mp::RemoteManager& remote, const ClientCall& call) {
+                                    const nlohmann::json got = remote.get<mp::QueueProxy>("queue").get(call.timeout_s);
+                                    say("got '{}'", got.get<std::string>());
+                                  })},
   };
 }
 

@@ -39,6 +39,7 @@
 //   harness/  example.hpp     Example, Param, Variant, Catalogue
 //             run.hpp         Run: parameters, results, checks, explanation
 //             runtime.hpp     --start-method, --switch-interval, report_overlap(), report_count()
+//             remote_commands.hpp  serve_command(), client_command(): a manager's own commands
 #pragma once
 
 // What nearly every demo uses besides concur itself: a demo includes only this file.
@@ -90,4 +91,5 @@
 #include "concur/mp/synchronize.hpp"
 #include "concur/harness/example.hpp"
 #include "concur/harness/run.hpp"
+#include "concur/harness/remote_commands.hpp"
 #include "concur/harness/runtime.hpp"
