@@ -110,15 +110,24 @@ void setup_output(const Common& c, bool json_on_stdout) {
 }
 
 // Turns the example's option strings into validated values (every one, defaults included).
-nlohmann::json validate_params(const Example& e, const std::map<std::string, std::string>& given) {
-  nlohmann::json params = e.default_params();
+// The options of an example or of a command, from their text (add_params) to their values,
+// the defaults for those not given. BadUsage names the first one wrong.
+nlohmann::json parse_params(const std::vector<Param>& params, const std::map<std::string, std::string>& given) {
+  nlohmann::json values = nlohmann::json::object();
+  for (const Param& p : params) values[p.name] = p.default_json();
   for (const auto& [name, text] : given) {
     if (text.empty()) continue;  // not given: the default stands
-    const Param* p = e.find_param(name);
-    auto parsed = p->parse(text);
+    const auto p = std::find_if(params.begin(), params.end(), [&](const Param& q) { return q.name == name; });
+    const Param::Parsed parsed = p->parse(text);
     if (!parsed.error.empty()) throw BadUsage(parsed.error);
-    params[name] = parsed.value;
+    values[name] = parsed.value;
   }
+  return values;
+}
+
+// An example's options, and then whether they go together (Example::check_params).
+nlohmann::json validate_params(const Example& e, const std::map<std::string, std::string>& given) {
+  nlohmann::json params = parse_params(e.params, given);
   if (e.check_params)
     if (std::string why = e.check_params(params); !why.empty()) throw BadUsage(why);
   return params;
@@ -518,17 +527,7 @@ std::vector<Builtin> builtins(const Catalogue& cat, BuiltinArgs& a, const CLI::A
 // An example's command (remote-manager serve/put/get): its options checked, then run.
 // A failure it reports (the port is taken) is exit 1; bad input is exit 2.
 int run_command(const Command& cmd, const std::map<std::string, std::string>& given, const std::string& argument) {
-  nlohmann::json params = nlohmann::json::object();
-  for (const Param& p : cmd.params) {
-    const auto text = given.find(p.name);
-    if (text == given.end() || text->second.empty()) {
-      params[p.name] = p.default_json();
-      continue;
-    }
-    auto parsed = p.parse(text->second);
-    if (!parsed.error.empty()) throw BadUsage(parsed.error);
-    params[p.name] = parsed.value;
-  }
+  const nlohmann::json params = parse_params(cmd.params, given);
   try {
     return cmd.run(params, argument);
   } catch (const BadUsage&) {
