@@ -26,7 +26,7 @@ namespace concur::demos {
   return x;
 }
 
-static void compute(Run& run, long long threads, bool with_gil) {
+static void compute(Run& run, int threads, bool with_gil) {
   const long long units = run.integer("work-units");
   Gil gil(switch_interval_of(run));
   std::atomic<long long> done{0};
@@ -66,15 +66,14 @@ static void compute(Run& run, long long threads, bool with_gil) {
   if (const BaselineFigures* one = run.baseline(); one != nullptr && one->result.contains("checksum"))
     run.check("same result as one thread", run.results().at("checksum") == one->result["checksum"],
               "checksum {:016x}", checksum.load());
-  run.workers(static_cast<int>(threads));
+  run.workers(threads);
   if (!with_gil && threads > 1) run.compare_with("one-thread-free");  // the same work, no GIL checks
   if (run.variant() == "gil-threads") run.likely_speedup(SpeedupClaim::no_faster, "no faster than one thread");
   if (run.variant() == "free-threads") run.likely_speedup(SpeedupClaim::scales, "threads scale with the cores");
-  const std::string busy = run.busy_note(static_cast<int>(threads));
   run.explain(!with_gil ? (threads == 1 ? "One thread, no GIL: the same work without the checks between units. Its speedup "
                                           "over one-thread is what the GIL cost a lone thread."
                                         : fmt::format("No GIL: the {} threads computed at once; the summary gives their "
-                                                      "speedup over one free thread{}.", threads, busy.empty() ? "" : " (" + busy + ")"))
+                                                      "speedup over one free thread{}.", threads, run.busy_aside(threads)))
               : threads == 1 ? "One thread holds the GIL from start to end: nobody asks for it, so it never switches."
                              : fmt::format("{} threads, one GIL: only the holder computes. The GIL changed hands {} times "
                                            "({} forced after a switch interval), so they took about as long as one.",
@@ -87,9 +86,9 @@ Example free_threading() {
                  Param::integer("work-units", "units of work in total (a thousand hash steps each)", 300'000, 1, 100'000'000),
                  switch_interval_param()},
       .variants = {{"one-thread", [](Run& r) { compute(r, 1, true); }},
-                   {"gil-threads", [](Run& r) { compute(r, r.integer("threads"), true); }},
+                   {"gil-threads", [](Run& r) { compute(r, r.integer<int>("threads"), true); }},
                    {"one-thread-free", [](Run& r) { compute(r, 1, false); }},
-                   {"free-threads", [](Run& r) { compute(r, r.integer("threads"), false); }}},
+                   {"free-threads", [](Run& r) { compute(r, r.integer<int>("threads"), false); }}},
       .baseline = "one-thread",
   };
 }

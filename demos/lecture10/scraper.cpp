@@ -1,27 +1,20 @@
 // 10.9 scraper: download a batch of pages one after another, then on a pool of threads.
 //
-// A download is mostly waiting: the request goes out, the server takes its time, the
-// bytes come back. A waiting thread needs no CPU, so while one waits another can send
-// its own request. With W threads, W downloads wait at the same time and the batch
-// takes about 1/W of the sequential time. The pages come over real HTTP from a server
-// on this machine that answers each one after --latency seconds (--url fetches real
-// addresses instead). Watch the threaded run: the GET lines come in a burst.
+// A download is mostly waiting, and a waiting thread needs no CPU: while one waits, another
+// sends its request. With W threads, W downloads wait at once and the batch takes about 1/W
+// of the sequential time. The pages come over real HTTP from a local server answering each
+// after --latency seconds (--url fetches real ones). The threaded run's GETs come in a burst.
 
 #include <concur/concur.hpp>
-
-#include <future>
 
 namespace concur::demos {
 
 // One page: ask, wait, report. The same code in both variants.
 static Response download(const std::string& url, const Run& run) {
   say("GET {}", url);
-  Response page = http_get(url, std::chrono::seconds(10), std::chrono::duration_cast<std::chrono::milliseconds>(run.duration("deadline")),
-                           run.integer<std::size_t>("max-body"));
-  if (page.ok())
-    say("got {} bytes in {:.0f} ms", page.bytes, page.seconds * 1e3);
-  else
-    say("failed after {:.0f} ms: {}", page.seconds * 1e3, page.error.empty() ? fmt::format("HTTP {}", page.status) : page.error);
+  Response page = http_get(url, std::chrono::seconds(10), run.duration("deadline"), run.integer<std::size_t>("max-body"));
+  if (page.ok()) say("got {} bytes in {:.0f} ms", page.bytes, page.seconds * 1e3);
+  else say("failed after {:.0f} ms: {}", page.seconds * 1e3, page.why_failed());
   return page;
 }
 
@@ -55,31 +48,29 @@ static void scrape(Run& run, Way way) {
 
   const std::vector<Response> pages = way(urls, run);
 
-  long long ok = 0, bytes = 0;
+  std::size_t ok = 0, bytes = 0;
   double waited = 0;
-  nlohmann::json per_url = nlohmann::json::array();
   for (const Response& p : pages) {
     ok += p.ok();
-    bytes += static_cast<long long>(p.bytes);
+    bytes += p.bytes;
     waited += p.seconds;
-    per_url.push_back({{"url", p.url}, {"status", p.status}, {"bytes", p.bytes}, {"seconds", p.seconds}, {"error", p.error}});
-    if (!p.ok()) say("failed: {}: {}", p.url, p.error.empty() ? fmt::format("HTTP {}", p.status) : p.error);
+    if (!p.ok()) say("failed: {}: {}", p.url, p.why_failed());
   }
-  run.result({{"urls", urls.size()}, {"ok", ok}, {"bytes", bytes}, {"per_url", per_url}});
+  run.result({{"urls", urls.size()}, {"ok", ok}, {"bytes", bytes}, {"per_url", pages}});
   const std::string detail = fmt::format("{} of {} pages, {} bytes", ok, urls.size(), bytes);
   if (site) {
-    run.check("every page was downloaded", ok == static_cast<long long>(urls.size()), detail);
     run.result("server_max_in_flight", site->max_in_flight());
+    run.check("every page was downloaded", ok == urls.size(), detail);
   } else {
-    run.likely("every page was downloaded", ok == static_cast<long long>(urls.size()), detail);  // the web may say no
+    run.likely("every page was downloaded", ok == urls.size(), detail);  // the web may say no
   }
-  run.explain(run.variant() == "sequential"
-                  ? fmt::format("One request at a time: the batch took the sum of {} waits ({:.2f} s of waiting).",
-                                pages.size(), waited)
-                  : fmt::format("{} threads kept up to {} requests in flight{}, so their waits overlapped: the "
-                                "speedup is at most the number of workers.",
-                                run.integer("workers"), std::min<long long>(run.integer("workers"), urls.size()),
-                                site ? fmt::format(" (the server saw {} at once)", site->max_in_flight()) : ""));
+  if (run.variant() == "sequential")
+    return run.explain("One request at a time: the batch took the sum of {} waits ({:.2f} s of waiting).",
+                       pages.size(), waited);
+  const long long workers = run.integer("workers");
+  run.explain("{} threads kept up to {} requests in flight{}, so their waits overlapped: the speedup is at most the "
+              "number of workers.", workers, std::min<long long>(workers, std::ssize(urls)),
+              site ? fmt::format(" (the server saw {} at once)", site->max_in_flight()) : "");
 }
 
 Example scraper() {
@@ -91,8 +82,7 @@ Example scraper() {
                  Param::seconds("deadline", "most seconds one download may take in all (a slow drip fails)", 60, 0.1, 3600),
                  Param::integer("max-body", "most bytes of one page; a longer body fails the download", 8 << 20, 1, 1 << 30),
                  Param::text_list("url", "download this address instead of local pages (repeatable)").checked_by(check_url)},
-      // The local pages must be able to arrive: a deadline or a cap below them fails every
-      // download, which is worth trying on purpose only against --url.
+      // The local pages must be able to arrive (a deadline or a cap that fails them all is for --url).
       .check_params = [](const nlohmann::json& p) -> std::string {
         if (!p["url"].empty()) return "";
         if (p["max-body"].get<long long>() < p["bytes"].get<long long>())

@@ -1,33 +1,26 @@
 // 11.12 primes: CPU-bound work, run sequentially, on threads and on processes.
 //
-// Counting primes by trial division is pure computation: no waiting, no I/O. Splitting
-// the range into chunks lets workers share it. Each worker takes the next chunk as soon
-// as it is free (dynamic scheduling: the high numbers cost more, so equal shares handed
-// out up front would leave someone idle at the end). In C++ threads run in parallel,
-// so threads and processes both scale with the cores; in CPython the GIL lets only one
-// thread compute at a time, and only processes scale (the lesson shows the figures).
+// Counting primes by trial division is pure computation. The range is cut into chunks and
+// each worker takes the next chunk as soon as it is free (the high numbers cost more: equal
+// shares handed out up front would leave someone idle at the end). C++ threads run in
+// parallel, so threads and processes both scale with the cores; in CPython the GIL lets
+// one thread compute at a time, and only processes scale (the lesson shows the figures).
 
 #include <concur/concur.hpp>
 
 namespace concur::demos {
 
-// The work, the same in every variant.
-static bool is_prime(long long n) {
-  if (n < 2) return false;
-  if (n % 2 == 0) return n == 2;
-  for (long long d = 3; d * d <= n; d += 2)
-    if (n % d == 0) return false;
-  return true;
-}
-
-// A chunk: [from, to) of the range, or one number of --numbers.
-struct Chunk {
+// The work, the same in every variant: how many primes in [from, to), by trial division.
+struct Chunk {  // [from, to) of the range, or one number of --numbers
   long long from, to;
 };
-
 static long long count_primes(Chunk c) {
   long long found = 0;
-  for (long long n = c.from; n < c.to; ++n) found += is_prime(n);
+  for (long long n = std::max(c.from, 2LL); n < c.to; ++n) {
+    bool prime = n == 2 || n % 2 != 0;
+    for (long long d = 3; prime && d * d <= n; d += 2) prime = n % d != 0;
+    found += prime;
+  }
   return found;
 }
 
@@ -106,11 +99,9 @@ static void count_with(Run& run, Way way) {
   const int workers = run.variant() == "sequential" ? 1 : run.integer<int>("workers");
   run.workers(workers);
   if (workers > 1) run.likely_speedup(SpeedupClaim::scales, "scales with the cores");
-  const std::string busy = run.busy_note(workers);
-  run.explain(run.variant() == "sequential"
-                  ? "One thread did all the work: the time to beat."
-                  : "Compare the speedup with the cores that were free: the work splits cleanly, so each worker "
-                    "counted its chunks in parallel with the others" + (busy.empty() ? std::string(".") : " (" + busy + ")."));
+  if (run.variant() == "sequential") return run.explain("One thread did all the work: the time to beat.");
+  run.explain("Compare the speedup with the cores that were free: the work splits cleanly, so each worker counted "
+              "its chunks in parallel with the others{}.", run.busy_aside(workers));
 }
 
 Example primes() {

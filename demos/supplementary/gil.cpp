@@ -9,8 +9,6 @@
 
 #include <concur/concur.hpp>
 
-#include <numeric>
-
 namespace concur::demos {
 
 // The interpreter's loop: one step of the countdown, then a look at the eval breaker, as
@@ -80,21 +78,20 @@ static void count_down(Run& run, int workers, Way way) {
   run.result({{"count", count}, {"workers", workers}, {"left", left}, {"switches", switches}});
   run.check("every countdown reached zero", std::count(left.begin(), left.end(), 0) == workers,
             "left {}", nlohmann::json(left).dump());
-  run.check("the parts add up to the count", std::accumulate(parts.begin(), parts.end(), 0LL) == count,
+  run.check("the parts add up to the count", std::reduce(parts.begin(), parts.end(), 0LL) == count,
             "parts {}", nlohmann::json(parts).dump());
-  // The runner judges these on the medians, against the cores that were free meanwhile.
-  // The processes' CPU time did not reach this process's children's figure in testing, so
-  // the cores they used cannot be told from other programs' yet: no bound for them (issue 13).
+  // The runner judges these on the medians, against the cores that were free meanwhile. The
+  // processes' cores cannot be told from other programs' yet: no bound for them (issue 13).
   if (way != on_processes) run.workers(workers);
   if (run.variant() == "two-gil-threads") run.likely_speedup(SpeedupClaim::no_faster, "no faster than one thread");
   if (run.variant() == "two-processes") run.likely_speedup(SpeedupClaim::scales, "faster than one thread");
-  const std::string busy = run.busy_note(workers);
-  run.explain(way == on_processes ? "Two processes, two interpreters, two GILs: nobody waits for anybody, so both "
-                                    "halves were counted at once, on two cores if the machine has them and nobody "
-                                    "else needs them" + (busy.empty() ? std::string(".") : " (" + busy + ").")
-              : workers == 1 ? "One thread, nobody to switch to: the GIL is held from start to end. The time to beat."
-                             : fmt::format("One GIL for two threads: they took turns, switching {} times, so the two "
-                                           "halves took as long as the whole.", switches));
+  if (way == on_processes)
+    return run.explain("Two processes, two interpreters, two GILs: nobody waits for anybody, so both halves were "
+                       "counted at once, on two cores if the machine has them and nobody else needs them{}.",
+                       run.busy_aside(workers));
+  run.explain(workers == 1 ? "One thread, nobody to switch to: the GIL is held from start to end. The time to beat."
+                           : fmt::format("One GIL for two threads: they took turns, switching {} times, so the two "
+                                         "halves took as long as the whole.", switches));
 }
 
 Example gil() {

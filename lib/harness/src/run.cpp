@@ -86,6 +86,11 @@ std::string busy_note(int workers, double free, int cpus) {
                      workers == 1 ? "worker" : "workers", reach);
 }
 
+std::string Run::busy_aside(int workers) const {
+  const std::string note = busy_note(workers);
+  return note.empty() ? note : " (" + note + ")";
+}
+
 void Run::check(std::string name, bool ok, std::string detail) {
   add_check(std::move(name), ok, true, std::move(detail));
 }

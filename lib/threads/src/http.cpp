@@ -189,7 +189,7 @@ std::string check_url(std::string_view url) {
   return {};
 }
 
-Response http_get(std::string_view url, std::chrono::milliseconds timeout, std::chrono::milliseconds deadline,
+Response http_get(std::string_view url, std::chrono::nanoseconds timeout, std::chrono::nanoseconds deadline,
                   std::size_t max_body) {
   Response out;
   out.url = std::string(url);

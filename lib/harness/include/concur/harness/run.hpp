@@ -145,6 +145,8 @@ class Run {
   // "" on a machine that left `workers` threads their cores; else a sentence such as
   // "the machine was busy: about 1.1 cores were free, so 2 threads could reach at most ~1.1x".
   std::string busy_note(int workers) const;
+  // The same as an aside at the end of a sentence: "" or " (the machine was busy: ...)".
+  std::string busy_aside(int workers) const;
 
   // The baseline's figures, for a variant compared with it; null in the baseline itself
   // and when the baseline was not run. The runner sets it.

@@ -23,6 +23,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+
+#include <nlohmann/json.hpp>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -79,7 +81,11 @@ struct Response {
   double seconds = 0;     // from the request to the last byte of the body
   std::string error;
   bool ok() const noexcept { return status >= 200 && status < 300; }
+  // Why it failed, in a few words: the error, else the status ("HTTP 404").
+  std::string why_failed() const { return error.empty() ? "HTTP " + std::to_string(status) : error; }
 };
+// As JSON: {"url", "status", "bytes", "seconds", "error"} (a report's per_url entries).
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Response, url, status, bytes, seconds, error)
 
 // The body cap http_get() uses unless told otherwise: 8 MiB.
 inline constexpr std::size_t kDefaultMaxBody = 8u << 20;
@@ -91,8 +97,8 @@ inline constexpr std::size_t kDefaultMaxBody = 8u << 20;
 // off there (an endless body cannot fill the memory): the download fails, its error says
 // why. Never throws for network trouble (see Response::error); the body is counted, not
 // kept. While a run is recorded, the wait shows on the timeline as "waiting for HOST".
-Response http_get(std::string_view url, std::chrono::milliseconds timeout = std::chrono::seconds(10),
-                  std::chrono::milliseconds deadline = std::chrono::seconds(60), std::size_t max_body = kDefaultMaxBody);
+Response http_get(std::string_view url, std::chrono::nanoseconds timeout = std::chrono::seconds(10),
+                  std::chrono::nanoseconds deadline = std::chrono::seconds(60), std::size_t max_body = kDefaultMaxBody);
 
 // The reason `url` cannot be fetched ("must start with http:// or https://"), or "".
 std::string check_url(std::string_view url);
