@@ -1,8 +1,8 @@
 // 10.8 queue-pool: a fixed pool of worker threads drains a queue of tasks.
 //
-// The main thread puts every task on a queue; a few workers take them off one at a time,
-// do them and call task_done(); the queue's join() returns once every task is done. Watch
-// who takes which: a worker that finishes early takes the next, so the work spreads itself.
+// The main thread puts every task on a queue; workers take them one at a time, do them and
+// call task_done(), and join() returns once all are done. Who takes which? A worker that
+// finishes early takes the next, so the work spreads itself.
 
 #include <concur/concur.hpp>
 
@@ -10,20 +10,17 @@ namespace concur::demos {
 
 static void drain_queue(Run& run) {
   const long long workers = run.integer("workers"), tasks = run.integer("tasks");
-  const auto work = run.duration("work");
   constexpr long long kStop = -1;  // the sentinel that tells a worker to leave
-
   Queue<long long> queue(0, "task queue");
   std::vector<std::atomic<int>> times_done(static_cast<std::size_t>(tasks));
   std::atomic<long long> last_done_ns{0};
   std::vector<long long> done_by(static_cast<std::size_t>(workers));  // slot i: Worker-(i+1) only
-
   auto worker = [&](std::size_t me) {
     for (;;) {
       const long long task = queue.get();  // blocks while the queue is empty
       if (task == kStop) break;
       say("took task {}", task);
-      std::this_thread::sleep_for(work);
+      std::this_thread::sleep_for(run.duration("work"));
       ++times_done[static_cast<std::size_t>(task)];
       ++done_by[me];
       last_done_ns = RunClock::elapsed_ns();
@@ -31,11 +28,9 @@ static void drain_queue(Run& run) {
     }
     say("got the stop sentinel and leaves");
   };
-
   std::deque<Thread> pool;
   for (std::size_t i = 0; i < done_by.size(); ++i)
-    pool.emplace_back([&worker, i] { worker(i); }, fmt::format("Worker-{}", i + 1));
-  for (Thread& t : pool) t.start();
+    pool.emplace_back([&worker, i] { worker(i); }, fmt::format("Worker-{}", i + 1)).start();
 
   // Each "put" line is written as its task goes in, before any worker can take it.
   for (long long task = 0; task < tasks; ++task) queue.put(task, says("put task {}", task));
@@ -48,10 +43,8 @@ static void drain_queue(Run& run) {
     duplicates += d.load() > 1 ? d.load() - 1 : 0;
   }
   say("join() returned: {} of {} tasks done", done_when_joined, tasks);
-
   for (long long i = 0; i < workers; ++i) queue.put(kStop);  // one sentinel per worker
   for (Thread& t : pool) t.join();
-
   std::map<std::string, long long> per_worker;
   for (std::size_t i = 0; i < done_by.size(); ++i)
     if (done_by[i] > 0) per_worker[fmt::format("Worker-{}", i + 1)] = done_by[i];

@@ -1,17 +1,10 @@
 // 11.2 process-race: processes add 1 to one counter in shared memory, with no lock.
 //
-// Processes share nothing by default, so the counter lives in a shared Value that every
-// child maps. Each child repeats: read the counter, write it back plus one. Two
-// processes on two cores read the same number, both write the same result, and one
-// increment is lost: the race of 10.4, with processes instead of threads.
-//
-// The Value is made without a lock, so its get() and set() are relaxed atomic loads and
-// stores: each read and write is whole and well defined (no undefined behaviour), yet
-// the pair of them is still not one step.
-//
-// As in 10.4, each child notes the time now and then while it increments (in shared
-// memory, so the parent can read it), and the round is run again with fresh children and
-// a fresh counter until two of them were measurably incrementing at the same moment.
+// Processes share nothing by default, so the counter is a shared Value every child maps.
+// Each child reads it and writes it back plus one; two that read the same number lose an
+// increment: the race of 10.4, with processes. The Value has no lock, so get() and set()
+// are relaxed atomics: each whole and well defined, the pair still not one step. As in
+// 10.4, rounds with fresh children repeat until two were incrementing at the same moment.
 
 #include <concur/concur.hpp>
 
@@ -49,8 +42,7 @@ static void processes_without_lock(Run& run) {
     for (long long p = 0; p < processes; ++p)
       children.emplace_back(mp::Target{"increment_shared", {{"iterations", iterations}},
                                        {counter.fileno(), start_line.fileno(), overlap.fileno()}},
-                            fmt::format("Process-{}", p + 1), mp::start_method_of(run));
-    for (mp::Process& c : children) c.start();
+                            fmt::format("Process-{}", p + 1), mp::start_method_of(run)).start();
     for (mp::Process& c : children) c.join();
     return overlap.measure();
   });
