@@ -18,8 +18,7 @@ static void timeouts(Run& run) {
   Thread producer([&] {
     for (long long item = 1; item <= items; ++item) {
       const auto start = RunClock::elapsed_ns();
-      try {
-        // The line is written as the item goes in; a put that times out says nothing.
+      try {  // the line is written as the item goes in; a put that times out says nothing
         queue.put(item, says("put item {}", item), /*block=*/true, timeout_s);
         ++put_ok;
       } catch (const Full&) {
@@ -35,9 +34,8 @@ static void timeouts(Run& run) {
     for (;;) {
       const auto start = RunClock::elapsed_ns();
       try {
-        const long long item = queue.get(/*block=*/true, timeout_s);
+        say("got item {}", queue.get(/*block=*/true, timeout_s));
         ++got;
-        say("got item {}", item);
       } catch (const Empty&) {
         ++empty_raised;
         failed_waits_s.push_back((RunClock::elapsed_ns() - start) / 1e9);
@@ -55,8 +53,8 @@ static void timeouts(Run& run) {
               {"shortest_failed_wait_ms", *shortest * 1e3}, {"longest_failed_wait_ms", *longest * 1e3}});
   run.check("put raised Full once the queue was full", put_ok == std::min(items, maxsize) && full_raised == expected_full,
             "{} put, {} Full (expected {})", put_ok, full_raised, expected_full);
-  run.check("get raised Empty once the queue was empty", got == put_ok && empty_raised == 1, "{} got, then {} "
-            "Empty", got, empty_raised);
+  run.check("get raised Empty once the queue was empty", got == put_ok && empty_raised == 1, "{} got, then {} Empty",
+            got, empty_raised);
   run.likely("each failed call waited about the timeout",
              *shortest >= timeout_s * 0.99 && *longest < timeout_s * 2 + 0.05, "{:.1f} to {:.1f} ms for a {:.1f} "
              "ms timeout", *shortest * 1e3, *longest * 1e3, timeout_s * 1e3);
