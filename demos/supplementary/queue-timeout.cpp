@@ -1,9 +1,8 @@
 // s.9 queue-timeout: put and get that give up after a timeout, on a bounded queue.
 //
-// Nobody takes from the queue while the producer puts, so the first --maxsize puts fit and
-// every later one waits --timeout, then throws Full (queue.Full). A consumer then takes what
-// is there; its next get waits the timeout on the empty queue and throws Empty, its cue to
-// stop. In the timestamps each failed call costs one timeout, no more and no less.
+// Nobody takes while the producer puts: the first --maxsize puts fit, and each later one waits
+// --timeout, then throws Full (queue.Full). A consumer then takes what is there; its next get
+// waits the timeout on the empty queue and throws Empty, its cue to stop.
 
 #include <concur/concur.hpp>
 
@@ -28,14 +27,12 @@ static void timeouts(Run& run) {
       }
     }
   }, "Producer");
-  producer.start();
-  producer.join();
+  producer.start(); producer.join();  // the consumer starts only once the producer has given up
   Thread consumer([&] {
-    for (;;) {
+    for (;; ++got) {  // counts each get that returned an item
       const auto start = RunClock::elapsed_ns();
       try {
         say("got item {}", queue.get(/*block=*/true, timeout_s));
-        ++got;
       } catch (const Empty&) {
         ++empty_raised;
         failed_waits_s.push_back((RunClock::elapsed_ns() - start) / 1e9);
@@ -44,20 +41,18 @@ static void timeouts(Run& run) {
       }
     }
   }, "Consumer");
-  consumer.start();
-  consumer.join();
-  const long long expected_full = std::max(0LL, items - maxsize);
+  consumer.start(); consumer.join();
   const auto [shortest, longest] = std::minmax_element(failed_waits_s.begin(), failed_waits_s.end());
   run.result({{"items", items}, {"maxsize", maxsize}, {"timeout_ms", timeout_s * 1e3}, {"put", put_ok},
               {"full_raised", full_raised}, {"got", got}, {"empty_raised", empty_raised},
               {"shortest_failed_wait_ms", *shortest * 1e3}, {"longest_failed_wait_ms", *longest * 1e3}});
-  run.check("put raised Full once the queue was full", put_ok == std::min(items, maxsize) && full_raised == expected_full,
-            "{} put, {} Full (expected {})", put_ok, full_raised, expected_full);
+  const long long fit = std::min(items, maxsize);  // every put after these must raise Full
+  run.check("put raised Full once the queue was full", put_ok == fit && full_raised == items - fit,
+            "{} put, {} Full (expected {})", put_ok, full_raised, items - fit);
   run.check("get raised Empty once the queue was empty", got == put_ok && empty_raised == 1, "{} got, then {} Empty",
             got, empty_raised);
-  run.likely("each failed call waited about the timeout",
-             *shortest >= timeout_s * 0.99 && *longest < timeout_s * 2 + 0.05, "{:.1f} to {:.1f} ms for a {:.1f} "
-             "ms timeout", *shortest * 1e3, *longest * 1e3, timeout_s * 1e3);
+  run.likely("each failed call waited about the timeout", *shortest >= timeout_s * 0.99 && *longest < timeout_s * 2 + 0.05,
+             "{:.1f} to {:.1f} ms for a {:.1f} ms timeout", *shortest * 1e3, *longest * 1e3, timeout_s * 1e3);
   run.explain("The queue took {} items; each of the {} puts after that waited {:.0f} ms for room that never came "
               "and raised Full. The consumer took the {} items and its next get waited {:.0f} ms on the empty "
               "queue and raised Empty.", put_ok, full_raised, timeout_s * 1e3, got, timeout_s * 1e3);
