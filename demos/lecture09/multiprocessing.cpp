@@ -23,25 +23,11 @@ static void run_task_in_child(const nlohmann::json& task, mp::Handed handed) {
 }
 CONCUR_ENTRY(run_task_in_child);
 
-// The cost of a thread start, measured as the children's is: start() to its first line.
-static std::vector<double> thread_starts_ms(std::size_t how_many) {
-  std::vector<double> ms;
-  for (std::size_t i = 0; i < how_many; ++i) {
-    std::int64_t running_ns = 0;  // written by the thread, read after join()
-    Thread probe([&] { running_ns = RunClock::elapsed_ns(); }, "Probe");
-    const std::int64_t before = RunClock::elapsed_ns();
-    probe.start();
-    probe.join();
-    ms.push_back((running_ns - before) / 1e6);
-  }
-  return ms;
-}
-
 static void process_per_task(Run& run) {
   const mp::StartMethod method = mp::start_method_of(run);
   if (method == mp::StartMethod::forkserver) mp::ensure_forkserver_running();  // once, not per child
   const std::vector<batch::Task> tasks = batch::plan(run);
-  const double thread_start_ms = batch::median(thread_starts_ms(tasks.size()));
+  const double thread_start_ms = batch::median(batch::thread_starts_ms(tasks.size()));
 
   say("starting {} processes ({}), one per {} task", tasks.size(), mp::to_string(method), run.variant());
   std::deque<mp::Process> children;

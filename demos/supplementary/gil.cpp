@@ -1,26 +1,22 @@
 // s.1 gil: the CPU-bound countdown on one thread, on two threads under one GIL, and on
 // two processes with a GIL each.
 //
-// Counting a number down to zero is nothing but computation. Two threads that each count
-// half share one interpreter and so one GIL: only the holder counts, and every switch
-// interval the waiter makes it let go. They take turns, and finish no sooner than one
-// thread counting it all. Two processes are two interpreters with a GIL each, so both
-// count at once. Compare the speedups in the summary and the bars on the timeline.
+// Counting down is nothing but computation. Two threads that each count half share one
+// interpreter and so one GIL: only the holder counts, and every switch interval the waiter
+// makes it let go, so they finish no sooner than one thread counting it all. Two processes
+// have a GIL each and count at once. Compare the speedups and the bars on the timeline.
 
 #include <concur/concur.hpp>
 
 namespace concur::demos {
 
-// The interpreter's loop: one step of the countdown, then a look at the eval breaker, as
+// The interpreter's loop: a look at the eval breaker at every step of the countdown, as
 // CPython does at each backward jump of a while loop. Returns what was left (0).
 static long long countdown(Gil& gil, long long n) {
   const long long from = n;
   {
     Gil::Held running(gil);
-    while (n > 0) {
-      --n;
-      gil.check();
-    }
+    for (; n > 0; --n) gil.check();
   }
   say("counted down {} to {}", from, n);
   return n;
@@ -51,8 +47,8 @@ static long long on_processes(Run& run, const std::vector<long long>& parts, std
   for (std::size_t w = 0; w < parts.size(); ++w) {
     auto [report_in, report_out] = mp::Pipe(false);
     const nlohmann::json args = {{"count", parts[w]}, {"switch_interval_ns", switch_interval_of(run).count()}};
-    children.emplace_back(mp::Target{"countdown_in_process", args, {report_out.fileno()}},
-                          fmt::format("Process-{}", w + 1), mp::start_method_of(run)).start();
+    children.emplace_back(mp::Target{"countdown_in_process", args, {report_out.fileno()}}, fmt::format("Process-{}", w + 1),
+                          mp::start_method_of(run)).start();
     reports.push_back(std::move(report_in));  // report_out closes here: the child has its copy
   }
   long long switches = 0;
@@ -60,28 +56,24 @@ static long long on_processes(Run& run, const std::vector<long long>& parts, std
     const nlohmann::json r = reports[w].recv();
     left[w] = r["left"];
     switches += r["switches"].get<long long>();
+    children[w].join();
   }
-  for (mp::Process& p : children) p.join();
   return switches;
 }
 
-using Way = long long (*)(Run&, const std::vector<long long>&, std::vector<long long>&);
-
+using Way = long long (*)(Run&, const std::vector<long long>&, std::vector<long long>&);  // on_threads, on_processes
 static void count_down(Run& run, int workers, Way way) {
   const long long count = run.integer("count");
   std::vector<long long> parts, left(workers, -1);
   for (int w = 0; w < workers; ++w) parts.push_back(count * (w + 1) / workers - count * w / workers);
-
   const long long switches = way(run, parts, left);
   say("{} worker(s) counted down {}, {} GIL switch(es)", workers, count, switches);
-
   run.result({{"count", count}, {"workers", workers}, {"left", left}, {"switches", switches}});
   run.check("every countdown reached zero", std::count(left.begin(), left.end(), 0) == workers,
             "left {}", nlohmann::json(left).dump());
   run.check("the parts add up to the count", std::reduce(parts.begin(), parts.end(), 0LL) == count,
             "parts {}", nlohmann::json(parts).dump());
-  // The runner judges these on the medians, against the cores that were free meanwhile. The
-  // processes' cores cannot be told from other programs' yet: no bound for them (issue 13).
+  // Judged by the runner on the medians; the processes' cores cannot be bounded yet (issue 13).
   if (way != on_processes) run.workers(workers);
   if (run.variant() == "two-gil-threads") run.likely_speedup(SpeedupClaim::no_faster, "no faster than one thread");
   if (run.variant() == "two-processes") run.likely_speedup(SpeedupClaim::scales, "faster than one thread");
