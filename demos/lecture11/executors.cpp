@@ -22,7 +22,7 @@ CONCUR_TASK(nap_then_square);
 template <typename Executor, typename Submit>
 static void use_futures(Run& run, Executor& executor, Submit submit) {
   const long long calls = run.integer("calls");
-  const auto submitting = Clock::now();  // the work time: first submit to last future ended
+  run.work_begins();  // the work time: first submit to last future ended
   std::atomic<int> callbacks{0};
   std::vector<Future> futures;
   for (long long n = 1; n <= calls; ++n) {
@@ -49,11 +49,9 @@ static void use_futures(Run& run, Executor& executor, Submit submit) {
       if (std::string_view(e.what()).find("is negative") == std::string_view::npos && unexpected.empty()) unexpected = e.what();
     }
   }
-  const auto ended = Clock::now();
+  run.work_ends();  // the summary compares the work, not the workers' start and stop
   executor.shutdown();
-  run.work_time(ended - submitting);  // the summary compares this, not the workers' start and stop
-  run.result({{"teardown_s", to_seconds(Clock::now() - ended)}, {"submitted", calls}, {"completed", completed},
-              {"cancelled", cancelled}, {"callbacks", callbacks.load()}});
+  run.result({{"submitted", calls}, {"completed", completed}, {"cancelled", cancelled}, {"callbacks", callbacks.load()}});
   run.check("every future ended: completed, raised or cancelled", completed + raised + cancelled == calls,
             "{} completed, {} raised, {} cancelled of {}", completed, raised, cancelled, calls);
   run.check("a callback ran for every future", callbacks == calls, "{} of {}", callbacks.load(), calls);
@@ -64,16 +62,12 @@ static void use_futures(Run& run, Executor& executor, Submit submit) {
 }
 
 static void thread_executor(Run& run) {
-  const auto starting = Clock::now();
   ThreadPoolExecutor executor(2);
-  run.result("start_s", to_seconds(Clock::now() - starting));
   use_futures(run, executor, [&](nlohmann::json job) { return executor.submit([job] { return nap_then_square(job); }); });
 }
 
 static void process_executor(Run& run) {
-  const auto starting = Clock::now();
   ProcessPoolExecutor executor(2, mp::start_method_of(run));
-  run.result("start_s", to_seconds(Clock::now() - starting));
   use_futures(run, executor, [&](const nlohmann::json& job) { return executor.submit("nap_then_square", job); });
 }
 

@@ -1,19 +1,16 @@
 // 11.12 primes: CPU-bound work, run sequentially, on threads and on processes.
 //
-// Counting primes by trial division is pure computation. The range is cut into chunks and
-// each worker takes the next chunk as soon as it is free (the high numbers cost more: equal
-// shares handed out up front would leave someone idle at the end). C++ threads run in
-// parallel, so threads and processes both scale with the cores; in CPython the GIL lets
-// one thread compute at a time, and only processes scale (the lesson shows the figures).
+// Counting primes by trial division is pure computation, cut into chunks; each worker takes
+// the next chunk when it is free (high numbers cost more: equal shares would leave someone
+// idle at the end). C++ threads run in parallel, so threads and processes both scale; in
+// CPython the GIL lets one thread compute at a time, and only processes scale.
 
 #include <concur/concur.hpp>
 
 namespace concur::demos {
 
 // The work, the same in every variant: how many primes in [from, to), by trial division.
-struct Chunk {  // [from, to) of the range, or one number of --numbers
-  long long from, to;
-};
+struct Chunk { long long from, to; };  // [from, to) of the range, or one number of --numbers
 static long long count_primes(Chunk c) {
   long long found = 0;
   for (long long n = std::max(c.from, 2LL); n < c.to; ++n) {
@@ -35,8 +32,8 @@ static std::vector<Chunk> chunks_of(Run& run) {
   std::vector<Chunk> chunks;
   for (long long n : run.integers("numbers")) chunks.push_back({n, n + 1});
   if (!chunks.empty()) return chunks;
-  const long long limit = run.integer("limit");
-  for (long long from = 0; from < limit; from += (limit + 63) / 64) chunks.push_back({from, std::min(limit, from + (limit + 63) / 64)});
+  const long long limit = run.integer("limit"), step = (limit + 63) / 64;
+  for (long long from = 0; from < limit; from += step) chunks.push_back({from, std::min(limit, from + step)});
   return chunks;
 }
 
@@ -59,12 +56,9 @@ static void on_threads(Run& run, const std::vector<Chunk>& chunks, long long& pr
   primes = total;
 }
 
-// The pool's start and its teardown are not the counting: the work time runs from the
-// first chunk handed out to the last count back, and the rest is reported apart.
 static void on_processes(Run& run, const std::vector<Chunk>& chunks, long long& primes) {
-  const auto started = Clock::now();
   mp::Pool pool(run.integer<int>("workers"), mp::start_method_of(run));
-  const auto working = Clock::now();
+  run.work_begins();  // the pool's start is not the counting, nor its teardown after work_ends()
   std::vector<nlohmann::json> items;
   for (const Chunk& c : chunks) items.push_back({c.from, c.to});
   std::map<pid_t, int> taken;  // worker pid -> chunks it counted
@@ -72,12 +66,10 @@ static void on_processes(Run& run, const std::vector<Chunk>& chunks, long long& 
     primes += r["primes"].get<long long>();
     ++taken[r["pid"].get<pid_t>()];
   }
-  const auto counted = Clock::now();
+  run.work_ends();
   for (const auto& [pid, n] : taken) say("worker pid {} took {} chunks", pid, n);
   pool.close();
   pool.join();
-  run.work_time(counted - working);
-  run.result({{"start_s", to_seconds(working - started)}, {"teardown_s", to_seconds(Clock::now() - counted)}});
 }
 
 using Way = void (*)(Run&, const std::vector<Chunk>&, long long&);
@@ -91,7 +83,6 @@ static void count_with(Run& run, Way way) {
   way(run, chunks, primes);
   if (!run.work_time()) run.work_time(Clock::now() - started);  // nothing to start or reap: all of it is work
   say("{} of them are prime", primes);
-
   run.result({{"checked", checked}, {"primes", primes}});
   if (const BaselineFigures* seq = run.baseline(); seq != nullptr && seq->result.contains("primes"))
     run.check("agrees with the sequential count", seq->result["primes"] == primes,

@@ -2,6 +2,8 @@
 // body that throws, speedups against a baseline, and scaled durations.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include <concur/harness/example.hpp>
 #include <concur/harness/run.hpp>
 #include <concur/harness/runner.hpp>
@@ -342,6 +344,38 @@ Variant working(std::string name, int ms, int workers, std::string compare_with 
             if (run.baseline() != nullptr) run.result("baseline_said", run.baseline()->result["said"]);
             run.result("said", name);
           }};
+}
+
+// work_begins() and work_ends() split a run into start-up, work and teardown: the work is
+// the work time, the rest is reported as start_s and teardown_s.
+TEST(Runner, WorkMarkedBetweenStartUpAndTeardownIsTheWorkTime) {
+  const Outcome o = concur::run_example(sample({{"marked",
+                                                 [](concur::Run& run) {
+                                                   std::this_thread::sleep_for(2ms);  // starting up
+                                                   run.work_begins();
+                                                   std::this_thread::sleep_for(2ms);  // the work
+                                                   run.work_ends();
+                                                   std::this_thread::sleep_for(2ms);  // tearing down
+                                                 }}}),
+                                        {});
+  const auto* marked = find_variant(o, "marked");
+  ASSERT_NE(marked, nullptr);
+  ASSERT_EQ(marked->runs.size(), 1u);
+  const concur::RunRecord& r = marked->runs.front();
+  ASSERT_TRUE(r.work_s.has_value());
+  ASSERT_TRUE(r.result.contains("start_s"));
+  ASSERT_TRUE(r.result.contains("teardown_s"));
+  // Each part holds at least the sleep it contains (a sleep never ends early).
+  EXPECT_GE(r.result["start_s"].get<double>(), 0.002);
+  EXPECT_GE(*r.work_s, 0.002);
+  EXPECT_GE(r.result["teardown_s"].get<double>(), 0.002);
+}
+
+TEST(Runner, WorkEndsWithoutWorkBeginsIsAnError) {
+  const Outcome o = concur::run_example(sample({{"unmarked", [](concur::Run& run) { run.work_ends(); }}}), {});
+  const auto* unmarked = find_variant(o, "unmarked");
+  ASSERT_NE(unmarked, nullptr);
+  EXPECT_NE(unmarked->error.find("work_ends() without work_begins()"), std::string::npos) << unmarked->error;
 }
 
 TEST(Runner, VariantsThatAllReportWorkTimeAreComparedByIt) {

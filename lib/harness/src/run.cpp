@@ -103,4 +103,19 @@ void Run::explain(std::string text) { explanation_ = std::move(text); }
 
 void Run::work_time(std::chrono::nanoseconds elapsed) { work_time_ = elapsed; }
 
+void Run::work_begins() {
+  work_began_ = std::chrono::steady_clock::now();
+  result("start_s", std::chrono::duration<double>(*work_began_ - created_).count());
+}
+
+void Run::work_ends() {
+  if (!work_began_) throw std::logic_error("Run::work_ends() without work_begins()");
+  work_ended_ = std::chrono::steady_clock::now();
+  work_time(*work_ended_ - *work_began_);
+}
+
+void Run::finish() {
+  if (work_ended_) result("teardown_s", std::chrono::duration<double>(std::chrono::steady_clock::now() - *work_ended_).count());
+}
+
 }  // namespace concur

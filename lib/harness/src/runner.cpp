@@ -170,6 +170,7 @@ Outcome run_example(const Example& example, const RunOptions& options) {
       const auto t0 = Clock::now();
       try {
         variant.body(run);
+        run.finish();
       } catch (const std::exception& ex) {
         vo.error = ex.what();
       } catch (...) {

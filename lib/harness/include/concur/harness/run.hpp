@@ -156,6 +156,15 @@ class Run {
   // or teardown that is not the point (children started and reaped, a pool built). Call
   // once, after the work; the summary then compares variants by it.
   void work_time(std::chrono::nanoseconds elapsed);
+  // The same, marked as it happens, for a variant that starts something up first and tears
+  // it down after (a pool of processes built, then closed and joined): work_begins() once
+  // started, work_ends() once the work is done. The time between is the work time; the time
+  // before it is reported as the result "start_s", the time after it (to the end of the
+  // variant) as "teardown_s". std::logic_error for work_ends() without work_begins().
+  void work_begins();
+  void work_ends();
+  // The runner calls this when the variant's body has returned.
+  void finish();
 
   const nlohmann::json& results() const { return results_; }
   const std::vector<CheckResult>& checks() const { return checks_; }
@@ -183,6 +192,8 @@ class Run {
   const BaselineFigures* baseline_ = nullptr;
   std::string compare_with_;
   HostLoad load_;  // started with the run
+  std::chrono::steady_clock::time_point created_ = std::chrono::steady_clock::now();
+  std::optional<std::chrono::steady_clock::time_point> work_began_, work_ended_;
 };
 
 // The sentence Run::busy_note() and the summary use: "" when `free` cores leave `workers`
