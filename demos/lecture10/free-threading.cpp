@@ -63,9 +63,7 @@ static void compute(Run& run, int threads, bool with_gil) {
   // Every variant must reach the baseline's checksum; the runner judges the speedups
   // on the medians, against the variant that does the same work (compare_with).
   run.check("all the work was done", done == units, "{} of {} units", done.load(), units);
-  if (const BaselineFigures* one = run.baseline(); one != nullptr && one->result.contains("checksum"))
-    run.check("same result as one thread", run.results().at("checksum") == one->result["checksum"],
-              "checksum {:016x}", checksum.load());
+  run.check_same_as_baseline("same result as one thread", "checksum");
   run.workers(threads);
   if (!with_gil && threads > 1) run.compare_with("one-thread-free");  // the same work, no GIL checks
   if (run.variant() == "gil-threads") run.likely_speedup(SpeedupClaim::no_faster, "no faster than one thread");

@@ -84,9 +84,7 @@ static void count_with(Run& run, Way way) {
   if (!run.work_time()) run.work_time(Clock::now() - started);  // nothing to start or reap: all of it is work
   say("{} of them are prime", primes);
   run.result({{"checked", checked}, {"primes", primes}});
-  if (const BaselineFigures* seq = run.baseline(); seq != nullptr && seq->result.contains("primes"))
-    run.check("agrees with the sequential count", seq->result["primes"] == primes,
-              "{} primes, sequential {}", primes, seq->result["primes"].dump());
+  run.check_same_as_baseline("agrees with the sequential count", "primes");
   const int workers = run.variant() == "sequential" ? 1 : run.integer<int>("workers");
   run.workers(workers);
   if (workers > 1) run.likely_speedup(SpeedupClaim::scales, "scales with the cores");

@@ -371,6 +371,27 @@ TEST(Runner, WorkMarkedBetweenStartUpAndTeardownIsTheWorkTime) {
   EXPECT_GE(r.result["teardown_s"].get<double>(), 0.002);
 }
 
+// The same work must give the same answer as the baseline's, and says both when it does not.
+TEST(Runner, CheckSameAsBaselineComparesWithTheBaselinesResult) {
+  const auto answering = [](std::string name, int answer) {
+    return Variant{name, [answer](concur::Run& run) {
+                     run.result("answer", answer);
+                     run.check_same_as_baseline("same answer", "answer");
+                   }};
+  };
+  const Outcome o = concur::run_example(sample({answering("one", 42), answering("agrees", 42), answering("differs", 41)}, "one"), {});
+  EXPECT_EQ(find_check(o, "one: same answer"), nullptr);  // the baseline has nothing to compare with
+  const auto* agrees = find_check(o, "agrees: same answer");
+  ASSERT_NE(agrees, nullptr);
+  EXPECT_TRUE(agrees->ok);
+  const auto* differs = find_check(o, "differs: same answer");
+  ASSERT_NE(differs, nullptr);
+  EXPECT_FALSE(differs->ok);
+  EXPECT_TRUE(differs->required);
+  EXPECT_EQ(differs->detail, "answer 41 here, 42 in one");
+  EXPECT_FALSE(o.ok);
+}
+
 TEST(Runner, WorkEndsWithoutWorkBeginsIsAnError) {
   const Outcome o = concur::run_example(sample({{"unmarked", [](concur::Run& run) { run.work_ends(); }}}), {});
   const auto* unmarked = find_variant(o, "unmarked");

@@ -103,6 +103,14 @@ void Run::explain(std::string text) { explanation_ = std::move(text); }
 
 void Run::work_time(std::chrono::nanoseconds elapsed) { work_time_ = elapsed; }
 
+void Run::check_same_as_baseline(std::string name, const std::string& key) {
+  if (baseline_ == nullptr || !baseline_->result.contains(key)) return;
+  const nlohmann::json ours = results_.contains(key) ? results_[key] : nlohmann::json();
+  const auto text = [](const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); };
+  check(std::move(name), ours == baseline_->result[key], "{} {} here, {} in {}", key, text(ours),
+        text(baseline_->result[key]), baseline_->name);
+}
+
 void Run::work_begins() {
   work_began_ = std::chrono::steady_clock::now();
   result("start_s", std::chrono::duration<double>(*work_began_ - created_).count());

@@ -151,6 +151,10 @@ class Run {
   // The baseline's figures, for a variant compared with it; null in the baseline itself
   // and when the baseline was not run. The runner sets it.
   const BaselineFigures* baseline() const { return baseline_; }
+  // A required check that this run's result `key` equals the baseline's: the same work
+  // must give the same answer ("agrees with the sequential count"). Nothing in the
+  // baseline itself, or when the baseline did not report `key`.
+  void check_same_as_baseline(std::string name, const std::string& key);
   void set_baseline(const BaselineFigures* baseline) { baseline_ = baseline; }
   // How long the variant's own work took, when the run's wall time also holds start-up
   // or teardown that is not the point (children started and reaped, a pool built). Call
