@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -237,10 +238,12 @@ void print_list(const Catalogue& cat) {
   }
 }
 
+// The demo's file, and its companions after it (demo_files()).
 void print_source(const Example& e, bool no_color) {
-  const std::string path = std::string(CONCUR_SOURCE_DIR) + "/" + e.source;
-  print_paged(fmt::format("// {}\n{}\nEdit it, rebuild with 'make', and run 'concur {}' again.\n", path,
-                          render_source(read_text(path), stdout_text_style(no_color)), e.name));
+  std::string text;
+  for (const std::filesystem::path& path : demo_files(e))
+    text += fmt::format("// {}\n{}\n", path.string(), render_source(read_text(path), stdout_text_style(no_color)));
+  print_paged(fmt::format("{}Edit it, rebuild with 'make', and run 'concur {}' again.\n", text, e.name));
 }
 
 // `concur lesson 10`: a lecture's overview; otherwise an example's lesson.

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -20,6 +21,19 @@ std::string read_text(const std::filesystem::path& path) {
   std::ostringstream out;
   out << in.rdbuf();
   return out.str();
+}
+
+std::vector<std::filesystem::path> demo_files(const Example& example) {
+  const std::filesystem::path main = std::filesystem::path(CONCUR_SOURCE_DIR) / example.source;
+  std::vector<std::filesystem::path> files{main};
+  const std::string prefix = main.stem().string() + ".";
+  std::error_code ignored;  // no folder (an installed concur): the main file alone
+  for (const auto& entry : std::filesystem::directory_iterator(main.parent_path(), ignored)) {
+    const std::string name = entry.path().filename().string();
+    if (name.starts_with(prefix) && entry.path().extension() == ".cpp") files.push_back(entry.path());
+  }
+  std::sort(files.begin() + 1, files.end());
+  return files;
 }
 
 int parse_whole(const std::string& text, const std::string& name, int least, int most) {

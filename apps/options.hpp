@@ -7,12 +7,20 @@
 #include <string>
 #include <string_view>
 
+#include <vector>
+
+#include <concur/harness/example.hpp>
+
 #include "markdown.hpp"
 
 namespace concur::cli {
 
 // A file's whole text; BadUsage "cannot read 'PATH': why" when it cannot be read.
 std::string read_text(const std::filesystem::path& path);
+
+// The files of an example's demo, in the source tree: NAME.cpp, then its companions
+// NAME.PART.cpp in the same folder (sorted), the parts of one example.
+std::vector<std::filesystem::path> demo_files(const Example& example);
 
 // A whole number from `least` to `most` for the option --NAME (--repeat, --runs).
 int parse_whole(const std::string& text, const std::string& name, int least, int most);

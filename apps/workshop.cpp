@@ -20,6 +20,7 @@
 #include <concur/core/fd.hpp>
 
 #include "exit_codes.hpp"
+#include "options.hpp"
 
 namespace concur::cli {
 
@@ -28,9 +29,10 @@ namespace {
 namespace fs = std::filesystem;
 
 struct Trees {
-  fs::path source;  // the demo's file
-  fs::path build;   // the CMake build directory
-  fs::path binary;  // the concur it builds
+  fs::path source;                 // the demo's file
+  std::vector<fs::path> sources;   // it and its companions (demo_files())
+  fs::path build;                  // the CMake build directory
+  fs::path binary;                 // the concur it builds
 };
 
 Trees trees_for(const Example& e) {
@@ -40,7 +42,7 @@ Trees trees_for(const Example& e) {
                                "sources; clone the project and run 'make' to edit examples",
                                source.string()));
   const fs::path build = build_directory();
-  return {source, build, build / "concur"};
+  return {source, demo_files(e), build, build / "concur"};
 }
 
 }  // namespace
@@ -102,7 +104,9 @@ int edit_example(const Example& e) {
   // Ctrl-C meanwhile is the editor's business.
   const int status = [&] {
     const OnInterrupt editor_decides(nullptr, kInterrupted);
-    return run({"sh", "-c", std::string(editor) + " \"$0\"", t.source.string()});
+    std::vector<std::string> command{"sh", "-c", std::string(editor) + " \"$@\"", "sh"};
+    for (const fs::path& file : t.sources) command.push_back(file.string());
+    return run(command);
   }();
   if (status != kOk) {
     std::cerr << fmt::format("concur: the editor exited with {}; not rebuilding\n", status);
@@ -127,7 +131,7 @@ int watch_example(const Example& e, const std::vector<std::string>& options) {
     for (ssize_t n; (n = ::read(watcher.get(), buf, sizeof buf)) > 0;)
       for (char* p = buf; p < buf + n;) {
         const auto* ev = reinterpret_cast<const inotify_event*>(p);
-        if (ev->len > 0 && t.source.filename() == ev->name) changed = true;
+        for (const fs::path& file : t.sources) changed = changed || (ev->len > 0 && file.filename() == ev->name);
         p += sizeof(inotify_event) + ev->len;
       }
     return changed;

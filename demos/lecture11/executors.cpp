@@ -8,16 +8,11 @@
 
 #include <concur/concur.hpp>
 
+#include "lecture11/work.hpp"
+
 namespace concur::demos {
 
-// The work, for both executors: wait a little, then square (and refuse negatives).
-static nlohmann::json nap_then_square(const nlohmann::json& job) {
-  std::this_thread::sleep_for(std::chrono::nanoseconds(job["ns"].get<long long>()));
-  const long long n = job["n"];
-  if (n < 0) throw std::domain_error(fmt::format("{} is negative", n));
-  return n * n;
-}
-CONCUR_TASK(nap_then_square);
+CONCUR_TASK(nap_then_square);  // the work, for both executors (work.hpp): a nap, then a square
 
 template <typename Executor, typename Submit>
 static void use_futures(Run& run, Executor& executor, Submit submit) {

@@ -7,24 +7,12 @@
 
 #include <concur/concur.hpp>
 
+#include "lecture11/work.hpp"
+
 namespace concur::demos {
 
-// The work, the same in every variant: how many primes in [from, to), by trial division.
-struct Chunk { long long from, to; };  // [from, to) of the range, or one number of --numbers
-static long long count_primes(Chunk c) {
-  long long found = 0;
-  for (long long n = std::max(c.from, 2LL); n < c.to; ++n) {
-    bool prime = n == 2 || n % 2 != 0;
-    for (long long d = 3; prime && d * d <= n; d += 2) prime = n % d != 0;
-    found += prime;
-  }
-  return found;
-}
-
-// The same work as a pool task: a chunk in, its count (and who counted it) out.
-static nlohmann::json count_primes_task(const nlohmann::json& chunk) {
-  return {{"primes", count_primes({chunk[0], chunk[1]})}, {"pid", mp::current_pid()}};
-}
+// The work, the same in every variant: count_primes() in a Chunk of numbers (work.hpp), and
+// the same as a pool task.
 CONCUR_TASK(count_primes_task);
 
 // The numbers to check, cut into chunks: --numbers one by one, else 0..limit in 64 pieces.

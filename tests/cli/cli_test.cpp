@@ -387,6 +387,19 @@ TEST(Commands, LessonAndShowByNameAndId) {
   EXPECT_NE(show.out.find("acquire()"), std::string::npos);
 }
 
+// A demo in two files (pool.cpp and its companion pool.failures.cpp): show prints both, the
+// main one first.
+TEST(Commands, ShowPrintsADemosCompanionFilesAfterIt) {
+  const CliResult show = run_concur({"show", "pool"});
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  const std::size_t main_file = show.out.find("demos/lecture11/pool.cpp");
+  const std::size_t companion = show.out.find("demos/lecture11/pool.failures.cpp");
+  ASSERT_NE(main_file, std::string::npos) << show.out;
+  ASSERT_NE(companion, std::string::npos) << show.out;
+  EXPECT_LT(main_file, companion);
+  EXPECT_NE(show.out.find("void kill_a_pool_worker(Run& run) {"), std::string::npos);
+}
+
 TEST(Commands, HelpOfAnExampleListsItsOptions) {
   const CliResult r = run_concur({"semaphore", "--help"});
   EXPECT_EQ(r.exit_code, 0);
