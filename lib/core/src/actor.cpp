@@ -11,6 +11,7 @@ namespace concur {
 namespace {
 
 thread_local std::optional<std::string> t_actor;
+thread_local const std::string* t_override = nullptr;
 std::atomic<int> g_dummy_count{0};
 std::atomic<int> g_thread_count{0};
 
@@ -20,7 +21,15 @@ std::atomic<int> g_thread_count{0};
 // thread-locals.
 long current_native_id() noexcept { return static_cast<long>(::syscall(SYS_gettid)); }
 
-const std::string& current_actor() {
+const std::string& current_actor() { return t_override != nullptr ? *t_override : current_thread_actor(); }
+
+const std::string* override_actor(const std::string* name) noexcept {
+  const std::string* before = t_override;
+  t_override = name;
+  return before;
+}
+
+const std::string& current_thread_actor() {
   if (!t_actor) {
     if (current_native_id() == static_cast<long>(::getpid()))
       t_actor = "MainThread";

@@ -1,5 +1,8 @@
 #include "concur/core/clock.hpp"
 
+#include <cstdio>
+#include <unistd.h>
+
 #include <atomic>
 #include <ctime>
 
@@ -40,6 +43,27 @@ std::chrono::nanoseconds process_cpu_time() noexcept {
   timespec ts{};
   ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
   return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
+
+MemoryUse memory_use() noexcept {
+  MemoryUse use;
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  if (f == nullptr) return use;
+  long long pages = 0, resident = 0;
+  if (std::fscanf(f, "%lld %lld", &pages, &resident) == 2) {
+    const long page = ::sysconf(_SC_PAGESIZE);
+    use.virtual_bytes = pages * page;
+    use.resident_bytes = resident * page;
+  }
+  std::fclose(f);
+  if (std::FILE* info = std::fopen("/proc/meminfo", "r")) {
+    char line[256];
+    long long kib = 0;
+    while (std::fgets(line, sizeof line, info) != nullptr)
+      if (std::sscanf(line, "KernelStack: %lld kB", &kib) == 1) use.kernel_stack_bytes = kib * 1024;
+    std::fclose(info);
+  }
+  return use;
 }
 
 }  // namespace concur

@@ -13,6 +13,7 @@
 
 #include "concur/core/actor.hpp"
 #include "concur/core/clock.hpp"
+#include "track_slot.hpp"
 
 namespace concur {
 namespace {
@@ -38,40 +39,49 @@ std::atomic<bool> g_active{false};
 // Bumped by every begin_run(), so a thread's cached track from an earlier run is ignored.
 std::atomic<std::uint64_t> g_epoch{1};
 
-struct OpenSpan {
-  const void* key;
-  SpanKind kind;
-  std::uint32_t label;
-  std::int64_t start_ns;
-};
+}  // namespace
 
-struct ThreadSlot {
-  Track* track = nullptr;
-  std::uint64_t epoch = 0;
-  // A thread holds few things at once; a small fixed array keeps open() allocation-free.
-  std::array<OpenSpan, 16> open{};
-  std::size_t open_count = 0;
-};
+// Where the calling thread records: its own slot, or a coroutine's while it runs one
+// (core/src/track_slot.hpp).
+namespace detail {
+namespace {
+thread_local TrackSlot t_own;
+thread_local TrackSlot* t_borrowed = nullptr;
+}  // namespace
 
-thread_local ThreadSlot t_slot;
+TrackSlot* switch_slot(TrackSlot* slot) noexcept {
+  TrackSlot* before = t_borrowed;
+  t_borrowed = slot;
+  return before;
+}
+}  // namespace detail
+
+namespace {
+
+using detail::TrackSlot;
+
+TrackSlot& slot() noexcept { return detail::t_borrowed != nullptr ? *detail::t_borrowed : detail::t_own; }
 
 Track& my_track() {
   const std::uint64_t epoch = g_epoch.load(std::memory_order_acquire);
-  if (t_slot.track == nullptr || t_slot.epoch != epoch) {
+  TrackSlot& me = slot();
+  if (me.track == nullptr || me.epoch != epoch) {
     State& s = state();
     auto track = std::make_unique<Track>();
-    track->name = current_actor();
+    track->name = me.coroutine ? me.name : current_thread_actor();
+    track->coroutine = me.coroutine;
+    track->thread = current_thread_actor();
     track->pid = static_cast<long>(::getpid());
     track->tid = current_native_id();
-    track->events.reserve(256);
+    track->events.reserve(me.coroutine ? 16 : 256);
     std::lock_guard guard(s.mu);
     track->id = static_cast<std::uint32_t>(s.tracks.size() + 1);
-    t_slot.track = track.get();
-    t_slot.epoch = epoch;
-    t_slot.open_count = 0;
+    me.track = track.get();
+    me.epoch = epoch;
+    me.open_count = 0;
     s.tracks.push_back(std::move(track));
   }
-  return *t_slot.track;
+  return *me.track;
 }
 
 void append(const TimelineEvent& e) {
@@ -154,18 +164,20 @@ void Recorder::counter(std::uint32_t label, std::int64_t value) {
 void Recorder::open(const void* key, SpanKind kind, std::uint32_t label) {
   if (!active()) return;
   my_track();  // resets the open list when this is the thread's first event of the run
-  if (t_slot.open_count == t_slot.open.size()) return;  // too deep: not drawn, still correct
-  t_slot.open[t_slot.open_count++] = {key, kind, label, RunClock::elapsed_ns()};
+  TrackSlot& me = slot();
+  if (me.open_count == me.open.size()) return;  // too deep: not drawn, still correct
+  me.open[me.open_count++] = {key, kind, label, RunClock::elapsed_ns()};
 }
 
 bool Recorder::close(const void* key) {
-  if (t_slot.epoch != g_epoch.load(std::memory_order_acquire)) return false;
+  TrackSlot& me = slot();
+  if (me.epoch != g_epoch.load(std::memory_order_acquire)) return false;
   // Search from the top: the innermost open span with this key is the one to close.
-  for (std::size_t i = t_slot.open_count; i-- > 0;) {
-    if (t_slot.open[i].key != key) continue;
-    const OpenSpan span = t_slot.open[i];
-    for (std::size_t j = i + 1; j < t_slot.open_count; ++j) t_slot.open[j - 1] = t_slot.open[j];
-    --t_slot.open_count;
+  for (std::size_t i = me.open_count; i-- > 0;) {
+    if (me.open[i].key != key) continue;
+    const detail::OpenSpan span = me.open[i];
+    for (std::size_t j = i + 1; j < me.open_count; ++j) me.open[j - 1] = me.open[j];
+    --me.open_count;
     if (active()) Recorder::span(span.kind, span.label, span.start_ns, RunClock::elapsed_ns());
     return true;
   }
@@ -204,7 +216,8 @@ std::string encode_timeline(const Timeline& timeline) {
     nlohmann::json events = nlohmann::json::array();
     for (const TimelineEvent& e : t.events)
       events.push_back({static_cast<int>(e.type), static_cast<int>(e.kind), e.label, e.start_ns, e.end_ns, e.value});
-    tracks.push_back({{"name", t.name}, {"pid", t.pid}, {"tid", t.tid}, {"dropped", t.dropped}, {"events", events}});
+    tracks.push_back({{"name", t.name}, {"pid", t.pid}, {"tid", t.tid}, {"dropped", t.dropped}, {"events", events},
+                      {"coroutine", t.coroutine}, {"thread", t.thread}});
   }
   const std::vector<std::uint8_t> bytes = nlohmann::json::to_cbor({{"labels", timeline.labels}, {"tracks", tracks}});
   return {bytes.begin(), bytes.end()};
@@ -221,6 +234,8 @@ Timeline decode_timeline(std::string_view bytes) {
       track.pid = t.at("pid");
       track.tid = t.at("tid");
       track.dropped = t.at("dropped");
+      track.coroutine = t.value("coroutine", false);
+      track.thread = t.value("thread", std::string());
       for (const nlohmann::json& e : t.at("events")) {
         TimelineEvent ev;
         ev.type = static_cast<TimelineEvent::Type>(e.at(0).get<int>());

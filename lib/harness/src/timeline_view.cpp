@@ -123,6 +123,10 @@ std::pair<std::string, std::string> axis(std::size_t cells, double span_ms) {
   return {tick_row, labels};
 }
 
+// A thread's row is named after the thread; a coroutine's after itself and the thread it
+// ran on, as the narration names it ("Task-1@MainThread").
+std::string row_name(const Track& t) { return t.coroutine ? t.name + "@" + t.thread : t.name; }
+
 }  // namespace
 
 std::size_t terminal_width(int fd) {
@@ -146,7 +150,7 @@ std::string render_timeline(const Timeline& timeline, const TimelineViewOptions&
   if (!any_span || end <= 0) return {};
   // The label column fits the longest track or counter name, within reason.
   std::size_t label_width = 11;
-  for (const Track& t : timeline.tracks) label_width = std::max(label_width, t.name.size());
+  for (const Track& t : timeline.tracks) label_width = std::max(label_width, row_name(t).size());
   for (const Track& t : timeline.tracks)
     for (const TimelineEvent& e : t.events)
       if (e.type == TimelineEvent::Type::counter) label_width = std::max(label_width, timeline.label(e).size());
@@ -171,7 +175,7 @@ std::string render_timeline(const Timeline& timeline, const TimelineViewOptions&
 
   if (rows.size() <= options.max_rows) {
     for (const Track* t : rows)
-      out += margin + pad(t->name, label_col) + draw_cells(cells_of(*t, 0, cell_ns, cells), options.color) + "\n";
+      out += margin + pad(row_name(*t), label_col) + draw_cells(cells_of(*t, 0, cell_ns, cells), options.color) + "\n";
   } else {
     // Too many threads to draw one by one: how many were in each state, per slice.
     std::array<std::vector<double>, 4> count;

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -23,9 +25,13 @@ void TraceBuilder::add_run(const Timeline& timeline, std::string_view variant, s
   spans_.push_back({self, self, offset_ns, offset_ns + duration_ns, "variant " + std::string(variant), "variant"});
   for (const Track& track : timeline.tracks) {
     const long pid = track.pid != 0 ? track.pid : self;
-    const long tid = track.tid != 0 ? track.tid : static_cast<long>(track.id);
+    // A coroutine shares its thread with others, so it gets a track id of its own (above
+    // any kernel thread id); its name says which thread ran it.
+    const long tid = track.coroutine ? kFirstCoroutineTrack + next_coroutine_track_++
+                     : track.tid != 0 ? track.tid : static_cast<long>(track.id);
+    const std::string name = track.coroutine ? fmt::format("{} (coroutine on {})", track.name, track.thread) : track.name;
     other_events_.push_back({{"ph", "M"}, {"name", "thread_name"}, {"pid", pid}, {"tid", tid},
-                             {"args", {{"name", track.name + " · " + std::string(variant)}}}});
+                             {"args", {{"name", name + " · " + std::string(variant)}}}});
     for (const TimelineEvent& e : track.events) {
       const std::string& label = timeline.label(e);
       switch (e.type) {

@@ -24,7 +24,7 @@ thread_local Thread* t_current = nullptr;
 // The stand-in for a thread concur did not start: named after the actor.
 class ForeignThread final : public Thread {
  public:
-  ForeignThread() : Thread({}, current_actor()) { adopt_calling_thread(); }
+  ForeignThread() : Thread({}, current_thread_actor()) { adopt_calling_thread(); }
 };
 
 }  // namespace

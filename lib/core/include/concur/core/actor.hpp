@@ -12,8 +12,15 @@
 
 namespace concur {
 
-// The calling thread's actor name. Never blocks after the first call on a thread.
+// The calling thread's actor name. Never blocks after the first call on a thread. While
+// the thread runs a coroutine's turn (core/coroutine.hpp), the coroutine's name with the
+// thread's: "Task-1@MainThread".
 const std::string& current_actor();
+// The calling thread's own name, even during a coroutine's turn.
+const std::string& current_thread_actor();
+// Makes current_actor() return `*name` on the calling thread (nullptr: its own name
+// again) and returns what it returned before; `*name` must outlive the override.
+const std::string* override_actor(const std::string* name) noexcept;
 
 // Names the calling thread (also visible in gdb and top, cut to 15 characters).
 void set_current_actor(std::string name);

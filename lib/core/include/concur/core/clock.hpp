@@ -39,6 +39,24 @@ class RunClock {
 // really ran in parallel.
 std::chrono::nanoseconds process_cpu_time() noexcept;
 
+// The process's memory now (/proc/self/statm): resident pages and address space, in
+// bytes; and the kernel's memory for the stacks of every thread on the machine
+// (KernelStack in /proc/meminfo: 16 KiB per thread on x86-64, never in a process's
+// resident set). Zeros where /proc cannot be read. What N more threads or coroutines
+// cost is the difference with all of them alive, over N; the kernel stacks are counted
+// machine-wide, so threads other programs start meanwhile add to the difference.
+struct MemoryUse {
+  std::int64_t resident_bytes = 0;
+  std::int64_t virtual_bytes = 0;
+  std::int64_t kernel_stack_bytes = 0;
+};
+MemoryUse memory_use() noexcept;
+// What was gained from `before` to `after`, field by field.
+inline MemoryUse operator-(const MemoryUse& after, const MemoryUse& before) noexcept {
+  return {after.resident_bytes - before.resident_bytes, after.virtual_bytes - before.virtual_bytes,
+          after.kernel_stack_bytes - before.kernel_stack_bytes};
+}
+
 // Seconds as a double, for reports.
 inline double to_seconds(std::chrono::nanoseconds d) noexcept {
   return std::chrono::duration<double>(d).count();

@@ -5,6 +5,9 @@
 // and counters (queue depth, permits in use). After the run the runner takes the whole
 // timeline; the terminal timeline and --trace are drawn from it.
 //
+// A coroutine has a track of its own (core/coroutine.hpp): the thread running one of its
+// turns records there, so coroutines sharing one thread still get a row each.
+//
 // Recording is cheap: a thread appends to its own track with no lock (the track is found
 // through a thread-local pointer), so the only shared step is creating the track, once per
 // thread per run. Outside a run nothing is recorded and each call costs one relaxed load.
@@ -34,9 +37,11 @@ struct TimelineEvent {
 
 struct Track {
   std::uint32_t id = 0;               // creation order within the run, from 1
-  std::string name;                   // the thread's actor name
+  std::string name;                   // the thread's actor name, or the coroutine's name
   long pid = 0;                       // the process it ran in
-  long tid = 0;                       // its kernel thread id
+  long tid = 0;                       // its kernel thread id (a coroutine's: of its first thread)
+  bool coroutine = false;             // a coroutine's track (core/coroutine.hpp), sharing a thread
+  std::string thread;                 // the name of the thread that recorded first on it
   std::vector<TimelineEvent> events;  // in the order they were recorded
   std::uint64_t dropped = 0;          // events past the per-track limit
 };

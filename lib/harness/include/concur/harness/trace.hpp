@@ -2,7 +2,9 @@
 //
 // The Trace Event Format: {"traceEvents": [...], "displayTimeUnit": "ms"}, opened at
 // ui.perfetto.dev or chrome://tracing. Every recorded thread is a track (pid, tid =
-// its process and kernel thread ids) named by "thread_name" metadata; spans become
+// its process and kernel thread ids) named by "thread_name" metadata; a coroutine, which
+// shares its thread, is a track of its own ("Task-1 (coroutine on MainThread)", its tid
+// numbered from 2^30) whose spans are its turns and the waits between them; spans become
 // complete events ("X", ts and dur in microseconds), instants "i" events and counters
 // "C" events. The variants of an example run one after another, so their timelines are
 // laid end to end, each under a "variant <name>" span on the main thread.
@@ -44,6 +46,9 @@ class TraceBuilder {
     std::string category;
   };
   std::string process_name_;
+  // Coroutine tracks are numbered from here (Linux thread ids stay below 2^22).
+  static constexpr long kFirstCoroutineTrack = 1L << 30;
+  long next_coroutine_track_ = 0;
   std::vector<Span> spans_;
   nlohmann::json other_events_ = nlohmann::json::array();  // metadata, instants, counters
 };
