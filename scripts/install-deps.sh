@@ -8,7 +8,7 @@ packages=(
   cmake ninja-build g++ make pkg-config
   libcli11-dev libfmt-dev libspdlog-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libssl-dev libcpp-httplib-dev
+  libssl-dev libcpp-httplib-dev libboost1.81-dev
   stress-ng util-linux
 )
 

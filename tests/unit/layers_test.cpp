@@ -35,6 +35,7 @@ struct Layer {
 const std::vector<Layer> kLayers = {
     {"core", {"lib/core"}},
     {"threads", {"lib/threads"}},
+    {"coro", {"lib/coro"}},
     {"mp", {"lib/mp"}},
     {"harness", {"lib/harness"}},
     {"concur.hpp", {"lib/include"}},
@@ -207,7 +208,7 @@ TEST(Layers, TheCheckFindsACycle) {
   EXPECT_EQ(find_cycle({{"a", {"b"}}, {"b", {"c"}}, {"c", {}}}), "");
   EXPECT_EQ(find_cycle({{"a", {"b"}}, {"b", {"a"}}}), "a -> b -> a");
   EXPECT_EQ(unit_of("lib/threads/include/concur/threads/mutex.hpp"), unit_of("lib/threads/src/mutex.cpp"));
-  EXPECT_EQ(layer_of("lib/mp/src/pool.cpp"), std::optional<std::size_t>(2));
+  EXPECT_EQ(layer_of("lib/mp/src/pool.cpp"), std::optional<std::size_t>(3));
   EXPECT_EQ(folder_of("lib/mp/src/pool.cpp"), "lib/mp");
 }
 
