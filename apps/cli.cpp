@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -57,6 +58,7 @@ struct Common {
   bool no_color = false;
   bool verbose = false;
   std::string jitter;  // a seed, or "" for none
+  std::vector<std::string> variants;  // --variant: run only these ("" = all)
 };
 
 void add_common(CLI::App& sub, Common& c, bool with_json = true) {
@@ -87,6 +89,10 @@ void add_common(CLI::App& sub, Common& c, bool with_json = true) {
   sub.add_flag("--no-color", c.no_color, "no colour (also off with NO_COLOR or when not a terminal)")
       ->group(group);
   sub.add_flag("-v,--verbose", c.verbose, "debug logging to stderr")->group(group);
+  if (with_json)
+    sub.add_option("--variant", c.variants, "run only this variant (repeatable; the names are in the example's help)")
+        ->type_name("NAME")
+        ->group(group);
   if (with_json)
     sub.add_option("--jitter", c.jitter,
                    "random yields at every lock, semaphore, event, queue and thread start, from SEED "
@@ -544,7 +550,16 @@ int run_command(const Command& cmd, const std::map<std::string, std::string>& gi
 // An example: every option checked before anything runs (its own, then the common ones,
 // then the output files), then the run and its reports.
 int run_example_command(const Example& e, const std::map<std::string, std::string>& given, const Common& common) {
-  const RunOptions options = run_options(common, validate_params(e, given));
+  RunOptions options = run_options(common, validate_params(e, given));
+  for (const std::string& v : common.variants) {
+    const bool known = std::any_of(e.variants.begin(), e.variants.end(), [&](const Variant& x) { return x.name == v; });
+    if (!known) {
+      std::string names;
+      for (const Variant& x : e.variants) names += (names.empty() ? "" : ", ") + x.name;
+      throw BadUsage(fmt::format("--variant: {} has no variant '{}' (it has {})", e.name, v, names));
+    }
+  }
+  options.variants = common.variants;
   Outputs outputs;
   outputs.json.emplace(common.json_path, "--json", true);
   outputs.trace.emplace(common.trace_path, "--trace", false);

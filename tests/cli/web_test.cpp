@@ -13,8 +13,8 @@ namespace {
 
 TEST(Scraper, BothVariantsDownloadEveryPageInOrder) {
   const json report = run_report({"scraper", "--urls", "6", "--workers", "3", "--bytes", "1234"});
-  EXPECT_EQ(variant_names(report), (std::vector<std::string>{"sequential", "threads"}));
-  for (const char* v : {"sequential", "threads"}) {
+  EXPECT_EQ(variant_names(report), (std::vector<std::string>{"sequential", "threads", "coroutines"}));
+  for (const char* v : {"sequential", "threads", "coroutines"}) {
     const json& r = result_of(report, v);
     EXPECT_EQ(r["urls"], 6) << v;
     EXPECT_EQ(r["ok"], 6) << v;
@@ -46,7 +46,8 @@ TEST(Scraper, ByIdWithDefaults) {
 
 TEST(Scraper, UnreachableUrlsAreReportedNotFatal) {
   // Port 1 on loopback: nothing listens, so the connection is refused at once.
-  const json report = run_report({"scraper", "--url", "http://127.0.0.1:1/a", "--url", "http://127.0.0.1:1/b"});
+  const json report = run_report({"scraper", "--variant", "sequential", "--variant", "threads", "--url",
+                                  "http://127.0.0.1:1/a", "--url", "http://127.0.0.1:1/b"});
   for (const char* v : {"sequential", "threads"}) {
     const json& r = result_of(report, v);
     EXPECT_EQ(r["urls"], 2);

@@ -145,6 +145,9 @@ Outcome run_example(const Example& example, const RunOptions& options) {
 
   for (const Variant& variant : example.variants) {
     if (variant.enabled && !variant.enabled(options.params)) continue;
+    if (!options.variants.empty() &&
+        std::find(options.variants.begin(), options.variants.end(), variant.name) == options.variants.end())
+      continue;
     VariantOutcome vo;
     vo.name = variant.name;
     std::vector<double> walls, works, busy;

@@ -28,6 +28,7 @@ struct RunOptions {
   double time_scale = 1.0;                           // > 0
   TimelineMode timeline = TimelineMode::automatic;
   std::optional<std::uint64_t> jitter_seed;          // --jitter: jitter::enable(seed) first
+  std::vector<std::string> variants;                 // --variant: only these run (empty: all)
 };
 
 struct RunRecord {
