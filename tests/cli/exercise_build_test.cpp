@@ -35,7 +35,7 @@ class ExerciseLoop : public ::testing::Test {
 TEST_F(ExerciseLoop, TakeCheckHintRepairPassAndSeeTheSolution) {
   const CliResult fresh = concur({"exercise", "--list"});
   ASSERT_EQ(fresh.exit_code, 0) << fresh.err;
-  EXPECT_NE(fresh.out.find("0 of 9 done"), std::string::npos) << fresh.out;
+  EXPECT_NE(fresh.out.find("0 of 10 done"), std::string::npos) << fresh.out;
   EXPECT_EQ(fresh.out.find("done    "), std::string::npos) << fresh.out;
 
   // Taking the exercise copies the starting point; the reference demo is untouched.
@@ -100,7 +100,7 @@ TEST_F(ExerciseLoop, TakeCheckHintRepairPassAndSeeTheSolution) {
 
   const CliResult done = concur({"exercise", "--list"});
   EXPECT_NE(done.out.find("race          done"), std::string::npos) << done.out;
-  EXPECT_NE(done.out.find("1 of 9 done"), std::string::npos) << done.out;
+  EXPECT_NE(done.out.find("1 of 10 done"), std::string::npos) << done.out;
   const CliResult solution = concur({"solution", "race", "--no-color"});
   EXPECT_EQ(solution.exit_code, 0) << solution.err;
   EXPECT_NE(solution.out.find("std::lock_guard guard(counter_lock);"), std::string::npos) << solution.out;
@@ -110,16 +110,16 @@ TEST_F(ExerciseLoop, TakeCheckHintRepairPassAndSeeTheSolution) {
   EXPECT_EQ(file_text(mine), file_text(exercises_ / "race/start.cpp"));
   EXPECT_EQ(file_text(workspace_ / "race.cpp.bak"), file_text(exercises_ / "race/solution.cpp"));
   EXPECT_EQ(file_text(fs::path(CONCUR_SOURCE_DIR) / "demos/lecture10/race.cpp"), demo_before);
-  EXPECT_NE(concur({"exercise", "--list"}).out.find("0 of 9 done"), std::string::npos);
+  EXPECT_NE(concur({"exercise", "--list"}).out.find("0 of 10 done"), std::string::npos);
   EXPECT_EQ(concur({"solution", "race"}).exit_code, 2) << "--fresh kept the pass";
 
   // Passed again, then broken again: a failing check of the file clears the pass.
   fs::copy_file(exercises_ / "race/solution.cpp", mine, fs::copy_options::overwrite_existing);
   ASSERT_EQ(concur({"check", "race"}).exit_code, 0);
-  EXPECT_NE(concur({"exercise", "--list"}).out.find("1 of 9 done"), std::string::npos);
+  EXPECT_NE(concur({"exercise", "--list"}).out.find("1 of 10 done"), std::string::npos);
   fs::copy_file(exercises_ / "race/start.cpp", mine, fs::copy_options::overwrite_existing);
   EXPECT_EQ(concur({"check", "race", "--runs", "1"}).exit_code, 1);
-  EXPECT_NE(concur({"exercise", "--list"}).out.find("0 of 9 done"), std::string::npos);
+  EXPECT_NE(concur({"exercise", "--list"}).out.find("0 of 10 done"), std::string::npos);
   EXPECT_EQ(concur({"solution", "race"}).exit_code, 2) << "a failing check kept the pass";
 }
 
