@@ -12,16 +12,13 @@
 // The `one_way` column is the time per switch or hand-off.
 #include <benchmark/benchmark.h>
 
-#include <atomic>
-#include <thread>
-
 #include <boost/asio/detached.hpp>
 
 #include <concur/coro/loop.hpp>
 #include <concur/coro/sync.hpp>
-#include <concur/threads/event.hpp>
 
 #include "bench_os.hpp"
+#include "event_ping_pong.hpp"
 
 namespace {
 
@@ -79,28 +76,7 @@ void BM_CoroutinePingPong(benchmark::State& state) {
 BENCHMARK(BM_CoroutinePingPong)->Name("Coroutine/ping_pong")->Iterations(kRounds)->UseRealTime()->Unit(benchmark::kMicrosecond);
 
 void BM_EventPingPong(benchmark::State& state) {
-  concur::Event ping("ping"), pong("pong");
-  std::atomic<bool> stop{false};
-  std::thread partner([&] {
-    for (;;) {
-      ping.wait();
-      ping.clear();
-      if (stop.load(std::memory_order_relaxed)) return;
-      pong.set();
-    }
-  });
-  {
-    Pinning pinning(placement_of(state), partner);
-    if (!pinning.ok()) state.SkipWithError("could not pin the threads");
-    for (auto _ : state) {
-      ping.set();
-      pong.wait();
-      pong.clear();
-    }
-  }
-  stop.store(true, std::memory_order_relaxed);
-  ping.set();
-  partner.join();
+  event_ping_pong(state);  // event_ping_pong.hpp, as bench_event measures it
   per_switch(state, 2);
 }
 BENCHMARK(BM_EventPingPong)

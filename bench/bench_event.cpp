@@ -21,6 +21,7 @@
 #include <concur/threads/event.hpp>
 
 #include "bench_os.hpp"
+#include "event_ping_pong.hpp"
 
 namespace {
 
@@ -37,33 +38,7 @@ void report_one_way(benchmark::State& state) {
 }
 
 void BM_EventPingPong(benchmark::State& state) {
-  concur::Event ping("ping");
-  concur::Event pong("pong");
-  std::atomic<bool> stop{false};
-
-  std::thread partner([&] {
-    for (;;) {
-      ping.wait();
-      // Lower our flag before answering: the next set() must find it down.
-      ping.clear();
-      if (stop.load(std::memory_order_relaxed)) return;
-      pong.set();
-    }
-  });
-  {
-    Pinning pinning(placement_of(state), partner);
-    if (!pinning.ok()) state.SkipWithError("could not pin the threads");
-    for (auto _ : state) {
-      ping.set();
-      pong.wait();
-      pong.clear();
-    }
-  }
-
-  // set() publishes the store to stop, so the partner sees it once it wakes.
-  stop.store(true, std::memory_order_relaxed);
-  ping.set();
-  partner.join();
+  event_ping_pong(state);  // event_ping_pong.hpp
   report_one_way(state);
 }
 BENCHMARK(BM_EventPingPong)

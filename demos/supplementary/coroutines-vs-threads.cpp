@@ -1,12 +1,11 @@
 // s.16 coroutines-vs-threads: what one more unit of concurrency costs, measured.
 //
-// Start --units units that each wait --wait seconds, first as threads, then as
-// coroutines, and measure what they cost while all are alive: the memory gained (the
-// process's resident set, /proc/self/statm, plus the kernel's stacks for threads,
-// KernelStack in /proc/meminfo) and the time it took to start them, per unit. A thread
-// has a kernel task, a kernel stack and a stack of its own (8 MiB of address space, the
-// pages it touches resident); a coroutine is a heap frame holding its locals (here, a
-// timer), and starting one is a function call on the loop, not a system call.
+// Start --units units that each wait --wait seconds, as threads, then as coroutines, and
+// measure per unit, while all are alive, the memory gained (the resident set, or the heap
+// if it grew more, plus the kernel's thread stacks: memory_use()) and the start time. A thread has
+// a kernel task, a kernel stack and a stack of its own (8 MiB of address space, the pages
+// it touches resident); a coroutine is a heap frame holding its locals (here, a timer),
+// and starting one is a function call on the loop, not a system call.
 
 #include <concur/coro.hpp>
 
@@ -24,10 +23,7 @@ static void as_threads(Cost& cost, int units, std::chrono::nanoseconds wait) {
   std::latch running(units);
   Event go("all started");
   std::deque<Thread> threads;
-  struct Release {  // whatever happens, the waiting threads are let go before they are joined
-    Event& go;
-    ~Release() { go.set(); }
-  } release{go};
+  struct Release { Event& go; ~Release() { go.set(); } } release{go};  // always let go before the joins
   const std::int64_t began = RunClock::elapsed_ns();
   for (int i = 0; i < units; ++i)
     threads.emplace_back([&] { running.count_down(); go.wait(); std::this_thread::sleep_for(wait); }).start();
@@ -65,15 +61,17 @@ static void as_coroutines(Cost& cost, int units, std::chrono::nanoseconds wait) 
 static void measure(Run& run) {
   const int units = run.integer<int>("units");
   Cost cost;
+  const RecordingPaused quiet;  // the units' cost, not the timeline's record of them
   if (run.variant() == "threads") as_threads(cost, units, run.duration("wait"));
   else as_coroutines(cost, units, run.duration("wait"));
   const double rss = 1.0 * cost.grew.resident_bytes / units, kernel = 1.0 * cost.grew.kernel_stack_bytes / units;
-  const double memory = rss + kernel, thread_us = run.baseline() ? run.baseline()->result.value("start_us_per_unit", 0.0) : 0;
+  const double memory = std::max(rss, 1.0 * cost.grew.heap_bytes / units) + kernel, thread_us = run.baseline() ? run.baseline()->result.value("start_us_per_unit", 0.0) : 0;
   run.result({{"units", units}, {"start_us_per_unit", cost.start_us}, {"memory_bytes_per_unit", memory},
-              {"rss_bytes_per_unit", rss}, {"kernel_stack_bytes_per_unit", kernel},
+              {"rss_bytes_per_unit", rss}, {"heap_bytes_per_unit", 1.0 * cost.grew.heap_bytes / units},
+              {"kernel_stack_bytes_per_unit", kernel},
               {"virtual_bytes_per_unit", 1.0 * cost.grew.virtual_bytes / units}});
-  say("per {}: {:.2f} µs to start, {:.0f} bytes resident + {:.0f} of kernel stack", run.variant() == "threads" ?
-      "thread" : "coroutine", cost.start_us, rss, kernel);
+  say("per {}: {:.2f} µs to start, {:.0f} bytes of memory ({:.0f} of them kernel stack)", run.variant(), cost.start_us,
+      memory, kernel);
   const BaselineFigures* threads = run.baseline();
   if (threads == nullptr) return run.explain("Each thread cost {:.1f} µs to start and {:.1f} KiB of memory while it "
                                              "waited.", cost.start_us, memory / 1024);

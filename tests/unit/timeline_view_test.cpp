@@ -91,6 +91,21 @@ TEST(TimelineView, ManyThreadsAreSummarisedNotDrawnOneByOne) {
   EXPECT_LT(lines_of(text).size(), 12u);
 }
 
+TEST(TimelineView, ACoroutineRowNamesItsThread) {
+  concur::Timeline tl;
+  tl.labels = {"running on MainThread", "asleep"};
+  concur::Track t;
+  t.name = "Task-1";
+  t.coroutine = true;
+  t.thread = "MainThread";
+  t.events = {{concur::TimelineEvent::Type::span, concur::SpanKind::running, 0, 0, 10, 0},
+              {concur::TimelineEvent::Type::span, concur::SpanKind::waiting, 1, 10, 1000, 0}};
+  tl.tracks.push_back(t);
+  const std::string drawn = concur::render_timeline(tl, {.width = 60});
+  EXPECT_NE(drawn.find("Task-1@MainThread"), std::string::npos) << drawn;
+  EXPECT_NE(drawn.find("asleep"), std::string::npos) << drawn;  // the legend names the wait
+}
+
 TEST(TimelineView, NothingRecordedDrawsNothing) {
   EXPECT_EQ(concur::render_timeline(concur::Timeline{}, {}), "");
 }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -97,6 +98,36 @@ TEST(Trace, RunsOfDifferentVariantsAreLaidEndToEnd) {
     if (e["ph"] == "X" && e["name"] == "running") start_of[e["tid"].get<long>()] = e["ts"].get<double>();
   EXPECT_DOUBLE_EQ(start_of.at(11), 0.0);
   EXPECT_DOUBLE_EQ(start_of.at(12), 5.0);
+}
+
+// Coroutines that share a thread each get a track of their own, named with that thread,
+// and a second run's coroutine of the same name is another track again.
+TEST(Trace, CoroutinesSharingAThreadGetATrackEach) {
+  concur::Timeline tl;
+  tl.labels = {"running on MainThread", "asleep"};
+  for (const char* name : {"Task-1", "Task-2"}) {
+    concur::Track t = track(42, name, {span(SpanKind::running, 0, 0, 10), span(SpanKind::waiting, 1, 10, 500),
+                                       span(SpanKind::running, 0, 500, 510)});
+    t.coroutine = true;
+    t.thread = "MainThread";
+    tl.tracks.push_back(t);
+  }
+  concur::TraceBuilder builder("concur test");
+  builder.add_run(tl, "a", 0, 1000);
+  builder.add_run(tl, "b", 2000, 1000);
+  std::map<std::string, long> tid_of;
+  const json doc = builder.to_json();
+  for (const json& e : doc["traceEvents"])
+    if (e["ph"] == "M" && e["name"] == "thread_name") tid_of[e["args"]["name"]] = e["tid"];
+  std::set<long> tids;
+  for (const char* run : {"a", "b"})
+    for (const char* name : {"Task-1", "Task-2"}) {
+      const std::string key = std::string(name) + " (coroutine on MainThread) · " + run;
+      ASSERT_TRUE(tid_of.contains(key)) << key;
+      EXPECT_NE(tid_of[key], 42);
+      tids.insert(tid_of[key]);
+    }
+  EXPECT_EQ(tids.size(), 4u);
 }
 
 }  // namespace

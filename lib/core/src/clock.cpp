@@ -1,9 +1,10 @@
 #include "concur/core/clock.hpp"
 
-#include <cstdio>
+#include <malloc.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <ctime>
 
 namespace concur {
@@ -56,6 +57,8 @@ MemoryUse memory_use() noexcept {
     use.resident_bytes = resident * page;
   }
   std::fclose(f);
+  const struct mallinfo2 heap = ::mallinfo2();
+  use.heap_bytes = static_cast<std::int64_t>(heap.uordblks + heap.hblkhd);  // in small chunks + mmapped ones
   if (std::FILE* info = std::fopen("/proc/meminfo", "r")) {
     char line[256];
     long long kib = 0;

@@ -37,10 +37,11 @@ Coroutine::Turn::Turn(Coroutine& coroutine) : me_(coroutine), outer_(t_current) 
   const std::int64_t now = recording ? RunClock::elapsed_ns() : 0;
   if (outer_ != nullptr) outer_->stop_running(now);  // its span resumes when this turn ends
 
-  const long tid = current_native_id();
-  if (me_.actor_tid_ != tid) {
+  // Which thread this is, without a system call (gettid costs more than the rest of a turn).
+  const std::uintptr_t thread = this_thread_key();
+  if (me_.actor_thread_ != thread) {
     me_.actor_ = me_.name_ + "@" + current_thread_actor();
-    me_.actor_tid_ = tid;
+    me_.actor_thread_ = thread;
     me_.running_label_ = Recorder::intern("running on " + current_thread_actor());
   }
   if (recording && !me_.slot_) {  // made at the first turn that is recorded: most are not
@@ -49,7 +50,6 @@ Coroutine::Turn::Turn(Coroutine& coroutine) : me_(coroutine), outer_(t_current) 
     me_.slot_->name = me_.name_;
   }
   ++me_.turns_;
-  me_.last_tid_ = tid;
   t_current = &me_;
   outer_slot_ = detail::switch_slot(me_.slot_.get());
   outer_actor_ = override_actor(&me_.actor_);

@@ -184,6 +184,12 @@ bool Recorder::close(const void* key) {
   return false;
 }
 
+RecordingPaused::RecordingPaused() noexcept : was_active_(g_active.exchange(false, std::memory_order_acq_rel)) {}
+
+RecordingPaused::~RecordingPaused() {
+  if (was_active_) g_active.store(true, std::memory_order_release);
+}
+
 ScopedSpan::ScopedSpan(SpanKind kind, std::uint32_t label) noexcept
     : kind_(kind), label_(label), start_ns_(Recorder::active() ? RunClock::elapsed_ns() : -1) {}
 

@@ -39,22 +39,25 @@ class RunClock {
 // really ran in parallel.
 std::chrono::nanoseconds process_cpu_time() noexcept;
 
-// The process's memory now (/proc/self/statm): resident pages and address space, in
-// bytes; and the kernel's memory for the stacks of every thread on the machine
-// (KernelStack in /proc/meminfo: 16 KiB per thread on x86-64, never in a process's
-// resident set). Zeros where /proc cannot be read. What N more threads or coroutines
-// cost is the difference with all of them alive, over N; the kernel stacks are counted
-// machine-wide, so threads other programs start meanwhile add to the difference.
+// The process's memory now: resident pages and address space (/proc/self/statm), the
+// heap in use (malloc's count, mallinfo2), and the kernel's memory for the stacks of
+// every thread on the machine (KernelStack in /proc/meminfo: 16 KiB per thread on x86-64,
+// never in a process's resident set). Zeros where they cannot be read. What N more
+// threads or coroutines cost is the difference with all of them alive, over N. The heap
+// figure counts memory that was already resident and is reused (a second run of the same
+// thing grows the heap but not the resident set); the kernel stacks are counted
+// machine-wide, so threads other programs start meanwhile add to them.
 struct MemoryUse {
   std::int64_t resident_bytes = 0;
   std::int64_t virtual_bytes = 0;
+  std::int64_t heap_bytes = 0;
   std::int64_t kernel_stack_bytes = 0;
 };
 MemoryUse memory_use() noexcept;
 // What was gained from `before` to `after`, field by field.
 inline MemoryUse operator-(const MemoryUse& after, const MemoryUse& before) noexcept {
   return {after.resident_bytes - before.resident_bytes, after.virtual_bytes - before.virtual_bytes,
-          after.kernel_stack_bytes - before.kernel_stack_bytes};
+          after.heap_bytes - before.heap_bytes, after.kernel_stack_bytes - before.kernel_stack_bytes};
 }
 
 // Seconds as a double, for reports.

@@ -38,9 +38,8 @@ class Coroutine {
   Coroutine& operator=(const Coroutine&) = delete;
 
   const std::string& name() const noexcept { return name_; }
-  // Turns taken so far, and the kernel id of the thread that ran the latest one (0: none).
+  // Turns taken so far.
   std::uint64_t turns() const noexcept { return turns_; }
-  long last_thread_id() const noexcept { return last_tid_; }
 
   // Labels the coming suspension on the timeline ("asleep", "waiting for queue"): a
   // Recorder::intern() id. Call it just before the co_await; it applies once.
@@ -70,14 +69,13 @@ class Coroutine {
 
   std::string name_;
   std::string actor_;            // "NAME@THREAD" for the thread of the latest turn
-  long actor_tid_ = 0;           // the thread actor_ names
+  std::uintptr_t actor_thread_ = 0;  // this_thread_key() of the thread actor_ names
   std::unique_ptr<detail::TrackSlot> slot_;  // its track; null until a turn is recorded
-  std::uint32_t running_label_ = 0;  // "running on THREAD", interned for actor_tid_
+  std::uint32_t running_label_ = 0;  // "running on THREAD", interned for actor_thread_
   std::uint32_t wait_label_;
   std::int64_t running_since_ns_ = -1;
   std::int64_t suspended_at_ns_ = -1;
   std::uint64_t turns_ = 0;
-  long last_tid_ = 0;
 };
 
 }  // namespace concur

@@ -93,6 +93,20 @@ std::string encode_timeline(const Timeline& timeline);  // CBOR bytes
 // Throws std::invalid_argument for bytes that are not a timeline.
 Timeline decode_timeline(std::string_view bytes);
 
+// No recording, on any thread, for as long as it lives; the run's recording resumes
+// afterwards. For a demo that measures what something costs (the memory of ten thousand
+// threads) without the timeline's own share of it.
+class RecordingPaused {
+ public:
+  RecordingPaused() noexcept;
+  ~RecordingPaused();
+  RecordingPaused(const RecordingPaused&) = delete;
+  RecordingPaused& operator=(const RecordingPaused&) = delete;
+
+ private:
+  bool was_active_;
+};
+
 // Records a span over a scope: { ScopedSpan s(SpanKind::waiting, label); cv.wait(...); }
 class ScopedSpan {
  public:
