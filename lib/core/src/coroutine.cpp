@@ -24,6 +24,10 @@ Coroutine::~Coroutine() = default;
 
 Coroutine* Coroutine::current() noexcept { return t_current; }
 
+void Coroutine::will_wait_for(std::uint32_t label) noexcept {
+  if (t_current != nullptr) t_current->wait_label_ = label;
+}
+
 void Coroutine::start_running(std::int64_t now_ns) { running_since_ns_ = now_ns; }
 
 void Coroutine::stop_running(std::int64_t now_ns) {
@@ -46,8 +50,7 @@ Coroutine::Turn::Turn(Coroutine& coroutine) : me_(coroutine), outer_(t_current) 
   }
   if (recording && !me_.slot_) {  // made at the first turn that is recorded: most are not
     me_.slot_ = std::make_unique<detail::TrackSlot>();
-    me_.slot_->coroutine = true;
-    me_.slot_->name = me_.name_;
+    me_.slot_->coroutine_name = &me_.name_;
   }
   ++me_.turns_;
   t_current = &me_;

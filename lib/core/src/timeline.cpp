@@ -68,12 +68,12 @@ Track& my_track() {
   if (me.track == nullptr || me.epoch != epoch) {
     State& s = state();
     auto track = std::make_unique<Track>();
-    track->name = me.coroutine ? me.name : current_thread_actor();
-    track->coroutine = me.coroutine;
+    track->coroutine = me.coroutine_name != nullptr;
+    track->name = track->coroutine ? *me.coroutine_name : current_thread_actor();
     track->thread = current_thread_actor();
     track->pid = static_cast<long>(::getpid());
     track->tid = current_native_id();
-    track->events.reserve(me.coroutine ? 16 : 256);
+    track->events.reserve(track->coroutine ? 16 : 256);
     std::lock_guard guard(s.mu);
     track->id = static_cast<std::uint32_t>(s.tracks.size() + 1);
     me.track = track.get();

@@ -32,8 +32,7 @@ struct TrackSlot {
   // A thread holds few things at once; a small fixed array keeps open() allocation-free.
   std::array<OpenSpan, 16> open{};
   std::size_t open_count = 0;
-  bool coroutine = false;  // a coroutine's slot: its track is named `name`
-  std::string name;
+  const std::string* coroutine_name = nullptr;  // a coroutine's slot: the name of its track
 };
 
 // Makes the calling thread record in `slot` (nullptr: its own again); returns the slot it

@@ -46,11 +46,6 @@ Address split(std::string_view url) {
   return a;
 }
 
-// Says on the timeline what the coming suspension waits for.
-void waiting_for(std::uint32_t label) {
-  if (Coroutine* me = Coroutine::current()) me->will_wait_for(label);
-}
-
 std::string describe(const boost::system::error_code& ec, std::string_view stage) {
   if (ec == beast::error::timeout) return fmt::format("timed out while {}", stage);
   if (ec == http::error::body_limit) return "the body is longer than the most bytes allowed (max-body)";
@@ -86,11 +81,11 @@ Task<Response> http_get(std::string url, std::chrono::nanoseconds timeout, std::
   beast::tcp_stream stream(executor);
   std::string_view stage = "looking up the host";
   try {
-    waiting_for(label);
+    Coroutine::will_wait_for(label);
     const auto addresses = co_await resolver.async_resolve(where.host, where.port, asio::use_awaitable);
     stage = "connecting";
     stream.expires_after(timeout);
-    waiting_for(label);
+    Coroutine::will_wait_for(label);
     co_await stream.async_connect(addresses, asio::use_awaitable);
 
     stage = "sending the request";
@@ -98,7 +93,7 @@ Task<Response> http_get(std::string url, std::chrono::nanoseconds timeout, std::
     request.set(http::field::host, where.host);
     request.set(http::field::user_agent, "concur");
     stream.expires_after(timeout);
-    waiting_for(label);
+    Coroutine::will_wait_for(label);
     co_await http::async_write(stream, request, asio::use_awaitable);
 
     stage = "reading the answer";
@@ -106,7 +101,7 @@ Task<Response> http_get(std::string url, std::chrono::nanoseconds timeout, std::
     http::response_parser<http::string_body> parser;
     parser.body_limit(max_body);
     stream.expires_after(deadline);
-    waiting_for(label);
+    Coroutine::will_wait_for(label);
     co_await http::async_read(stream, buffer, parser, asio::use_awaitable);
     r.status = static_cast<int>(parser.get().result_int());
     r.bytes = parser.get().body().size();

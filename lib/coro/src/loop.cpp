@@ -56,7 +56,7 @@ Loop& Loop::current() {
 Task<void> sleep(std::chrono::nanoseconds how_long) {
   static const std::uint32_t label = Recorder::intern("asleep");
   asio::steady_timer timer(co_await asio::this_coro::executor, how_long);
-  if (Coroutine* me = Coroutine::current()) me->will_wait_for(label);
+  Coroutine::will_wait_for(label);
   co_await timer.async_wait(asio::use_awaitable);
 }
 

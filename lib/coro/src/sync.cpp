@@ -19,7 +19,7 @@ Semaphore::Semaphore(std::string name, std::size_t permits)
       counter_label_(Recorder::intern(name_ + " in use")) {}
 
 Task<void> Semaphore::acquire() {
-  if (Coroutine* me = Coroutine::current()) me->will_wait_for(wait_label_);
+  Coroutine::will_wait_for(wait_label_);
   co_await slots_.async_send(boost::system::error_code{}, asio::use_awaitable);  // waits while all slots are full
   ++in_use_;
   if (in_use_ > max_in_use_) max_in_use_ = in_use_;

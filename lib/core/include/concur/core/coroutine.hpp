@@ -12,7 +12,7 @@
 // The event loop (concur/coro/loop.hpp) opens a Turn around every resumption, so a demo
 // never writes one. On the timeline a coroutine's track shows each turn as a span
 // "running on THREAD" and each suspension between turns as a waiting span, labelled
-// with what it awaited (will_wait_for(); "suspended" when nobody said).
+// with what it awaited (Coroutine::will_wait_for(); "suspended" when nobody said).
 //
 // Turns nest: a turn that resumes another coroutine inline pauses the outer one's
 // running span while the inner one runs, so at most one coroutine per thread is shown
@@ -41,9 +41,10 @@ class Coroutine {
   // Turns taken so far.
   std::uint64_t turns() const noexcept { return turns_; }
 
-  // Labels the coming suspension on the timeline ("asleep", "waiting for queue"): a
-  // Recorder::intern() id. Call it just before the co_await; it applies once.
-  void will_wait_for(std::uint32_t label) noexcept { wait_label_ = label; }
+  // Labels the calling coroutine's coming suspension on the timeline ("asleep", "waiting
+  // for queue"): a Recorder::intern() id. Call it just before the co_await; it applies
+  // once. Does nothing outside a coroutine's turn.
+  static void will_wait_for(std::uint32_t label) noexcept;
 
   // The coroutine whose turn the calling thread is running, or nullptr.
   static Coroutine* current() noexcept;

@@ -203,15 +203,13 @@ Task<Gathered<T>> gather(std::vector<Named<T>> tasks) {
     names.push_back(t.name.empty() ? loop.next_task_name() : t.name);
     ops.push_back(asio::co_spawn(loop.executor_for(names.back()), std::move(t.task), asio::deferred));
   }
+  if (ops.empty()) co_return Gathered<T>();
+  Coroutine::will_wait_for(detail::gather_label(ops.size()));
   if constexpr (std::is_void_v<T>) {
-    if (ops.empty()) co_return;
-    if (Coroutine* me = Coroutine::current()) me->will_wait_for(detail::gather_label(ops.size()));
     auto [order, errors] = co_await asio::experimental::make_parallel_group(std::move(ops))
                                .async_wait(asio::experimental::wait_for_one_error(), asio::use_awaitable);
     detail::rethrow_first(order, errors, names);
   } else {
-    if (ops.empty()) co_return std::vector<T>{};
-    if (Coroutine* me = Coroutine::current()) me->will_wait_for(detail::gather_label(ops.size()));
     auto [order, errors, values] = co_await asio::experimental::make_parallel_group(std::move(ops))
                                        .async_wait(asio::experimental::wait_for_one_error(), asio::use_awaitable);
     detail::rethrow_first(order, errors, names);
@@ -249,7 +247,7 @@ auto to_thread(F blocking) -> Task<std::invoke_result_t<F&>> {
   using R = std::invoke_result_t<F&>;
   using Result = std::conditional_t<std::is_void_v<R>, std::monostate, R>;
   asio::thread_pool& pool = Loop::current().offload_pool();
-  if (Coroutine* me = Coroutine::current()) me->will_wait_for(detail::offload_label());
+  Coroutine::will_wait_for(detail::offload_label());
   auto token = asio::use_awaitable;  // an exception_ptr first in the signature is rethrown
   Result value = co_await asio::async_initiate<decltype(token), void(std::exception_ptr, Result)>(
       [&pool](auto handler, F call) {

@@ -111,7 +111,7 @@ class Queue {
   // Sleeps on `waiters` until another coroutine's cancel_one() wakes it. A cancellation
   // from outside (gather() giving up) ends the wait with operation_aborted instead.
   static Task<void> wait(asio::steady_timer& waiters, std::uint32_t label) {
-    if (Coroutine* me = Coroutine::current()) me->will_wait_for(label);
+    Coroutine::will_wait_for(label);
     auto [woken] = co_await waiters.async_wait(asio::as_tuple(asio::use_awaitable));
     (void)woken;  // operation_aborted: that is how cancel_one() wakes us
     const auto state = co_await asio::this_coro::cancellation_state;
