@@ -5,6 +5,7 @@
 
 #include <concur/threads/condition.hpp>
 #include <concur/threads/event.hpp>
+#include <concur/threads/mutex.hpp>
 #include <concur/threads/rlock.hpp>
 #include <concur/threads/thread.hpp>
 #include <concur/core/timeline.hpp>
@@ -172,6 +173,34 @@ TEST(Condition, OverAnRLockWaitsOnlyWhenHeldOnce) {
   }
   EXPECT_FALSE(cond.wait_for([] { return false; }, 0.0));
   EXPECT_TRUE(rlock.is_owned());
+}
+
+// Python: cond = Condition(lock); with lock: cond.wait(...). The condition asks the lock.
+TEST(Condition, ALockTakenDirectlyCountsWhenTheLockCanSaySo) {
+  concur::Mutex lock("direct");
+  concur::Condition cond(lock, "over direct");
+  bool ready = false;  // guarded by lock
+  concur::Thread setter([&] {
+    std::lock_guard guard(lock);  // not through the condition either
+    ready = true;
+    cond.notify_all();
+  });
+  {
+    std::unique_lock guard(lock);
+    setter.start();
+    EXPECT_TRUE(cond.wait_for([&] { return ready; }, 10.0));
+    EXPECT_TRUE(lock.held_by_me());  // the wait took it back
+  }
+  setter.join();
+  EXPECT_THROW(cond.notify(), std::runtime_error);  // released: nobody holds it now
+  EXPECT_THROW(cond.wait(0.0), std::runtime_error);
+
+  concur::RLock rlock("direct rlock");
+  concur::Condition rcond(rlock, "over direct rlock");
+  std::unique_lock outer(rlock);
+  EXPECT_FALSE(rcond.wait(0.0));
+  std::unique_lock inner(rlock);
+  EXPECT_THROW(rcond.wait(0.0), std::runtime_error);  // held twice: wait releases one level only
 }
 
 TEST(Condition, WorksOverAStdMutex) {

@@ -163,3 +163,27 @@ TEST(ProcessPoolExecutor, AWorkerThatDiesFailsItsFutureAndThePending) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Executors, MapGivesTheResultsInOrderAndTheFirstErrorInOrder) {
+  concur::ThreadPoolExecutor threads(2);
+  EXPECT_EQ(threads.map(sq, {json(1), json(2), json(3), json(4), json(5)}),
+            (std::vector<json>{1, 4, 9, 16, 25}));
+  EXPECT_THROW(threads.map([](const json& x) -> json { if (x == 2) throw std::runtime_error("two"); return x; },
+                           {json(1), json(2), json(3)}),
+               std::runtime_error);
+  threads.shutdown(/*wait=*/false);
+  EXPECT_THROW(threads.submit([] { return 1; }), std::logic_error);
+
+  concur::ProcessPoolExecutor processes(2);
+  EXPECT_EQ(processes.map("sq", {json(1), json(2), json(3)}), (std::vector<json>{1, 4, 9}));
+  concur::Future running = processes.submit("nap_ms", 200);
+  while (!running.running() && !running.done()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_FALSE(running.cancel());  // too late: it runs
+  processes.shutdown(/*wait=*/false);
+  EXPECT_THROW(processes.submit("sq", 2), std::logic_error);
+  EXPECT_EQ(running.result(30.0), 200);  // submitted before the shutdown: it finishes
+}
+
+}  // namespace

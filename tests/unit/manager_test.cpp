@@ -19,6 +19,7 @@
 #include <fstream>
 
 #include <mutex>
+#include <set>
 #include <thread>
 
 namespace {
@@ -342,6 +343,54 @@ TEST(RemoteManager, TheKeyComesFromTheEnvironmentOrAFile) {
   std::remove(path.c_str());
   EXPECT_THROW((void)mp::load_authkey(path), std::runtime_error);
   ::unsetenv("CONCUR_AUTHKEY");
+}
+
+}  // namespace
+
+namespace {
+
+void meet_and_note(const json& args, Handed) {
+  mp::EventProxy go(args["go"]);
+  mp::BarrierProxy all_here(args["barrier"]);
+  mp::NamespaceProxy ns(args["ns"]);
+  go.wait();
+  const long long index = all_here.wait(30.0);
+  ns.set(fmt::format("index_{}", args["id"].get<int>()), index);
+}
+CONCUR_ENTRY(meet_and_note);
+
+TEST_P(EveryStartMethod, EventBarrierAndNamespaceProxies) {
+  mp::Manager manager(GetParam());
+  mp::EventProxy go = manager.event();
+  mp::BarrierProxy all_here = manager.barrier(3);
+  mp::NamespaceProxy ns = manager.namespace_();
+  EXPECT_EQ(all_here.parties(), 3);
+  EXPECT_FALSE(go.is_set());
+  EXPECT_FALSE(go.wait(0.01));
+  std::vector<std::unique_ptr<Process>> children;
+  for (int id = 1; id <= 3; ++id) {
+    children.push_back(std::make_unique<Process>(
+        Target{"meet_and_note", {{"go", go.token()}, {"barrier", all_here.token()}, {"ns", ns.token()}, {"id", id}}}, "",
+        GetParam()));
+    children.back()->start();
+  }
+  go.set();
+  for (auto& c : children) {
+    ASSERT_TRUE(c->join(60.0));
+    EXPECT_EQ(c->exitcode(), 0) << c->describe_exit();
+  }
+  std::set<long long> indexes;
+  const json noted = ns.copy();
+  for (const json& index : noted) indexes.insert(index.get<long long>());
+  EXPECT_EQ(indexes, (std::set<long long>{0, 1, 2}));
+  EXPECT_THROW(ns.get("missing"), mp::RemoteError);
+  go.clear();
+  EXPECT_FALSE(go.is_set());
+
+  mp::BarrierProxy alone = manager.barrier(2);
+  EXPECT_THROW(alone.wait(0.02), mp::RemoteError);  // timed out: broken
+  EXPECT_THROW(alone.wait(), mp::RemoteError);      // and stays broken
+  EXPECT_THROW(manager.barrier(0), mp::RemoteError);
 }
 
 }  // namespace

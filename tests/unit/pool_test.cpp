@@ -222,3 +222,21 @@ TEST(Pool, TheDestructorLeavesNoWorkerBehind) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(PoolCalls, PartialStarmapAsyncAndCpuCount) {
+  Pool pool(2);
+  EXPECT_EQ(pool.map(mp::partial("add", {json(100)}), {json(1), json(2), json(3)}), (std::vector<json>{101, 102, 103}));
+  mp::AsyncResult sums = pool.starmap_async("add", {json{1, 2}, json{3, 4}});
+  EXPECT_EQ(sums.get(30.0), json({3, 7}));
+  EXPECT_TRUE(sums.successful());
+  EXPECT_THROW(pool.starmap_async("add", {json(1)}), std::invalid_argument);
+  mp::AsyncResult slow = pool.apply_async("sleep_ms", 300);
+  EXPECT_THROW((void)slow.successful(), std::logic_error);  // not ready yet
+  EXPECT_THROW(slow.get(0.01), concur::TimeoutError);
+  EXPECT_EQ(slow.get(30.0), 300);
+  EXPECT_GE(mp::cpu_count(), 1);
+}
+
+}  // namespace

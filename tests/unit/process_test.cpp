@@ -249,3 +249,26 @@ TEST(Process, SignalNames) {
 }
 
 }  // namespace
+
+namespace {
+
+namespace mp = concur::mp;
+
+TEST(StartMethods, SetOnceForTheProgramOrPerUseThroughAContext) {
+  mp::reset_start_method();
+  EXPECT_EQ(mp::get_start_method(), StartMethod::fork);
+  mp::set_start_method(StartMethod::spawn);
+  EXPECT_THROW(mp::set_start_method(StartMethod::fork), std::runtime_error);
+  EXPECT_EQ(mp::get_start_method(), StartMethod::spawn);
+  Process by_default(Target{"exit_with", {{"code", 0}}});
+  EXPECT_EQ(by_default.start_method(), StartMethod::spawn);
+  const mp::Context ctx = mp::get_context(StartMethod::forkserver);
+  Process by_context = ctx.Process(Target{"exit_with", {{"code", 0}}});
+  EXPECT_EQ(by_context.start_method(), StartMethod::forkserver);
+  EXPECT_EQ(mp::get_start_method(), StartMethod::spawn);  // the context left the program's alone
+  mp::set_start_method(StartMethod::forkserver, /*force=*/true);
+  EXPECT_EQ(mp::get_start_method(), StartMethod::forkserver);
+  mp::reset_start_method();
+}
+
+}  // namespace

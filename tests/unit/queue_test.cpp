@@ -232,3 +232,42 @@ TEST(Queue, EachProducersItemsArriveInItsOrder) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(QueueKinds, EachHandsOutInItsOwnOrder) {
+  const std::vector<int> in = {3, 1, 4, 1, 5, 9, 2, 6};
+  concur::Queue<int> fifo;
+  concur::LifoQueue<int> lifo;
+  concur::PriorityQueue<int> priority;
+  concur::SimpleQueue<int> simple;
+  for (int x : in) fifo.put(x), lifo.put(x), priority.put(x), simple.put(x);
+  std::vector<int> from_fifo, from_lifo, from_priority, from_simple;
+  while (!fifo.empty()) from_fifo.push_back(fifo.get());
+  while (!lifo.empty()) from_lifo.push_back(lifo.get());
+  while (!priority.empty()) from_priority.push_back(priority.get());
+  while (!simple.empty()) from_simple.push_back(simple.get());
+  std::vector<int> reversed(in.rbegin(), in.rend()), sorted = in;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(from_fifo, in);
+  EXPECT_EQ(from_simple, in);
+  EXPECT_EQ(from_lifo, reversed);
+  EXPECT_EQ(from_priority, sorted);
+  EXPECT_THROW(simple.get(false), concur::Empty);
+  EXPECT_THROW(priority.get(true, 0.01), concur::Empty);
+}
+
+TEST(QueueKinds, ABoundedPriorityQueueBlocksAndCountsTasks) {
+  concur::PriorityQueue<std::pair<int, std::string>> q(2);
+  q.put({2, "b"});
+  q.put({1, "a"});
+  EXPECT_THROW(q.put({0, "z"}, true, 0.01), concur::Full);
+  EXPECT_EQ(q.get().second, "a");
+  q.task_done();
+  EXPECT_EQ(q.get().second, "b");
+  q.task_done();
+  q.join();  // both done: returns at once
+  EXPECT_THROW(q.task_done(), std::logic_error);
+}
+
+}  // namespace

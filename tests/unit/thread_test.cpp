@@ -379,3 +379,49 @@ TEST(EndOfMain, SkipsThreadsNeverStartedAndCountsOnlyRunningDaemons) {
   EXPECT_EQ(concur::end_of_main({never_started, quick_daemon}), 0u);
   EXPECT_FALSE(never_started.is_alive());
 }
+
+namespace {
+
+void named_task() {}
+
+TEST(ThreadIntrospection, EnumerateListsMainAndTheRunningThreadsInStartOrder) {
+  EXPECT_EQ(concur::main_thread().name(), "MainThread");
+  EXPECT_EQ(concur::main_thread().ident(), concur::current_thread().ident());
+  EXPECT_EQ(concur::get_ident(), *concur::current_thread().ident());
+  EXPECT_EQ(concur::get_native_id(), *concur::current_thread().native_id());
+  const std::size_t before = concur::active_count();
+  concur::Event release;
+  concur::Thread a([&] { release.wait(); }, "A"), b([&] { release.wait(); }, "B");
+  concur::Thread never_started([] {}, "C");
+  a.start();
+  b.start();
+  const std::vector<concur::ThreadInfo> during = concur::enumerate();
+  EXPECT_EQ(concur::active_count(), before + 2);
+  ASSERT_GE(during.size(), 3u);
+  EXPECT_EQ(during.front().name, "MainThread");
+  EXPECT_EQ(during[during.size() - 2].name, "A");
+  EXPECT_EQ(during.back().name, "B");
+  EXPECT_EQ(during.back().ident, *b.ident());
+  EXPECT_EQ(during.back().native_id, *b.native_id());
+  std::string main_seen_from_a;
+  concur::Thread asker([&] { main_seen_from_a = concur::main_thread().name(); }, "Asker");
+  asker.start();
+  asker.join();
+  EXPECT_EQ(main_seen_from_a, "MainThread");
+  release.set();
+  a.join();
+  b.join();
+  EXPECT_EQ(concur::active_count(), before);  // finished threads are gone, C never counted
+}
+
+TEST(ThreadIntrospection, ANamedTargetNamesAnUnnamedThreadAfterItsFunction) {
+  concur::Thread t(CONCUR_TARGET(named_task));
+  EXPECT_TRUE(t.name().starts_with("Thread-")) << t.name();
+  EXPECT_TRUE(t.name().ends_with(" (named_task)")) << t.name();
+  concur::Thread given(CONCUR_TARGET(named_task), "Given");
+  EXPECT_EQ(given.name(), "Given");
+  t.start();
+  t.join();
+}
+
+}  // namespace

@@ -89,6 +89,18 @@ std::size_t read_exact(int fd, void* data, std::size_t size) {
   return got;
 }
 
+std::string read_available(int fd) {
+  std::string all;
+  char buffer[4096];
+  while (wait_readable(fd, 0)) {
+    const ssize_t n = retry_eintr([&] { return ::read(fd, buffer, sizeof buffer); });
+    if (n < 0) throw_errno("read");
+    if (n == 0) break;  // end of file
+    all.append(buffer, static_cast<std::size_t>(n));
+  }
+  return all;
+}
+
 bool wait_readable(int fd, int timeout_ms) {
   pollfd p{fd, POLLIN, 0};
   const int n = retry_eintr([&] { return ::poll(&p, 1, timeout_ms); });

@@ -15,6 +15,7 @@
 #include "concur/harness/text.hpp"
 #include "concur/harness/run.hpp"
 #include "concur/harness/timeline_view.hpp"
+#include "concur/mp/process.hpp"
 
 namespace concur {
 namespace {
@@ -167,6 +168,7 @@ Outcome run_example(const Example& example, const RunOptions& options) {
       Run run(example, out.params, options.time_scale, variant.name, i);
       if (baseline) run.set_baseline(&*baseline);
       reset_thread_names();
+      mp::reset_start_method();
       RunClock::restart();
       Recorder::begin_run();
       const auto cpu0 = process_cpu_time();

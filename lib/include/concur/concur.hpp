@@ -19,8 +19,9 @@
 //             semaphore.hpp   Semaphore, BoundedSemaphore   (threading.Semaphore, BoundedSemaphore)
 //             event.hpp       Event                         (threading.Event)
 //             condition.hpp   Condition                     (threading.Condition)
+//             barrier.hpp     Barrier, BrokenBarrierError   (threading.Barrier)
 //             gil.hpp         Gil: a simulated GIL          (CPython's global interpreter lock)
-//             queue.hpp       Queue<T>, Full, Empty         (queue.Queue)
+//             queue.hpp       Queue<T>, LifoQueue, PriorityQueue, SimpleQueue, Full, Empty (queue.*)
 //             thread_pool.hpp ThreadPool
 //             futures.hpp     Future, ThreadPoolExecutor, wait, as_completed (concurrent.futures)
 //             http.hpp        LocalWebServer, http_get      (the websites and requests.get)
@@ -29,7 +30,7 @@
 //             entry.hpp       CONCUR_ENTRY, Target          (what a child runs, by name)
 //             process.hpp     Process, StartMethod          (multiprocessing.Process)
 //             shared_memory.hpp SharedMemory                (memory several processes map)
-//             synchronize.hpp Lock, RLock, Semaphore, Event (multiprocessing's, robust)
+//             synchronize.hpp Lock, RLock, Semaphore, Event, Barrier (multiprocessing's, robust)
 //             shared_value.hpp Value<T>, Array<T>           (multiprocessing.Value, Array)
 //             overlap.hpp     Overlap across processes
 //             queue.hpp       Queue, JoinableQueue          (multiprocessing.Queue)
@@ -65,6 +66,7 @@
 #include "concur/core/timeline.hpp"
 #include "concur/core/registry.hpp"
 #include "concur/core/timeout.hpp"
+#include "concur/threads/barrier.hpp"
 #include "concur/threads/condition.hpp"
 #include "concur/threads/deadlock.hpp"
 #include "concur/threads/event.hpp"

@@ -185,9 +185,18 @@ std::pair<Connection, Connection> Pipe(bool duplex) {
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) detail::throw_errno("socketpair");
     return {Connection(detail::Fd(sv[0]), true, true), Connection(detail::Fd(sv[1]), true, true)};
   }
+  auto [read_end, write_end] = os_pipe();
+  return {Connection(std::move(read_end), true, false), Connection(std::move(write_end), false, true)};
+}
+
+void os_write(int fd, std::string_view text) { detail::write_all(fd, text.data(), text.size()); }
+
+std::string os_read_available(int fd) { return detail::read_available(fd); }
+
+std::pair<detail::Fd, detail::Fd> os_pipe() {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) detail::throw_errno("pipe2");
-  return {Connection(detail::Fd(fds[0]), true, false), Connection(detail::Fd(fds[1]), false, true)};
+  return {detail::Fd(fds[0]), detail::Fd(fds[1])};
 }
 
 }  // namespace concur::mp

@@ -27,6 +27,12 @@ Future ProcessPoolExecutor::submit(std::string_view task, const nlohmann::json& 
   return future;
 }
 
+std::vector<nlohmann::json> ProcessPoolExecutor::map(std::string_view task, const std::vector<nlohmann::json>& items) {
+  std::vector<Future> futures;
+  for (const nlohmann::json& item : items) futures.push_back(submit(task, item));
+  return results_in_order(futures);
+}
+
 void ProcessPoolExecutor::dispatch() {
   for (;;) {
     std::optional<Call> next;

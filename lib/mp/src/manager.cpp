@@ -233,7 +233,13 @@ class Server {
     else if (type == "list") obj->data = init.is_null() ? nlohmann::json::array() : init;
     else if (type == "value") obj->data = init;
     else if (type == "queue") obj->data = nlohmann::json::array();
-    else if (type != "lock") {
+    else if (type == "event") obj->data = false;
+    else if (type == "namespace") obj->data = nlohmann::json::object();
+    else if (type == "barrier") {
+      if (!init.is_number_integer() || init.get<long long>() < 1)
+        throw std::invalid_argument("a Barrier needs a number of parties of at least 1");
+      obj->data = {{"parties", init}, {"arrived", 0}, {"generation", 0}, {"broken", false}};
+    } else if (type != "lock") {
       obj->managed = find_managed(type);
       if (obj->managed == nullptr)
         throw std::invalid_argument(fmt::format("no managed type named '{}' (register it with CONCUR_MANAGED)", type));
@@ -315,6 +321,62 @@ class Server {
         return std::nullopt;
       }
       if (m == "qsize") return o.data.size();
+    } else if (t == "event") {
+      if (m == "set" || m == "clear") {
+        o.data = m == "set";
+        o.changed.notify_all();
+        return nullptr;
+      }
+      if (m == "is_set") return o.data;
+      if (m == "wait") {
+        wait_while_there(o, lock, peer, a.at(0), [&] { return o.data.get<bool>(); });
+        return o.data;
+      }
+    } else if (t == "namespace") {
+      if (m == "getattr") {
+        auto it = o.data.find(a.at(0).get<std::string>());
+        if (it == o.data.end())
+          throw std::out_of_range(fmt::format("AttributeError: 'Namespace' object has no attribute '{}'", a.at(0).get<std::string>()));
+        return *it;
+      }
+      if (m == "setattr") return o.data[a.at(0).get<std::string>()] = a.at(1), nullptr;
+      if (m == "copy") return o.data;
+    } else if (t == "barrier") {
+      nlohmann::json& d = o.data;
+      auto broken = [&] {
+        d["broken"] = true;
+        o.changed.notify_all();
+        return std::runtime_error("BrokenBarrierError: the barrier is broken (a wait timed out, a party left, or "
+                                  "it was aborted)");
+      };
+      if (m == "abort") {
+        broken();
+        return nullptr;
+      }
+      if (m == "parties") return d["parties"];
+      if (m == "wait") {
+        if (d["broken"].get<bool>()) throw broken();
+        const long long index = d["arrived"].get<long long>(), round = d["generation"].get<long long>();
+        d["arrived"] = index + 1;
+        if (index + 1 == d["parties"].get<long long>()) {  // the last one: everyone goes
+          d["arrived"] = 0;
+          d["generation"] = round + 1;
+          o.changed.notify_all();
+          return index;
+        }
+        bool in_time = false;
+        try {
+          in_time = wait_while_there(o, lock, peer, a.at(0), [&] {
+            return d["generation"].get<long long>() != round || d["broken"].get<bool>();
+          });
+        } catch (const PeerGone&) {  // a party that left will never arrive: nobody may wait for it
+          broken();
+          throw;
+        }
+        if (d["generation"].get<long long>() != round) return index;
+        (void)in_time;  // timed out, or broken by another party: either way broken now
+        throw broken();
+      }
     } else if (t == "lock") {
       if (m == "acquire") {
         if (o.owner == client) throw std::runtime_error("RuntimeError: this client already holds the lock");
@@ -638,6 +700,17 @@ ListProxy Manager::list(const nlohmann::json& initial) { return ListProxy(make("
 ValueProxy Manager::value(const nlohmann::json& initial) { return ValueProxy(make("value", initial)); }
 QueueProxy Manager::queue() { return QueueProxy(make("queue", nullptr)); }
 LockProxy Manager::lock() { return LockProxy(make("lock", nullptr)); }
+EventProxy Manager::event() { return EventProxy(make("event", nullptr)); }
+BarrierProxy Manager::barrier(long long parties) { return BarrierProxy(make("barrier", parties)); }
+NamespaceProxy Manager::namespace_() { return NamespaceProxy(make("namespace", nullptr)); }
+
+bool EventProxy::wait(std::optional<double> timeout_s) const {
+  return call("wait", {timeout_s ? nlohmann::json(timeout_seconds(*timeout_s)) : nlohmann::json()}).get<bool>();
+}
+
+long long BarrierProxy::wait(std::optional<double> timeout_s) const {
+  return call("wait", {timeout_s ? nlohmann::json(timeout_seconds(*timeout_s)) : nlohmann::json()}).get<long long>();
+}
 
 BaseProxy Manager::create(std::string_view type, const nlohmann::json& args) {
   if (find_managed(type) == nullptr)

@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -133,7 +135,15 @@ const EntryRegistration pool_worker_registration("concur_pool_worker", pool_work
 
 }  // namespace
 
-void register_task(std::string name, Task task) { tasks().add(std::move(name), task); }
+void register_task(std::string name, Task task) {
+  // Names are global: two demos registering different functions under one name would
+  // run the wrong one in a child. Said at start-up, before anything can run.
+  if (const auto existing = tasks().get(name); existing && *existing != task) {
+    std::fprintf(stderr, "concur: two different functions are registered as CONCUR_TASK(%s): rename one\n", name.c_str());
+    std::abort();
+  }
+  tasks().add(std::move(name), task);
+}
 
 Task find_task(std::string_view name) { return tasks().get(name).value_or(nullptr); }
 
@@ -514,12 +524,38 @@ AsyncResult Pool::map_async(std::string_view task, const std::vector<nlohmann::j
   return AsyncResult(submit(task, items, chunksize, kList, std::move(callback), std::move(error_callback)));
 }
 
-std::vector<nlohmann::json> Pool::starmap(std::string_view task, const std::vector<nlohmann::json>& argument_lists,
-                                          std::size_t chunksize) {
+namespace {
+void require_argument_lists(const std::vector<nlohmann::json>& argument_lists) {
   for (const nlohmann::json& args : argument_lists)
     if (!args.is_array()) throw std::invalid_argument("starmap: every element must be an argument list (a JSON array)");
+}
+}  // namespace
+
+std::vector<nlohmann::json> Pool::starmap(std::string_view task, const std::vector<nlohmann::json>& argument_lists,
+                                          std::size_t chunksize) {
+  require_argument_lists(argument_lists);
   return map(task, argument_lists, chunksize);
 }
+
+AsyncResult Pool::starmap_async(std::string_view task, const std::vector<nlohmann::json>& argument_lists,
+                                std::size_t chunksize, Callback callback, ErrorCallback error_callback) {
+  require_argument_lists(argument_lists);
+  return map_async(task, argument_lists, chunksize, std::move(callback), std::move(error_callback));
+}
+
+std::vector<nlohmann::json> Pool::map(const Partial& partial, const std::vector<nlohmann::json>& items,
+                                      std::size_t chunksize) {
+  std::vector<nlohmann::json> argument_lists;
+  argument_lists.reserve(items.size());
+  for (const nlohmann::json& item : items) {
+    nlohmann::json args = partial.bound;
+    args.push_back(item);
+    argument_lists.push_back(std::move(args));
+  }
+  return map(partial.task, argument_lists, chunksize);
+}
+
+int cpu_count() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
 
 ResultStream Pool::imap(std::string_view task, const std::vector<nlohmann::json>& items, std::size_t chunksize) {
   return ResultStream(submit(task, items, std::max<std::size_t>(1, chunksize), kOrdered, {}, {}));

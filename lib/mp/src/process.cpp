@@ -156,11 +156,34 @@ StartMethod start_method_named(std::string_view name) {
   throw std::invalid_argument(fmt::format("unknown start method '{}' (fork, spawn or forkserver)", name));
 }
 
-Process::Process(Target target, std::string name, StartMethod method, bool daemon)
+Process::Process(Target target, std::string name, std::optional<StartMethod> method, bool daemon)
     : entry_(std::move(target)),
       name_(name.empty() ? fmt::format("Process-{}", g_process_count.fetch_add(1) + 1) : std::move(name)),
       daemon_(daemon),
-      method_(method) {}
+      method_(method.value_or(get_start_method())) {}
+
+namespace {
+std::mutex g_start_method_mu;
+std::optional<StartMethod> g_start_method;  // guarded by g_start_method_mu: set_start_method()'s
+}  // namespace
+
+void set_start_method(StartMethod method, bool force) {
+  std::lock_guard guard(g_start_method_mu);
+  if (g_start_method && !force) throw std::runtime_error("context has already been set");
+  g_start_method = method;
+}
+
+StartMethod get_start_method() {
+  std::lock_guard guard(g_start_method_mu);
+  return g_start_method.value_or(StartMethod::fork);
+}
+
+void reset_start_method() {
+  std::lock_guard guard(g_start_method_mu);
+  g_start_method.reset();
+}
+
+Context get_context(std::optional<StartMethod> method) { return Context(method.value_or(get_start_method())); }
 
 Process::~Process() {
   if (Started* s = started_here()) {
@@ -256,7 +279,7 @@ void Process::run_forked_child() {
       // open here would stop its reader ever seeing end of file.
       std::vector<int> keep = {Console::get().fd(), timeline_.get()};
       for (const detail::Fd& fd : fds) keep.push_back(fd.get());
-      close_all_except(keep);
+      if (!entry_->keep_all_fds) close_all_except(keep);
       find_entry(entry_->entry)(entry_->args, std::move(fds));
     } else if (target_) {
       target_();

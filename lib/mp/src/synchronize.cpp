@@ -300,6 +300,75 @@ std::int64_t Semaphore::get_value() const {
   return placed_.cell->value;
 }
 
+// ---- Barrier ----------------------------------------------------------------------
+
+Barrier::Barrier(detail::Placed<detail::BarrierCell> placed, std::function<void()> action)
+    : placed_(std::move(placed)),
+      action_(std::move(action)),
+      waiting_label_(Recorder::intern("waiting at " + placed_.name)) {}
+
+Barrier::Barrier(std::int64_t parties, std::function<void()> action, std::string_view name)
+    : Barrier(detail::create_placed<detail::BarrierCell>("Barrier", name, 0), std::move(action)) {
+  if (parties < 1) throw std::invalid_argument("Barrier: parties must be at least 1");
+  placed_.cell->parties = parties;
+}
+
+Barrier Barrier::adopt(detail::Fd fd, std::function<void()> action) {
+  return Barrier(detail::adopt_placed<detail::BarrierCell>(std::move(fd), "Barrier"), std::move(action));
+}
+
+void Barrier::break_locked() {
+  placed_.cell->broken = true;
+  detail::notify_all(placed_.cell->released);
+}
+
+std::int64_t Barrier::wait(std::optional<double> timeout_s) {
+  jitter::point();
+  detail::BarrierCell& c = *placed_.cell;
+  const Deadline deadline = deadline_after(timeout_s);
+  detail::CellGuard guard(c.mutex);
+  if (c.broken) throw BrokenBarrierError(placed_.name);
+  const std::int64_t index = c.arrived++;
+  if (c.arrived == c.parties) {  // the last one: run the action, then let everyone go
+    try {
+      if (action_) action_();
+    } catch (...) {
+      break_locked();
+      throw;
+    }
+    c.arrived = 0;
+    ++c.generation;
+    detail::notify_all(c.released);
+    return index;
+  }
+  const std::uint64_t round = c.generation;
+  ScopedSpan waiting(SpanKind::waiting, waiting_label_);
+  try {
+    while (c.generation == round && !c.broken)
+      if (!detail::wait_cell(c.released, c.mutex, deadline, placed_.name, "wait") && c.generation == round) {
+        break_locked();  // timed out: the others must not wait for us either
+        break;
+      }
+  } catch (...) {  // a child died: whoever waits with us would wait for ever
+    break_locked();
+    throw;
+  }
+  if (c.generation != round) return index;
+  throw BrokenBarrierError(placed_.name);
+}
+
+void Barrier::abort() {
+  detail::CellGuard guard(placed_.cell->mutex);
+  break_locked();
+}
+
+std::int64_t Barrier::parties() const { return placed_.cell->parties; }
+
+bool Barrier::broken() const {
+  detail::CellGuard guard(placed_.cell->mutex);
+  return placed_.cell->broken;
+}
+
 // ---- Event ------------------------------------------------------------------------
 
 Event::Event(detail::Placed<detail::EventCell> placed)

@@ -12,8 +12,6 @@ namespace {
 // taken twice, e.g. a recursive one, is listed twice). Only its own thread touches it.
 thread_local std::vector<const void*> t_held;
 
-bool held_here(const void* lock) { return std::find(t_held.begin(), t_held.end(), lock) != t_held.end(); }
-
 }  // namespace
 
 Condition::Condition(std::string_view name)
@@ -28,22 +26,27 @@ Condition::Condition(std::string_view name, void* lock, const LockOps* ops)
       notify_label_(Recorder::intern(name_ + " notify()")),
       notify_all_label_(Recorder::intern(name_ + " notify_all()")) {}
 
+std::ptrdiff_t Condition::levels_held() const {
+  const std::ptrdiff_t levels = ops_->held(lock_);
+  return levels >= 0 ? levels : std::count(t_held.begin(), t_held.end(), lock_);
+}
+
 void Condition::lock() {
   ops_->lock(lock_);
-  t_held.push_back(lock_);
+  if (!lock_knows()) t_held.push_back(lock_);
 }
 
 bool Condition::try_lock() {
   if (!ops_->try_lock(lock_)) return false;
-  t_held.push_back(lock_);
+  if (!lock_knows()) t_held.push_back(lock_);
   return true;
 }
 
 void Condition::unlock() {
-  const auto it = std::find(t_held.rbegin(), t_held.rend(), lock_);
-  if (it == t_held.rend())
-    throw std::runtime_error("release of '" + name_ + "', which this thread does not hold");
+  if (levels_held() == 0) throw std::runtime_error("release of '" + name_ + "', which this thread does not hold");
   ops_->unlock(lock_);  // first: if the lock itself refuses, the note stays true
+  if (lock_knows()) return;
+  const auto it = std::find(t_held.rbegin(), t_held.rend(), lock_);
   t_held.erase(std::next(it).base());
 }
 
@@ -54,14 +57,14 @@ bool Condition::acquire(bool blocking) {
 }
 
 void Condition::require_owned(const char* what) const {
-  if (!held_here(lock_)) throw std::runtime_error(std::string("cannot ") + what + " on un-acquired lock");
+  if (levels_held() == 0) throw std::runtime_error(std::string("cannot ") + what + " on un-acquired lock");
 }
 
 void Condition::require_waitable() const {
   require_owned("wait");
   // Python's wait() releases a recursive lock all the way; ours would release one level
   // and sleep holding the rest, so every notifier would block on it for good.
-  if (std::count(t_held.begin(), t_held.end(), lock_) > 1)
+  if (levels_held() > 1)
     throw std::runtime_error("cannot wait on a lock this thread holds more than once (wait releases one level)");
 }
 

@@ -1,4 +1,5 @@
 #include "concur/threads/event.hpp"
+#include "concur/threads/thread.hpp"
 
 #include <chrono>
 
@@ -46,12 +47,11 @@ bool Event::wait(std::optional<double> timeout_s) {
   std::unique_lock lock(mu_);
   if (flag_) return true;
   ScopedSpan waiting(SpanKind::waiting, waiting_label_);
-  if (!timeout_s) {
-    cv_.wait(lock, [&] { return flag_; });
-    return true;
-  }
-  const auto limit = timeout_duration(*timeout_s);
-  return cv_.wait_for(lock, limit, [&] { return flag_; });
+  const std::stop_token stop = current_stop_token();
+  const bool set = timeout_s ? cv_.wait_for(lock, stop, timeout_duration(*timeout_s), [&] { return flag_; })
+                             : cv_.wait(lock, stop, [&] { return flag_; });
+  if (!set && stop.stop_requested()) throw ThreadStopped();
+  return set;
 }
 
 }  // namespace concur

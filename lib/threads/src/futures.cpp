@@ -230,6 +230,20 @@ void ThreadPoolExecutor::enqueue(std::function<void()> call, const Future& futur
   (void)pool_.submit(std::move(call));
 }
 
+std::vector<nlohmann::json> results_in_order(const std::vector<Future>& futures) {
+  std::vector<nlohmann::json> results;
+  std::exception_ptr first_error;
+  for (const Future& f : futures) {
+    try {
+      results.push_back(f.result());
+    } catch (...) {
+      if (!first_error) first_error = std::current_exception();
+    }
+  }
+  if (first_error) std::rethrow_exception(first_error);
+  return results;
+}
+
 void ThreadPoolExecutor::shutdown(bool wait, bool cancel_futures) {
   std::vector<Future> queued;
   {

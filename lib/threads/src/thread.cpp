@@ -1,12 +1,16 @@
 #include "concur/threads/thread.hpp"
 
 #include <pthread.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
 #include <stdexcept>
 #include <system_error>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -21,10 +25,19 @@ namespace {
 
 thread_local Thread* t_current = nullptr;
 
+// The main thread's stand-in, once it has one, and the concur::Threads now running, in
+// the order they started (for enumerate()). A Thread leaves the list at the end of its
+// bootstrap, before it counts as finished, so the object outlives its entry.
+std::atomic<Thread*> g_main{nullptr};
+std::mutex g_running_mu;
+std::vector<Thread*> g_running;  // guarded by g_running_mu
+
+bool on_main_thread() noexcept { return current_native_id() == static_cast<long>(::getpid()); }
+
 // The stand-in for a thread concur did not start: named after the actor.
 class ForeignThread final : public Thread {
  public:
-  ForeignThread() : Thread({}, current_thread_actor()) { adopt_calling_thread(); }
+  ForeignThread() : Thread(std::function<void()>{}, current_thread_actor()) { adopt_calling_thread(); }
 };
 
 }  // namespace
@@ -32,6 +45,11 @@ class ForeignThread final : public Thread {
 Thread::Thread(std::function<void()> target, std::string name, bool daemon)
     : target_(std::move(target)),
       name_(name.empty() ? next_thread_name() : std::move(name)),
+      daemon_(daemon) {}
+
+Thread::Thread(NamedTarget target, std::string name, bool daemon)
+    : target_(std::move(target.call)),
+      name_(name.empty() ? fmt::format("{} ({})", next_thread_name(), target.function) : std::move(name)),
       daemon_(daemon) {}
 
 Thread::~Thread() {
@@ -84,6 +102,10 @@ void Thread::bootstrap(std::stop_token token) {
   t_current = this;
   set_current_actor(name_);
   {
+    std::lock_guard guard(g_running_mu);
+    g_running.push_back(this);
+  }
+  {
     std::lock_guard guard(mu_);
     ident_ = static_cast<std::uint64_t>(::pthread_self());
     native_id_ = current_native_id();
@@ -105,6 +127,10 @@ void Thread::bootstrap(std::stop_token token) {
       error = std::current_exception();
       Console::get().event(name_, "raised an exception");
     }
+  }
+  {
+    std::lock_guard guard(g_running_mu);
+    std::erase(g_running, this);
   }
   std::lock_guard guard(mu_);
   exception_ = error;
@@ -211,8 +237,36 @@ std::size_t end_of_main(std::initializer_list<std::reference_wrapper<Thread>> th
 Thread& current_thread() {
   if (t_current != nullptr) return *t_current;
   thread_local std::unique_ptr<ForeignThread> stand_in;
-  if (!stand_in) stand_in = std::make_unique<ForeignThread>();
+  if (!stand_in) {
+    stand_in = std::make_unique<ForeignThread>();
+    // After fork() the child's only thread is its main one; its stand-in is made anew
+    // there only if the parent's thread had none.
+    if (on_main_thread()) g_main.store(stand_in.get());
+  }
   return *stand_in;
 }
+
+Thread& main_thread() {
+  if (on_main_thread()) return current_thread();
+  Thread* main = g_main.load();
+  if (main == nullptr) throw std::logic_error("main_thread(): the main thread has not called current_thread() yet");
+  return *main;
+}
+
+std::vector<ThreadInfo> enumerate() {
+  std::vector<ThreadInfo> all;
+  auto describe = [&](const Thread& t) {
+    all.push_back({t.name(), t.ident().value_or(0), t.native_id().value_or(0), t.daemon()});
+  };
+  if (Thread* main = on_main_thread() ? &current_thread() : g_main.load()) describe(*main);
+  std::lock_guard guard(g_running_mu);
+  for (const Thread* t : g_running) describe(*t);
+  return all;
+}
+
+std::size_t active_count() { return enumerate().size(); }
+
+std::uint64_t get_ident() noexcept { return static_cast<std::uint64_t>(::pthread_self()); }
+long get_native_id() noexcept { return current_native_id(); }
 
 }  // namespace concur

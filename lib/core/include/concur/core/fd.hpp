@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstddef>
+#include <string>
 #include <string_view>
 #include <system_error>
 #include <utility>
@@ -57,6 +58,10 @@ void write_all(int fd, const void* data, std::size_t size);
 // Reads exactly `size` bytes unless end of file comes first; returns how many were read
 // (less than size only at end of file).
 std::size_t read_exact(int fd, void* data, std::size_t size);
+
+// Everything that can be read now, without waiting: up to end of file, or until nothing
+// more is there (the writers may still be open).
+std::string read_available(int fd);
 
 // Waits until fd is readable (data or end of file), at most timeout_ms (< 0: forever).
 bool wait_readable(int fd, int timeout_ms);

@@ -145,6 +145,16 @@ class Connection {
 // first end only receives and the second only sends (a pipe), as Python's Pipe(False).
 std::pair<Connection, Connection> Pipe(bool duplex = true);
 
+// os.pipe(): a plain OS pipe, no messages, just bytes (what a process's stdout often is).
+// The read end first; both close-on-exec (hand the write end to a child in Target::fds).
+std::pair<detail::Fd, detail::Fd> os_pipe();
+// os.write(): every byte of `text`, checked (a reader gone is std::system_error, EPIPE).
+// A write of at most PIPE_BUF (4096) bytes to a pipe lands in one piece; several writes
+// from several processes may interleave between them.
+void os_write(int fd, std::string_view text);
+// What the pipe holds now, without waiting for more (os.read until it would block).
+std::string os_read_available(int fd);
+
 // The frame format, for tests and tools: the 4-byte big-endian header of a payload size.
 std::string frame_header(std::uint32_t size);
 

@@ -40,6 +40,11 @@ struct Target {
   // Set by Process, not by callers: the last of fds is a memory file where the child
   // writes what it recorded on the timeline, for the parent to add to its own.
   bool timeline = false;
+  // Fork only: the child keeps every descriptor the parent had open, as Python's fork
+  // start method does. By default a child keeps only `fds` (and stdin, stdout, stderr),
+  // whatever the method, so that a pipe end it was not given cannot keep a reader from
+  // ever seeing end of file.
+  bool keep_all_fds = false;
 };
 
 void register_entry(std::string name, Entry entry);

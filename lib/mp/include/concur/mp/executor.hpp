@@ -31,6 +31,9 @@ class ProcessPoolExecutor {
   // dies fails this and every unfinished future with mp::BrokenPoolError.
   Future submit(std::string_view task, const nlohmann::json& arg);
 
+  // executor.map: the task for every item, the results in the items' order.
+  std::vector<nlohmann::json> map(std::string_view task, const std::vector<nlohmann::json>& items);
+
   void shutdown(bool wait = true, bool cancel_futures = false);
 
   const std::vector<pid_t>& worker_pids() const noexcept { return pool_.worker_pids(); }

@@ -162,7 +162,7 @@ class ListProxy : public BaseProxy {
   nlohmann::json copy() const { return call("copy"); }
 };
 
-// Python's Manager().Value(...) and Namespace: one value, read and written whole.
+// Python's Manager().Value(...): one value, read and written whole.
 class ValueProxy : public BaseProxy {
  public:
   using BaseProxy::BaseProxy;
@@ -192,6 +192,37 @@ class LockProxy : public BaseProxy {
   void unlock() const { release(); }
 };
 
+// Python's Manager().Event(): set/clear/is_set, and wait (at most timeout_s) for the flag.
+class EventProxy : public BaseProxy {
+ public:
+  using BaseProxy::BaseProxy;
+  void set() const { call("set"); }
+  void clear() const { call("clear"); }
+  bool is_set() const { return call("is_set").get<bool>(); }
+  bool wait(std::optional<double> timeout_s = std::nullopt) const;
+};
+
+// Python's Manager().Barrier(parties): wait() returns the arrival index (0 first). A
+// timeout, abort(), or a waiting party whose process went away breaks it: every wait then
+// throws RemoteError ("BrokenBarrierError: ...").
+class BarrierProxy : public BaseProxy {
+ public:
+  using BaseProxy::BaseProxy;
+  long long wait(std::optional<double> timeout_s = std::nullopt) const;
+  void abort() const { call("abort"); }
+  long long parties() const { return call("parties").get<long long>(); }
+};
+
+// Python's Manager().Namespace(): attributes by name (ns.x = 1 is set("x", 1)).
+// RemoteError ("AttributeError: ...") for one never set.
+class NamespaceProxy : public BaseProxy {
+ public:
+  using BaseProxy::BaseProxy;
+  nlohmann::json get(const std::string& name) const { return call("getattr", {name}); }
+  void set(const std::string& name, const nlohmann::json& value) const { call("setattr", {name, value}); }
+  nlohmann::json copy() const { return call("copy"); }
+};
+
 // ---- the manager ------------------------------------------------------------------
 
 class Manager {
@@ -212,6 +243,9 @@ class Manager {
   ValueProxy value(const nlohmann::json& initial = nullptr);
   QueueProxy queue();
   LockProxy lock();
+  EventProxy event();
+  BarrierProxy barrier(long long parties);
+  NamespaceProxy namespace_();  // Namespace() (namespace is a C++ keyword)
   // An object of a type registered with CONCUR_MANAGED, made in the server from `args`.
   BaseProxy create(std::string_view type, const nlohmann::json& args = nullptr);
 

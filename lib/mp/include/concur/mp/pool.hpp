@@ -135,6 +135,19 @@ class ResultStream {
   std::shared_ptr<PoolJob> job_;
 };
 
+// functools.partial(task, *bound) for map: the task receives [bound..., item], an argument
+// list as starmap hands it. pool.map(mp::partial("power", {3}), {1, 2}) calls power([3, 1])
+// and power([3, 2]).
+struct Partial {
+  std::string task;
+  std::vector<nlohmann::json> bound;
+};
+inline Partial partial(std::string task, std::vector<nlohmann::json> bound) { return {std::move(task), std::move(bound)}; }
+
+// os.cpu_count() / multiprocessing.cpu_count(): the logical CPUs of the machine (not those
+// this process may use; Python 3.13's os.process_cpu_count() counts those).
+int cpu_count();
+
 class Pool {
  public:
   using Callback = std::function<void(const nlohmann::json& result)>;
@@ -155,6 +168,11 @@ class Pool {
   // Like map; each element is an argument list (a JSON array) the task receives whole.
   std::vector<nlohmann::json> starmap(std::string_view task, const std::vector<nlohmann::json>& argument_lists,
                                       std::size_t chunksize = 0);
+  AsyncResult starmap_async(std::string_view task, const std::vector<nlohmann::json>& argument_lists,
+                            std::size_t chunksize = 0, Callback callback = {}, ErrorCallback error_callback = {});
+  // map over a partial: task([bound..., item]) for every item.
+  std::vector<nlohmann::json> map(const Partial& partial, const std::vector<nlohmann::json>& items,
+                                  std::size_t chunksize = 0);
   // Results one by one: in the items' order, or in the order they finish.
   ResultStream imap(std::string_view task, const std::vector<nlohmann::json>& items, std::size_t chunksize = 1);
   ResultStream imap_unordered(std::string_view task, const std::vector<nlohmann::json>& items,

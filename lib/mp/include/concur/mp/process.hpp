@@ -69,7 +69,8 @@ class Process {
   // A forked process that will run `target`; the name defaults to "Process-N".
   explicit Process(std::function<void()> target, std::string name = {}, bool daemon = false);
   // A process that runs a registered entry, started by `method`.
-  explicit Process(Target target, std::string name = {}, StartMethod method = StartMethod::fork,
+  // Without a method: the program's, get_start_method().
+  explicit Process(Target target, std::string name = {}, std::optional<StartMethod> method = std::nullopt,
                    bool daemon = false);
   ~Process();
   Process(const Process&) = delete;
@@ -143,6 +144,33 @@ class Process {
   bool server_died_ = false;    // guarded by mu_: its fork server died before reporting
   bool supervised_ = false;        // set before start()
 };
+
+// multiprocessing.set_start_method(): the method every Process made without one uses, for
+// the rest of the program (fork until then, Linux's default up to Python 3.13). Like
+// Python, only once: a second call throws std::runtime_error ("context has already been
+// set") unless `force`. concur's runner starts each run as a fresh program would.
+void set_start_method(StartMethod method, bool force = false);
+StartMethod get_start_method();
+void reset_start_method();  // the runner's: back to "not set" (fork)
+
+// multiprocessing.get_context(method): the start method chosen for some uses only, the
+// program's default left alone.
+//     auto ctx = mp::get_context(mp::StartMethod::spawn);
+//     mp::Process child = ctx.Process(Target{"work", {}}, "Child");   // spawned
+class Context {
+ public:
+  explicit Context(StartMethod method) : method_(method) {}
+  StartMethod get_start_method() const { return method_; }
+  // ctx.Process(...): a Process started by this context's method.
+  mp::Process Process(Target target, std::string name = {}, bool daemon = false) const {
+    return mp::Process(std::move(target), std::move(name), method_, daemon);
+  }
+
+ private:
+  StartMethod method_;
+};
+// Without a method: the program's current one.
+Context get_context(std::optional<StartMethod> method = std::nullopt);
 
 // The calling process's id and its parent's (Python's os.getpid() and os.getppid()).
 pid_t current_pid() noexcept;

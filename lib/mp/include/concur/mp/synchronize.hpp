@@ -35,6 +35,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -43,6 +44,7 @@
 
 #include "concur/core/timeout.hpp"
 #include "concur/mp/shared_memory.hpp"
+#include "concur/threads/barrier.hpp"
 #include "concur/threads/start_line.hpp"
 
 namespace concur::mp {
@@ -113,6 +115,15 @@ struct EventCell {
   bool flag = false;  // guarded by mutex
 };
 
+struct BarrierCell {
+  MutexCell mutex{false};
+  WaitCell released;
+  std::int64_t parties = 0;
+  std::int64_t arrived = 0;       // guarded by mutex: in this round so far
+  std::uint64_t generation = 0;   // guarded by mutex: rounds completed
+  bool broken = false;            // guarded by mutex
+};
+
 // Takes a mutex for a short internal step: an owner that died is forgotten (the steps
 // guarded this way are written to leave the state whole at every instant that matters).
 class CellGuard {
@@ -178,6 +189,21 @@ class Semaphore {
   bool acquire(bool blocking, std::optional<double> timeout_s = std::nullopt);
   bool try_acquire() { return acquire(false); }
   void release(std::int64_t n = 1);
+
+  // Python's `with semaphore:`: a permit taken now and released when the Permit is
+  // destroyed, however the scope ends.
+  //     { auto permit = room.hold(); work(); }
+  class [[nodiscard]] Permit {
+   public:
+    explicit Permit(Semaphore& semaphore) : semaphore_(&semaphore) { semaphore_->acquire(); }
+    ~Permit() { semaphore_->release(); }
+    Permit(const Permit&) = delete;
+    Permit& operator=(const Permit&) = delete;
+
+   private:
+    Semaphore* semaphore_;
+  };
+  Permit hold() { return Permit(*this); }
   // Permits free right now (Python's get_value()).
   std::int64_t get_value() const;
 
@@ -210,6 +236,35 @@ class Event {
   detail::Placed<detail::EventCell> placed_;
   std::uint32_t waiting_label_ = 0;
   std::uint32_t set_label_ = 0;
+};
+
+// threading.Barrier for processes (multiprocessing.Barrier): `parties` processes call
+// wait(), and all go on once the last has arrived; the action runs once per round, in the
+// last process to arrive. Each process gives the action when it makes or adopts the
+// barrier (a function cannot travel to a spawned child); it should change only shared
+// memory, which every party sees after its wait(). A timeout, abort(), a throwing action
+// or a dead child (PeerDiedError in the parent's wait) breaks the barrier, and every wait
+// on it then throws concur::BrokenBarrierError.
+class Barrier {
+ public:
+  explicit Barrier(std::int64_t parties, std::function<void()> action = {}, std::string_view name = "barrier");
+  static Barrier adopt(detail::Fd fd, std::function<void()> action = {});
+
+  // This process's arrival index in the round: 0 for the first, parties - 1 for the last.
+  std::int64_t wait(std::optional<double> timeout_s = std::nullopt);
+  void abort();
+  std::int64_t parties() const;
+  bool broken() const;
+
+  const std::string& name() const noexcept { return placed_.name; }
+  int fileno() const noexcept { return placed_.block->fileno(); }
+
+ private:
+  Barrier(detail::Placed<detail::BarrierCell> placed, std::function<void()> action);
+  void break_locked();  // with the cell's mutex held
+  detail::Placed<detail::BarrierCell> placed_;
+  std::function<void()> action_;
+  std::uint32_t waiting_label_ = 0;
 };
 
 // concur::StartLine for processes: `count` processes arrive, spin until the last one

@@ -16,10 +16,12 @@
 // The lock is its own concur::Mutex unless one is given (any Lockable: concur::Mutex,
 // std::mutex, ...); several conditions may share one lock, as in Python. The condition is
 // Lockable itself (lock/try_lock/unlock, acquire/release), so std::unique_lock,
-// std::lock_guard and std::scoped_lock take it like Python's `with cond:`. Take the lock
-// through a condition (this one or another over the same lock), not behind their back:
-// each thread keeps a note of the locks it took through conditions, and wait/notify
-// consult that note (a plain std::mutex cannot say who holds it).
+// std::lock_guard and std::scoped_lock take it like Python's `with cond:`. Over a
+// concur::Mutex or concur::RLock the lock may also be taken directly (Python's
+// `cond = Condition(lock)`, then `with lock: cond.wait()`): the condition asks the lock
+// whether the caller holds it. A lock that cannot say (std::mutex) must be taken through
+// a condition (this one or another over the same lock): each thread keeps a note of the
+// locks it took that way, and wait/notify consult the note.
 //
 // Always wait for a state, never for a notify: `while (!ready) wait();` or wait_for(pred).
 // A notify sent before the waiter arrived is gone (it is not remembered the way an Event
@@ -124,13 +126,29 @@ class Condition {
     void (*lock)(void*);
     bool (*try_lock)(void*);
     void (*unlock)(void*);
+    // How many times the calling thread holds it, or -1 when the lock cannot say.
+    std::ptrdiff_t (*held)(const void*);
   };
+  template <Lockable L>
+  static std::ptrdiff_t held_levels(const void* l) {
+    const L& lock = *static_cast<const L*>(l);
+    if constexpr (requires { lock.depth(); })
+      return static_cast<std::ptrdiff_t>(lock.depth());
+    else if constexpr (requires { lock.held_by_me(); })
+      return lock.held_by_me() ? 1 : 0;
+    else
+      return -1;
+  }
   template <Lockable L>
   static constexpr LockOps ops_for = {
       [](void* l) { static_cast<L*>(l)->lock(); },
       [](void* l) { return static_cast<bool>(static_cast<L*>(l)->try_lock()); },
       [](void* l) { static_cast<L*>(l)->unlock(); },
+      &held_levels<L>,
   };
+  // Levels the calling thread holds: from the lock when it can say, else from the note.
+  std::ptrdiff_t levels_held() const;
+  bool lock_knows() const { return ops_->held(lock_) >= 0; }
 
   Condition(std::string_view name, void* lock, const LockOps* ops);
   void require_owned(const char* what) const;

@@ -5,7 +5,9 @@
 // clear() lowers it; wait() blocks while it is down.
 //
 // While a run is recorded, set() and clear() are instants and a wait that blocks is a
-// "waiting for <name>" span.
+// "waiting for <name>" span. A concur::Thread asked to stop while it waits (its owner is
+// unwinding after an error, or it is a daemon cut off) does not stay blocked: the wait
+// throws concur::ThreadStopped, which ends the thread quietly.
 //
 // Memory ordering: everything a thread wrote before set() is visible to a thread whose
 // wait() returned true (or that saw is_set() true).
@@ -44,7 +46,7 @@ class Event {
 
  private:
   mutable std::mutex mu_;
-  std::condition_variable cv_;
+  std::condition_variable_any cv_;
   bool flag_ = false;  // guarded by mu_
   std::string name_;
   std::uint32_t waiting_label_;

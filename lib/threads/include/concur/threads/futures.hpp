@@ -140,6 +140,11 @@ inline AsCompleted as_completed(const std::vector<Future>& futures, std::optiona
   return AsCompleted(futures, timeout_s);
 }
 
+// Each future's result, in the futures' order (what Executor.map hands back); the first
+// failure in that order is thrown, after every future has ended (none is left running
+// unobserved).
+std::vector<nlohmann::json> results_in_order(const std::vector<Future>& futures);
+
 class ThreadPoolExecutor {
  public:
   explicit ThreadPoolExecutor(std::size_t max_workers, std::string name_prefix = "ThreadPoolExecutor");
@@ -164,6 +169,15 @@ class ThreadPoolExecutor {
       }
     }, future);
     return future;
+  }
+
+  // executor.map(fn, items): fn(item) for every item, all submitted at once; the results in
+  // the items' order (Python hands them out through an iterator; this waits for them all).
+  template <typename F>
+  std::vector<nlohmann::json> map(F fn, const std::vector<nlohmann::json>& items) {
+    std::vector<Future> futures;
+    for (const nlohmann::json& item : items) futures.push_back(submit([fn, item] { return fn(item); }));
+    return results_in_order(futures);
   }
 
   // No more submissions. wait: return only once every running and queued call is done.

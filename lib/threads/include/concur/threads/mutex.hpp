@@ -54,12 +54,13 @@ class Mutex {
 
   // True while some thread holds it (a snapshot, like Python's locked()).
   bool locked() const noexcept;
+  // True when the calling thread holds it (what a Condition over it asks).
+  bool held_by_me() const noexcept;
 
   const std::string& name() const { return name_; }
 
  private:
   void took_it();
-  bool held_by_me() const noexcept;
 
   std::timed_mutex mu_;
   std::string name_;

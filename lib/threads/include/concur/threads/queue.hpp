@@ -1,9 +1,15 @@
-// concur/threads/queue.hpp - a FIFO queue between threads.
+// concur/threads/queue.hpp - queues between threads: FIFO, LIFO, priority and simple.
 //
 // Plays the role of Python's queue.Queue: put() at the back, get() from the front, an
 // optional maxsize that makes put() block while the queue is full, and the task
 // accounting of task_done() / join() that lets a producer wait until every item it put
-// has been processed.
+// has been processed. The other kinds of the queue module differ only in which item get()
+// takes:
+// - LifoQueue<T> (queue.LifoQueue): the newest item, as a stack.
+// - PriorityQueue<T> (queue.PriorityQueue): the smallest item (operator<), as heapq; put
+//   std::pair{priority, item} to order by a priority of your own. Equal items come out in
+//   no promised order, as in Python.
+// - SimpleQueue<T> (queue.SimpleQueue): FIFO, unbounded, and no task_done()/join().
 //
 //     concur::Queue<int> tasks;           // unbounded; Queue<int> q(5) holds at most 5
 //     tasks.put(42);
@@ -24,16 +30,19 @@
 // caller after it returns.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "concur/core/timeout.hpp"
 #include "concur/core/console.hpp"
@@ -55,11 +64,67 @@ class Empty : public std::runtime_error {
   Empty() : std::runtime_error("queue is empty") {}
 };
 
+namespace queue_order {
+
+// Which item get() takes: each keeps the items and gives back the one due next.
 template <typename T>
-class Queue {
+class Fifo {
+ public:
+  void push(T item) { items_.push_back(std::move(item)); }
+  T pop() {
+    T item = std::move(items_.front());
+    items_.pop_front();
+    return item;
+  }
+  std::size_t size() const { return items_.size(); }
+
+ private:
+  std::deque<T> items_;
+};
+
+template <typename T>
+class Lifo {
+ public:
+  void push(T item) { items_.push_back(std::move(item)); }
+  T pop() {
+    T item = std::move(items_.back());
+    items_.pop_back();
+    return item;
+  }
+  std::size_t size() const { return items_.size(); }
+
+ private:
+  std::deque<T> items_;
+};
+
+// A binary heap with the smallest item on top (std::push_heap makes the largest the top,
+// so it is given std::greater).
+template <typename T>
+class Smallest {
+ public:
+  void push(T item) {
+    items_.push_back(std::move(item));
+    std::push_heap(items_.begin(), items_.end(), std::greater<>{});
+  }
+  T pop() {
+    std::pop_heap(items_.begin(), items_.end(), std::greater<>{});
+    T item = std::move(items_.back());
+    items_.pop_back();
+    return item;
+  }
+  std::size_t size() const { return items_.size(); }
+
+ private:
+  std::vector<T> items_;
+};
+
+}  // namespace queue_order
+
+template <typename T, typename Order = queue_order::Fifo<T>>
+class BasicQueue {
  public:
   // maxsize <= 0 means unbounded, as in Python.
-  explicit Queue(std::ptrdiff_t maxsize = 0, std::string_view name = "queue")
+  explicit BasicQueue(std::ptrdiff_t maxsize = 0, std::string_view name = "queue")
       : maxsize_(maxsize),
         name_(name),
         waiting_get_label_(Recorder::intern("waiting for " + name_ + " (get)")),
@@ -67,8 +132,8 @@ class Queue {
         depth_label_(Recorder::intern(name_ + " depth")),
         join_label_(Recorder::intern("waiting for " + name_ + " join()")) {}
 
-  Queue(const Queue&) = delete;
-  Queue& operator=(const Queue&) = delete;
+  BasicQueue(const BasicQueue&) = delete;
+  BasicQueue& operator=(const BasicQueue&) = delete;
 
   // Adds an item at the back. With block, waits for room (at most timeout_s seconds if
   // given); without, or when the timeout passes, throws Full.
@@ -91,7 +156,7 @@ class Queue {
       if (!room) throw Full();
     }
     saying.say();  // before push_back: no getter can have the item yet
-    items_.push_back(std::move(item));
+    items_.push(std::move(item));
     ++unfinished_;
     Recorder::counter(depth_label_, static_cast<std::int64_t>(items_.size()));
     // Wake a getter only if one sleeps: most puts then cost no system call.
@@ -104,16 +169,15 @@ class Queue {
   T get(bool block = true, std::optional<double> timeout_s = std::nullopt) {
     jitter::point();
     std::unique_lock lock(mu_);
-    if (items_.empty()) {
+    if (items_.size() == 0) {
       if (!block) throw Empty();
       ScopedSpan waiting(SpanKind::waiting, waiting_get_label_);
       ++getters_waiting_;
-      const bool any = wait_until(not_empty_, lock, timeout_s, [&] { return !items_.empty(); });
+      const bool any = wait_until(not_empty_, lock, timeout_s, [&] { return items_.size() > 0; });
       --getters_waiting_;
       if (!any) throw Empty();
     }
-    T item = std::move(items_.front());
-    items_.pop_front();
+    T item = items_.pop();
     Recorder::counter(depth_label_, static_cast<std::int64_t>(items_.size()));
     if (putters_waiting_ > 0) not_full_.notify_one();
     return item;
@@ -178,10 +242,39 @@ class Queue {
   std::condition_variable_any not_empty_;
   std::condition_variable_any not_full_;
   std::condition_variable_any all_done_;
-  std::deque<T> items_;               // guarded by mu_
+  Order items_;                       // guarded by mu_
   std::size_t unfinished_ = 0;        // guarded by mu_: put minus task_done
   std::size_t getters_waiting_ = 0;   // guarded by mu_
   std::size_t putters_waiting_ = 0;   // guarded by mu_
+};
+
+template <typename T>
+using Queue = BasicQueue<T, queue_order::Fifo<T>>;
+template <typename T>
+using LifoQueue = BasicQueue<T, queue_order::Lifo<T>>;
+template <typename T>
+using PriorityQueue = BasicQueue<T, queue_order::Smallest<T>>;
+
+// queue.SimpleQueue: FIFO and unbounded, without task accounting.
+template <typename T>
+class SimpleQueue {
+ public:
+  explicit SimpleQueue(std::string_view name = "simple queue") : queue_(0, name) {}
+  void put(T item) { queue_.put(std::move(item)); }
+  void put(T item, const Saying& saying) { queue_.put(std::move(item), saying); }
+  void put_nowait(T item) { queue_.put(std::move(item)); }
+  T get(bool block = true, std::optional<double> timeout_s = std::nullopt) {
+    T item = queue_.get(block, timeout_s);
+    queue_.task_done();  // nobody joins a SimpleQueue: keep its count at zero
+    return item;
+  }
+  T get_nowait() { return get(false); }
+  std::size_t qsize() const { return queue_.qsize(); }
+  bool empty() const { return queue_.empty(); }
+  const std::string& name() const { return queue_.name(); }
+
+ private:
+  Queue<T> queue_;
 };
 
 }  // namespace concur

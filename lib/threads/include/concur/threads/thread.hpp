@@ -40,6 +40,7 @@
 #include <stop_token>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace concur {
 
@@ -50,10 +51,23 @@ class ThreadStopped : public std::runtime_error {
   ThreadStopped() : std::runtime_error("the thread was asked to stop while it waited") {}
 };
 
+// A target together with the name of the function it calls: CONCUR_TARGET(task). A Thread
+// given one and no name is called "Thread-N (task)", as Python 3.10 and later name it.
+struct NamedTarget {
+  // No default constructor: Thread({}, "name") stays the std::function one.
+  NamedTarget(std::string function_name, std::function<void()> target)
+      : function(std::move(function_name)), call(std::move(target)) {}
+  std::string function;
+  std::function<void()> call;
+};
+#define CONCUR_TARGET(f) ::concur::NamedTarget{#f, f}
+
 class Thread {
  public:
   // A thread that will call `target`; the name defaults to "Thread-N".
   explicit Thread(std::function<void()> target = {}, std::string name = {}, bool daemon = false);
+  // The same; the name defaults to "Thread-N (function)".
+  explicit Thread(NamedTarget target, std::string name = {}, bool daemon = false);
   virtual ~Thread();
 
   Thread(const Thread&) = delete;
@@ -128,6 +142,27 @@ class Thread {
 // did not start (the main thread, or a plain std::thread) it returns a stand-in that has
 // a name ("MainThread", "Dummy-N") and ids but cannot be started or joined.
 Thread& current_thread();
+
+// threading.main_thread(): the stand-in of the process's main thread (current_thread()
+// there). Throws std::logic_error when called on another thread before the main thread
+// has ever asked for current_thread() (concur's runner always has).
+Thread& main_thread();
+
+// What threading.enumerate() lists, as a snapshot (a Thread object may end, or be
+// destroyed, the moment after): the main thread, then every concur::Thread started and
+// not yet finished, in the order they started.
+struct ThreadInfo {
+  std::string name;
+  std::uint64_t ident = 0;
+  long native_id = 0;
+  bool daemon = false;
+};
+std::vector<ThreadInfo> enumerate();
+// threading.active_count(): enumerate().size().
+std::size_t active_count();
+// threading.get_ident() and get_native_id() of the calling thread.
+std::uint64_t get_ident() noexcept;
+long get_native_id() noexcept;
 
 // The stop token of the calling thread's concur::Thread; an empty one (never stops) on a
 // thread concur did not start. Never blocks.
