@@ -290,6 +290,7 @@ int run_tour(const Catalogue& cat, const RunOptions& settings) {
       {"process-lock", "Lecture 11: the same race across processes, and a lock in shared memory."},
       {"primes", "CPU-bound work on every core: threads and processes both scale in C++.", {{"limit", 1'000'000}}},
       {"deadlock", "The supplementary notes: two locks taken in opposite orders, caught by the watchdog."},
+      {"safe-print", "Ten processes print at once: without a shared lock their lines tear; with it they arrive whole."},
   };
   Console& con = Console::get();
   int status = kOk;

@@ -11,6 +11,8 @@
 
 namespace concur::demos {
 
+static void task() {}  // the unnamed thread's work: nothing, it is here for its name
+
 static std::string id_text(std::optional<std::uint64_t> id) { return id ? std::to_string(*id) : "None"; }
 
 static void life_of_a_thread(Run& run) {
@@ -24,7 +26,7 @@ static void life_of_a_thread(Run& run) {
     let_go.wait();
     say("let go: returning");
   }, "Worker");
-  Thread unnamed([] {});  // no name given: Python's default "Thread-N"
+  Thread unnamed(CONCUR_TARGET(task));  // no name given: "Thread-N (task)", as Python 3.10+ names it
   unnamed.set_daemon(true);  // allowed only before start()
 
   auto show = [&](const char* when) {
@@ -72,7 +74,8 @@ static void life_of_a_thread(Run& run) {
   run.check("current_thread() is MainThread in main and the Worker inside it",
             me.name() == "MainThread" && name_inside == "Worker" && ident_inside == worker.ident());
   run.check("every thread has its own ident", me.ident() != worker.ident() && unnamed.ident() != me.ident());
-  run.check("an unnamed thread is called Thread-N", unnamed.name().starts_with("Thread-"), unnamed.name());
+  run.check("an unnamed thread is called Thread-N (task), after its target",
+            unnamed.name().starts_with("Thread-") && unnamed.name().ends_with(" (task)"), unnamed.name());
   run.check("daemon is what was set, and fixed once started", !worker.daemon() && unnamed.daemon() && daemon_locked);
   run.explain("A Thread gets its ids and becomes alive in start(), and stays alive until its work returns: the "
               "first join gave up because the worker was still waiting for the event, the second returned as "

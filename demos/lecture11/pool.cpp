@@ -3,8 +3,9 @@
 // The workers start once; every call then hands them tasks by name: map (all results, in
 // the inputs' order), imap_unordered (each as it finishes), apply_async (one task,
 // answered later through an AsyncResult and a callback) and starmap (map over argument
-// lists). Leaving the scope ends the pool, as `with Pool() as pool:` does. With
-// --kill-worker a worker also dies mid-map (pool.failures.cpp).
+// lists). Leaving the scope ends the pool, as `with Pool() as pool:` does. `more-calls`
+// (pool.more.cpp) tries apply, partial, starmap_async and timeouts. With --kill-worker a
+// worker also dies mid-map (pool.failures.cpp).
 
 #include <concur/concur.hpp>
 
@@ -17,6 +18,7 @@ namespace concur::demos {
 CONCUR_TASK(nap_then_square);
 CONCUR_TASK(multiply);
 void kill_a_pool_worker(Run& run);  // the --kill-worker variant, in pool.failures.cpp
+void more_pool_calls(Run& run);     // the more-calls variant, in pool.more.cpp
 
 using Results = std::vector<nlohmann::json>;
 static Results jobs(Run& run, long long count) { return square_jobs(count, run.scaled(0.05)); }  // 50 ms each
@@ -90,6 +92,7 @@ Example pool() {
           with_pool("apply_async", use_apply_async, "apply_async() returned at once; get() waited for each answer, and "
                                                     "the task that threw came back as an error, not a crash."),
           with_pool("starmap", use_starmap, "starmap() unpacked each argument list for the task, and kept the order."),
+          {"more-calls", more_pool_calls},
           {"kill-worker", kill_a_pool_worker, [](const nlohmann::json& p) { return p["kill-worker"] == true; }}},
   };
 }

@@ -1,8 +1,9 @@
 // 11.11 pool, its other part: a worker that dies in the middle of the work (--kill-worker).
 //
-// A worker is killed with SIGKILL once the first result is in, as the OOM killer or a crash
-// would. The pool watches every worker's sentinel, so it notices at once: each task not
-// finished fails with BrokenPoolError naming the worker, and nothing waits for ever.
+// A worker is killed with SIGKILL while map() waits for the results, as the OOM killer or a
+// crash would. The pool watches every worker's sentinel, so it notices at once: each task
+// not finished fails, and map() raises BrokenPoolError naming the worker instead of
+// waiting for ever for the lost task.
 
 #include <concur/concur.hpp>
 
@@ -15,20 +16,27 @@ namespace concur::demos {
 void kill_a_pool_worker(Run& run) {
   mp::Pool pool(run.integer<int>("workers"), mp::start_method_of(run));
   const pid_t victim = pool.worker_pids().front();
-  // Work still waiting when the first result is in, however few --tasks: the kill lands mid-map.
-  const std::vector<nlohmann::json> work = square_jobs(std::max(run.integer("tasks"), 4 * run.integer("workers") + 2), run.scaled(0.05));
+  // Work for several naps, however few --tasks, and a last task that naps a hundred: the
+  // kill lands mid-map even on a machine too busy to run the killer on time.
+  std::vector<nlohmann::json> work = square_jobs(std::max(run.integer("tasks"), 4 * run.integer("workers") + 2), run.scaled(0.05));
+  work.back()["ns"] = run.scaled(5.0).count();
   long long completed = 0;
   std::string error;
+  Event map_called("map called");
+  Thread killer([&] {  // kills a worker one task's nap into the map
+    map_called.wait();
+    std::this_thread::sleep_for(run.scaled(0.05));
+    say("killing worker pid {}", victim);
+    ::kill(victim, SIGKILL);  // as the OOM killer, or a crash, would
+  }, "Killer");
+  killer.start();
   try {
-    for (const nlohmann::json& square : pool.imap_unordered("nap_then_square", work)) {
-      say("got {}", square.get<long long>());
-      if (++completed > 1) continue;
-      say("killing worker pid {}", victim);
-      ::kill(victim, SIGKILL);  // as the OOM killer, or a crash, would
-    }
+    map_called.set();
+    completed = std::ssize(pool.map("nap_then_square", work, 1));  // all the results, or an error
   } catch (const mp::BrokenPoolError& e) {
-    say("the pool reported: {}", error = e.what());
+    say("map raised: {}", error = e.what());
   }
+  killer.join();
   run.result({{"tasks", work.size()}, {"completed", completed}, {"failed", std::ssize(work) - completed}, {"error", error}});
   run.check("the pool reported the dead worker and returned",
             error.find(fmt::format("(pid {}) died: killed by SIGKILL", victim)) != std::string::npos, error);

@@ -46,7 +46,7 @@ static void bounded_buffer(Run& run) {
   Thread producer([&] {
     for (long long item = 1; item <= items; ++item) {
       std::this_thread::sleep_for(produce);
-      std::unique_lock guard(not_full);
+      std::unique_lock guard(lock);  // the lock itself, not a condition: `with lock:` works too
       if (buffer.size() >= capacity) {
         ++producer_waits;
         say("buffer full ({} items): waiting", buffer.size());
@@ -56,7 +56,7 @@ static void bounded_buffer(Run& run) {
       not_empty.notify();
       say("put item {}", item);  // under the lock: no consumer can take it before this line
     }
-    std::lock_guard guard(not_empty);
+    std::lock_guard guard(lock);
     finished = true;
     not_empty.notify_all();  // every consumer must see `finished`, not just one
     say("put {} items; done", items);

@@ -101,7 +101,7 @@ TEST(Lecture10, ThreadBasicsShowsTheDocumentedValues) {
     EXPECT_EQ(r["names"]["main"], "MainThread");
     EXPECT_EQ(r["names"]["worker"], "Worker");
     EXPECT_EQ(r["names"]["inside_worker"], "Worker");
-    EXPECT_EQ(r["names"]["unnamed"], "Thread-1");
+    EXPECT_EQ(r["names"]["unnamed"], "Thread-1 (task)");
     EXPECT_NE(r["idents"]["main"], r["idents"]["worker"]);
     EXPECT_EQ(r["daemon"]["worker"], false);
     EXPECT_EQ(r["daemon"]["unnamed"], true);

@@ -131,7 +131,9 @@ TEST_P(Faults, AKilledChildEndsTheRunCleanly) {
   const std::uint32_t seed = seed_from_env();
   std::mt19937 rng(seed);
   const auto delay = std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 40)(rng));
-  std::vector<std::string> args = {example, "--start-method", method, "--no-timeline"};
+  // start-methods has a variant per method instead of the option.
+  std::vector<std::string> args = {example, example == "start-methods" ? "--variant" : "--start-method", method,
+                                   "--no-timeline"};
   const Faulted f = run_and_kill(args, rng, delay);
   const std::string what = fmt::format("concur {} --start-method {} with a child killed after {} ms (CONCUR_FAULT_SEED={}), "
                                        "victim pid {}:\n{}", example, method, delay.count(), seed, f.victim, f.output);
@@ -151,7 +153,8 @@ INSTANTIATE_TEST_SUITE_P(
     EveryProcessExample, Faults,
     ::testing::Combine(::testing::Values("multiprocessing", "pipe", "process-queue", "custom-manager", "executors",
                                          "manager", "pool", "primes", "process-lock", "process-race", "shared-struct",
-                                         "shared-value", "gil", "hybrid", "isolation", "sentinel", "terminate"),
+                                         "shared-value", "gil", "hybrid", "isolation", "sentinel", "terminate",
+                                         "process-semaphore", "safe-print", "barrier", "start-methods"),
                        ::testing::Values("fork", "spawn", "forkserver")),
     [](const auto& info) {
       std::string name = std::get<0>(info.param) + "_" + std::get<1>(info.param);

@@ -141,13 +141,25 @@ TEST(Examples, SharedStructIsSeenAndUpdatedByEveryProcess) {
 TEST(Examples, PoolGetsEveryResultRightByEveryMethod) {
   for (const std::string& method : kStartMethods) {
     const json report = run_report({"pool", "--tasks", "7", "--start-method", method});
-    EXPECT_EQ(variant_names(report), (std::vector<std::string>{"map", "imap_unordered", "apply_async", "starmap"}));
+    EXPECT_EQ(variant_names(report),
+              (std::vector<std::string>{"map", "imap_unordered", "apply_async", "starmap", "more-calls"}));
     for (const char* v : {"map", "imap_unordered", "apply_async", "starmap"}) {
       const json& r = result_of(report, v);
       EXPECT_EQ(r["tasks"], 7) << method << " " << v;
       EXPECT_EQ(r["completed"], 7) << method << " " << v;
       EXPECT_EQ(r["correct"], true) << method << " " << v;
     }
+  }
+}
+
+TEST(Examples, PoolsOtherCallsDoWhatTheNotesShow) {
+  for (const std::string& method : kStartMethods) {
+    const json r = result_of(run_report({"pool", "--variant", "more-calls", "--start-method", method}), "more-calls");
+    EXPECT_EQ(r["apply"], 42) << method;
+    EXPECT_EQ(r["cubes"], json::array({1, 8, 27, 64, 125})) << method;
+    EXPECT_EQ(r["products"], json::array({2, 12, 30})) << method;
+    EXPECT_EQ(r["timed_out"], true) << method;
+    EXPECT_GE(r["cpu_count"].get<int>(), 1) << method;
   }
 }
 
@@ -187,6 +199,9 @@ TEST(Examples, ExecutorsEndEveryFutureOneWayOrAnother) {
       EXPECT_EQ(r["cancelled"], 2) << method << " " << v;  // two workers busy, the last two queued
       EXPECT_EQ(r["completed"], 4) << method << " " << v;  // and one raised
       EXPECT_EQ(r["callbacks"], 7) << method << " " << v;
+      EXPECT_EQ(r["raised"], 1) << method << " " << v;
+      EXPECT_EQ(r["map"], json::array({1, 4, 9, 16, 25})) << method << " " << v;
+      EXPECT_EQ(r["cancel_running_refused"], true) << method << " " << v;
     }
   }
 }

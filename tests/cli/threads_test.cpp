@@ -82,43 +82,50 @@ TEST(ThreadExamples, ConditionWithNoItemsLetsEveryConsumerLeave) {
   EXPECT_EQ(r["missing"], 0);
 }
 
-TEST(ThreadExamples, QueueTimeoutRaisesFullThenEmpty) {
-  for (const char* id : {"queue-timeout", "s.9"}) {
-    const json report = run_report({id});
-    EXPECT_EQ(variant_names(report), std::vector<std::string>{"timeouts"});
-    const json& r = result_of(report, "timeouts");
-    EXPECT_EQ(r["items"], 4);
-    EXPECT_EQ(r["maxsize"], 2);
-    EXPECT_EQ(r["put"], 2);
-    EXPECT_EQ(r["full_raised"], 2);
-    EXPECT_EQ(r["got"], 2);
-    EXPECT_EQ(r["empty_raised"], 1);
-    EXPECT_DOUBLE_EQ(r["timeout_ms"].get<double>(), 500 * 0.05);
-    EXPECT_GE(r["longest_failed_wait_ms"].get<double>(), r["shortest_failed_wait_ms"].get<double>());
-    EXPECT_TRUE(check_held(report, "put raised Full once the queue was full"));
-    EXPECT_TRUE(check_held(report, "get raised Empty once the queue was empty"));
-    for (const json& c : report["checks"])  // the waited time is reported, never required
-      if (c["name"] == "each failed call waited about the timeout") {
-        EXPECT_FALSE(c["required"].get<bool>());
+TEST(ThreadExamples, QueueTimeoutRaisesFullThenEmptyWithThreadsAndProcesses) {
+  for (const char* id : {"queue-timeout", "s.9"})
+    for (const char* method : {"fork", "spawn", "forkserver"}) {
+      const json report = run_report({id, "--start-method", method});
+      EXPECT_EQ(variant_names(report), (std::vector<std::string>{"threads", "processes"}));
+      for (const std::string v : {"threads", "processes"}) {
+        const json& r = result_of(report, v);
+        EXPECT_EQ(r["items"], 4) << v;
+        EXPECT_EQ(r["maxsize"], 2) << v;
+        EXPECT_EQ(r["put"], 2) << v;
+        EXPECT_EQ(r["full_raised"], 2) << v;
+        EXPECT_EQ(r["got"], 2) << v;
+        EXPECT_EQ(r["empty_raised"], 1) << v;
+        EXPECT_DOUBLE_EQ(r["timeout_ms"].get<double>(), 500 * 0.05) << v;
+        EXPECT_GE(r["longest_failed_wait_ms"].get<double>(), r["shortest_failed_wait_ms"].get<double>()) << v;
+        EXPECT_TRUE(check_held(report, v + ": put raised Full once the queue was full"));
+        EXPECT_TRUE(check_held(report, v + ": get raised Empty once the queue was empty"));
       }
-  }
+      for (const json& c : report["checks"])  // the waited time is reported, never required
+        if (c["name"].get<std::string>().ends_with("each failed call waited about the timeout")) {
+          EXPECT_FALSE(c["required"].get<bool>());
+        }
+    }
 }
 
 TEST(ThreadExamples, QueueTimeoutWithRoomForEverythingRaisesOnlyEmpty) {
   const json report = run_report({"queue-timeout", "--items", "3", "--maxsize", "5"});
-  const json& r = result_of(report, "timeouts");
-  EXPECT_EQ(r["put"], 3);
-  EXPECT_EQ(r["full_raised"], 0);
-  EXPECT_EQ(r["got"], 3);
-  EXPECT_EQ(r["empty_raised"], 1);
+  for (const char* v : {"threads", "processes"}) {
+    const json& r = result_of(report, v);
+    EXPECT_EQ(r["put"], 3) << v;
+    EXPECT_EQ(r["full_raised"], 0) << v;
+    EXPECT_EQ(r["got"], 3) << v;
+    EXPECT_EQ(r["empty_raised"], 1) << v;
+  }
 }
 
 TEST(ThreadExamples, QueueTimeoutOfZeroGivesUpAtOnce) {
   const json report = run_report({"queue-timeout", "--items", "5", "--maxsize", "1", "--timeout", "0"});
-  const json& r = result_of(report, "timeouts");
-  EXPECT_EQ(r["put"], 1);
-  EXPECT_EQ(r["full_raised"], 4);
-  EXPECT_EQ(r["got"], 1);
+  for (const char* v : {"threads", "processes"}) {
+    const json& r = result_of(report, v);
+    EXPECT_EQ(r["put"], 1) << v;
+    EXPECT_EQ(r["full_raised"], 4) << v;
+    EXPECT_EQ(r["got"], 1) << v;
+  }
 }
 
 TEST(ThreadExamples, GracefulStopEndsWithinOneRound) {
