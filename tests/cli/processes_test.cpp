@@ -208,13 +208,25 @@ TEST(Examples, ExecutorsEndEveryFutureOneWayOrAnother) {
 
 TEST(Examples, ManagerSharesADictAndAListWithEveryWorker) {
   for (const std::string& method : kStartMethods) {
-    const json r = result_of(run_report({"11.8", "--workers", "5", "--start-method", method}), "manager");
+    const json report = run_report({"11.8", "--workers", "5", "--increments", "50", "--start-method", method});
+    EXPECT_EQ(variant_names(report),
+              (std::vector<std::string>{"manager", "plus-one-by-proxy", "plus-one-in-server"}));
+    const json& r = result_of(report, "manager");
     EXPECT_EQ(r["dict"], r["expected_dict"]) << method;
     EXPECT_EQ(r["dict"].size(), 5u) << method;
     EXPECT_EQ(r["dict"]["worker-5"], 25) << method;
     json sorted = r["list"];
     std::sort(sorted.begin(), sorted.end());
     EXPECT_EQ(sorted, r["expected_list"]) << method;
+    EXPECT_EQ(r["namespace"].size(), 5u) << method;  // each worker noted the keys it saw after the barrier
+    for (const json& saw : r["namespace"]) EXPECT_EQ(saw, 5) << method;
+    const json& server = result_of(report, "plus-one-in-server");
+    EXPECT_EQ(server["expected"], 250) << method;
+    EXPECT_EQ(server["lost"], 0) << method;
+    const json& proxy = result_of(report, "plus-one-by-proxy");  // how many were lost is up to the scheduler
+    EXPECT_EQ(proxy["expected"], 250) << method;
+    EXPECT_GE(proxy["lost"].get<long long>(), 0) << method;
+    EXPECT_LT(proxy["lost"].get<long long>(), 250) << method;
   }
 }
 
