@@ -9,8 +9,6 @@
 
 #include <sys/stat.h>
 
-#include <filesystem>
-
 namespace concur::demos {
 
 static int g_setting = 1;           // a global; the parent sets 42 before starting children
@@ -27,7 +25,7 @@ static void report_inheritance(const nlohmann::json& args, mp::Handed handed) {
   const bool has_pipe = pipe_id(args["pipe_fd"]) == args["pipe_id"].get<long long>();
   const bool lock_free = g_helper_lock.try_lock();  // a copy of a lock whose holder is not here
   if (lock_free) g_helper_lock.unlock();
-  const auto threads = std::distance(std::filesystem::directory_iterator("/proc/self/task"), {});
+  const int threads = process_thread_count();
   say("global = {}, parent's pipe {}, helper's lock {}, {} thread(s) here", g_setting,
       has_pipe ? "open" : "not here", lock_free ? "free" : "taken (by a thread that does not exist here)", threads);
   to_parent.send({{"global", g_setting}, {"pipe", has_pipe}, {"lock_free", lock_free}, {"threads", threads}});

@@ -1,5 +1,6 @@
 #include "concur/core/actor.hpp"
 
+#include <dirent.h>
 #include <pthread.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -29,9 +30,21 @@ const std::string* override_actor(const std::string* name) noexcept {
   return before;
 }
 
+bool on_main_thread() noexcept { return current_native_id() == static_cast<long>(::getpid()); }
+
+int process_thread_count() {
+  int n = 0;
+  if (DIR* d = ::opendir("/proc/self/task")) {
+    while (const dirent* e = ::readdir(d))
+      if (e->d_name[0] != '.') ++n;
+    ::closedir(d);
+  }
+  return n;
+}
+
 const std::string& current_thread_actor() {
   if (!t_actor) {
-    if (current_native_id() == static_cast<long>(::getpid()))
+    if (on_main_thread())
       t_actor = "MainThread";
     else
       t_actor = "Dummy-" + std::to_string(g_dummy_count.fetch_add(1) + 1);

@@ -364,9 +364,8 @@ class Server {
           o.changed.notify_all();
           return index;
         }
-        bool in_time = false;
         try {
-          in_time = wait_while_there(o, lock, peer, a.at(0), [&] {
+          wait_while_there(o, lock, peer, a.at(0), [&] {
             return d["generation"].get<long long>() != round || d["broken"].get<bool>();
           });
         } catch (const PeerGone&) {  // a party that left will never arrive: nobody may wait for it
@@ -374,8 +373,7 @@ class Server {
           throw;
         }
         if (d["generation"].get<long long>() != round) return index;
-        (void)in_time;  // timed out, or broken by another party: either way broken now
-        throw broken();
+        throw broken();  // timed out, or broken by another party
       }
     } else if (t == "lock") {
       if (m == "acquire") {

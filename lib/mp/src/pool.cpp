@@ -7,8 +7,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -136,13 +134,7 @@ const EntryRegistration pool_worker_registration("concur_pool_worker", pool_work
 }  // namespace
 
 void register_task(std::string name, Task task) {
-  // Names are global: two demos registering different functions under one name would
-  // run the wrong one in a child. Said at start-up, before anything can run.
-  if (const auto existing = tasks().get(name); existing && *existing != task) {
-    std::fprintf(stderr, "concur: two different functions are registered as CONCUR_TASK(%s): rename one\n", name.c_str());
-    std::abort();
-  }
-  tasks().add(std::move(name), task);
+  tasks().add_unique(std::move(name), task, "CONCUR_TASK");
 }
 
 Task find_task(std::string_view name) { return tasks().get(name).value_or(nullptr); }

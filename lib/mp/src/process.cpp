@@ -1,6 +1,5 @@
 #include "concur/mp/process.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -37,16 +36,6 @@ std::array<std::atomic<pid_t>, kMaxChildren> g_children{};
 std::atomic<int> g_process_count{0};
 std::atomic<bool> g_warned_fork_with_threads{false};
 
-int thread_count() {
-  int n = 0;
-  if (DIR* d = ::opendir("/proc/self/task")) {
-    while (const dirent* e = ::readdir(d))
-      if (e->d_name[0] != '.') ++n;
-    ::closedir(d);
-  }
-  return n;
-}
-
 // Every started Process of this process, for the dead-peer check of blocking waits.
 // A forked child inherits a copy of its parent's list (and perhaps a locked mutex): the
 // list belongs to the process that made it, and a child that starts processes of its own
@@ -75,7 +64,6 @@ Started& started_here_or_new() {
 
 }  // namespace
 
-bool on_main_thread() noexcept { return ::gettid() == ::getpid(); }
 
 void die_with_parent(pid_t parent, bool armed) noexcept {
   if (!armed) return;
@@ -223,7 +211,7 @@ void Process::start() {
   } else {
     if (entry_ && find_entry(entry_->entry) == nullptr)
       throw std::invalid_argument(fmt::format("no process entry named '{}' (register it with CONCUR_ENTRY)", entry_->entry));
-    const int threads = thread_count();
+    const int threads = process_thread_count();
     if (threads > 1 && !g_warned_fork_with_threads.exchange(true))
       say("warning: fork() while this process has {} threads: the child gets only the calling "
           "thread, and any lock another thread holds stays locked in it",

@@ -9,8 +9,6 @@
 
 #include <fmt/format.h>
 
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -77,13 +75,7 @@ std::vector<detail::Fd> receive_fds(int socket, std::size_t count) {
 }
 
 void register_entry(std::string name, Entry entry) {
-  // Names are global: two demos registering different functions under one name would
-  // run the wrong one in a child. Said at start-up, before anything can run.
-  if (const auto existing = entries().get(name); existing && *existing != entry) {
-    std::fprintf(stderr, "concur: two different functions are registered as CONCUR_ENTRY(%s): rename one\n", name.c_str());
-    std::abort();
-  }
-  entries().add(std::move(name), entry);
+  entries().add_unique(std::move(name), entry, "CONCUR_ENTRY");
 }
 
 Entry find_entry(std::string_view name) { return entries().get(name).value_or(nullptr); }

@@ -74,8 +74,6 @@ void unregister_child(pid_t pid);
 // ends, not the process, so it is armed only when the main thread forked (`armed`); a
 // parent that is already gone is handled (the child exits at once). Async-signal-safe.
 void die_with_parent(pid_t parent, bool armed) noexcept;
-// Whether the calling thread is its process's main thread (for die_with_parent).
-bool on_main_thread() noexcept;
 
 // For a blocking wait of this process on a shared object (`waiting_for` names it): throws
 // PeerDiedError if a child this process started, other than `except`, has ended

@@ -32,8 +32,6 @@ std::atomic<Thread*> g_main{nullptr};
 std::mutex g_running_mu;
 std::vector<Thread*> g_running;  // guarded by g_running_mu
 
-bool on_main_thread() noexcept { return current_native_id() == static_cast<long>(::getpid()); }
-
 // The stand-in for a thread concur did not start: named after the actor.
 class ForeignThread final : public Thread {
  public:

@@ -33,6 +33,13 @@ void reset_thread_names() noexcept;
 // The kernel's id for the calling thread (gettid), cached per thread.
 long current_native_id() noexcept;
 
+// Whether the calling thread is its process's main thread (its id is the process id).
+// Async-signal-safe.
+bool on_main_thread() noexcept;
+// How many threads this process has now (the kernel's count, /proc/self/task), whoever
+// started them.
+int process_thread_count();
+
 // An address unique to the calling thread while it lives: the owner id locks compare.
 std::uintptr_t this_thread_key() noexcept;
 

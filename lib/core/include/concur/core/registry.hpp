@@ -13,6 +13,8 @@
 // again replaces the value (do that before other threads look it up).
 #pragma once
 
+#include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -32,6 +34,20 @@ class Registry {
 
   void add(std::string name, T value) {
     std::lock_guard guard(mu_);
+    entries_[std::move(name)] = std::move(value);
+  }
+
+  // For names a program must never register twice with different values (CONCUR_ENTRY,
+  // CONCUR_TASK): another value under the name stops the program at start-up, saying so
+  // (`macro` names the registration), rather than letting the later one silently win.
+  void add_unique(std::string name, T value, const char* macro) {
+    std::lock_guard guard(mu_);
+    auto it = entries_.find(name);
+    if (it != entries_.end() && !(it->second == value)) {
+      std::fprintf(stderr, "concur: two different functions are registered as %s(%s): rename one\n", macro,
+                   name.c_str());
+      std::abort();
+    }
     entries_[std::move(name)] = std::move(value);
   }
 

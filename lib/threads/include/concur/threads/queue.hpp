@@ -67,13 +67,15 @@ class Empty : public std::runtime_error {
 namespace queue_order {
 
 // Which item get() takes: each keeps the items and gives back the one due next.
-template <typename T>
-class Fifo {
+// Items join at the back and leave at the front (FIFO) or the back (LIFO).
+template <typename T, bool kNewestFirst>
+class Ends {
  public:
   void push(T item) { items_.push_back(std::move(item)); }
   T pop() {
-    T item = std::move(items_.front());
-    items_.pop_front();
+    T item = std::move(kNewestFirst ? items_.back() : items_.front());
+    if constexpr (kNewestFirst) items_.pop_back();
+    else items_.pop_front();
     return item;
   }
   std::size_t size() const { return items_.size(); }
@@ -81,21 +83,10 @@ class Fifo {
  private:
   std::deque<T> items_;
 };
-
 template <typename T>
-class Lifo {
- public:
-  void push(T item) { items_.push_back(std::move(item)); }
-  T pop() {
-    T item = std::move(items_.back());
-    items_.pop_back();
-    return item;
-  }
-  std::size_t size() const { return items_.size(); }
-
- private:
-  std::deque<T> items_;
-};
+using Fifo = Ends<T, false>;
+template <typename T>
+using Lifo = Ends<T, true>;
 
 // A binary heap with the smallest item on top (std::push_heap makes the largest the top,
 // so it is given std::greater).
