@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libssl-dev libcpp-httplib-dev libboost1.81-dev
   stress-ng util-linux
+  chromium  # tests load the --html reports in a real browser (headless)
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
