@@ -21,12 +21,14 @@
 #include <stdexcept>
 
 #include <concur/core/console.hpp>
+#include <concur/core/text.hpp>
 #include "markdown.hpp"
 #include <concur/harness/timeline_view.hpp>
 #include <concur/harness/report.hpp>
 #include <concur/harness/runner.hpp>
 
 #include "completion.hpp"
+#include "help_format.hpp"
 #include "exercise.hpp"
 #include "exit_codes.hpp"
 #include "options.hpp"
@@ -99,6 +101,28 @@ void add_common(CLI::App& sub, Common& c, bool with_json = true) {
                    "(the same seed makes the same choices; 'concur check' uses it)")
         ->type_name("SEED")
         ->group(group);
+}
+
+// The options every example takes, for `concur --help`: from add_common() itself, so the
+// list cannot drift from what the examples accept.
+std::string common_options_help(std::size_t columns) {
+  CLI::App scratch;
+  Common unused;
+  add_common(scratch, unused);
+  std::string out = wrap("Options every example takes ('concur NAME --help' shows them with the example's own):",
+                         {.width = columns}) +
+                    "\n";
+  const std::size_t at = columns >= 60 ? 24 : 12;
+  for (const CLI::Option* opt : scratch.get_options()) {
+    if (opt->get_name() == "--help") continue;
+    std::string name = "  " + opt->get_name(false, true);
+    if (!opt->get_type_name().empty() && opt->get_expected_max() != 0) name += " " + opt->get_type_name();
+    if (name.size() + 1 > at) out += name + "\n" + wrap(opt->get_description(), {.width = columns, .first = at, .rest = at});
+    else out += name + std::string(at - name.size(), ' ') +
+                wrap(opt->get_description(), {.width = columns, .first = at, .rest = at, .indent_first = false});
+    out += "\n";
+  }
+  return out;
 }
 
 // Where one example's results go besides the terminal (output_file.hpp): checked before
@@ -210,14 +234,46 @@ Columns columns_of(const Catalogue& cat) {
   return c;
 }
 
+// "  10.12 = 11.4  queue-pool  Queue and thread pool": the ids and name in columns, the
+// title (and the summary, when `with_summary`) after them, wrapped to the terminal
+// under where the title starts, or on lines of their own when the columns leave too
+// little room.
+std::string example_line(const Example& e, const Columns& width, std::size_t columns, bool with_summary) {
+  const std::string head = fmt::format("  {:<{}}  {:<{}}  ", ids_of(e), width.ids, e.name, width.name);
+  const std::size_t at = display_width(head);
+  const std::string text = with_summary ? fmt::format("{:<{}}  {}", e.title, width.title, e.summary) : e.title;
+  if (at + display_width(text) <= columns) return head + text + "\n";
+  if (at + 30 <= columns) {  // the summary under the name, where it has more room
+    const std::size_t name_at = 2 + width.ids + 2;
+    std::string out = head + wrap(e.title, {.width = columns, .first = at, .rest = at, .indent_first = false}) + "\n";
+    if (with_summary) out += wrap(e.summary, {.width = columns, .first = name_at + 2, .rest = name_at + 2}) + "\n";
+    return out;
+  }
+  std::string out = wrap(ids_of(e) + "  " + e.name + "  " + e.title, {.width = columns, .first = 2, .rest = 6}) + "\n";
+  if (with_summary) out += wrap(e.summary, {.width = columns, .first = 6, .rest = 6}) + "\n";
+  return out;
+}
+
+// "Run an example by name or id:   concur race    concur 10.4": what, then the commands,
+// the commands wrapped under themselves.
+std::string usage_line(std::string_view what, std::string_view commands, std::size_t columns) {
+  constexpr std::size_t kColumn = 33;
+  const std::string head = fmt::format("{:<{}}", what, kColumn);
+  if (columns < kColumn + 24)
+    return std::string(what) + "\n" + wrap(commands, {.width = columns, .first = 4, .rest = 4}) + "\n";
+  return head + wrap(commands, {.width = columns, .first = kColumn, .rest = kColumn, .indent_first = false}) + "\n";
+}
+
 std::string short_help(const Catalogue& cat) {
-  std::string out = fmt::format(
-      "concur {} - the concurrency course's examples as runnable, measurable C++ programs\n\n"
-      "Run an example by name or id:   concur race    concur 10.4    concur semaphore --workers 8\n"
-      "Read and change it:             concur lesson race    concur show race    concur watch race\n"
-      "See them all:                   concur list    concur tour    concur lesson 10 (a lecture's overview)\n"
-      "Repair a broken one:            concur exercise race    concur check race    concur hint race\n",
-      version());
+  const std::size_t columns = terminal_width(1);
+  std::string out = wrap(fmt::format("concur {} - the concurrency course's examples as runnable, measurable C++ programs",
+                                     version()),
+                         {.width = columns, .first = 0, .rest = 2}) +
+                    "\n\n";
+  out += usage_line("Run an example by name or id:", "concur race    concur 10.4    concur semaphore --workers 8", columns);
+  out += usage_line("Read and change it:", "concur lesson race    concur show race    concur watch race", columns);
+  out += usage_line("See them all:", "concur list    concur tour    concur lesson 10 (a lecture's overview)", columns);
+  out += usage_line("Repair a broken one:", "concur exercise race    concur check race    concur hint race", columns);
   const Columns width = columns_of(cat);
   int lecture = -1;
   for (const Example& e : cat.examples()) {
@@ -225,22 +281,25 @@ std::string short_help(const Catalogue& cat) {
       lecture = e.lecture;
       out += fmt::format("\n{}\n", lecture_heading(lecture));
     }
-    out += fmt::format("  {:<{}}  {:<{}}  {}\n", ids_of(e), width.ids, e.name, width.name, e.title);
+    out += example_line(e, width, columns, false);
   }
-  out += "\n'concur NAME --help' lists an example's options; 'concur --help' every command.\n";
+  out += "\n" + wrap("'concur NAME --help' lists an example's options; 'concur --help' every command and the options "
+                     "every example takes.",
+                     {.width = columns}) +
+         "\n";
   return out;
 }
 
 void print_list(const Catalogue& cat) {
   const Columns width = columns_of(cat);
+  const std::size_t columns = terminal_width(1);
   int lecture = -1;
   for (const Example& e : cat.examples()) {
     if (e.lecture != lecture) {
       lecture = e.lecture;
       std::cout << (lecture == cat.examples().front().lecture ? "" : "\n") << lecture_heading(lecture) << "\n";
     }
-    std::cout << fmt::format("  {:<{}}  {:<{}}  {:<{}}  {}\n", ids_of(e), width.ids, e.name, width.name, e.title,
-                             width.title, e.summary);
+    std::cout << example_line(e, width, columns, true);
   }
 }
 
@@ -277,7 +336,18 @@ struct TourStop {
   nlohmann::json settings = nlohmann::json::object();
 };
 
-int run_tour(const Catalogue& cat, const RunOptions& settings) {
+// Between two stops of the tour on a terminal: Enter goes on, q (or end of input) stops.
+bool next_stop_wanted(std::size_t next, std::size_t stops) {
+  Console& con = Console::get();
+  con.line();
+  std::cout << con.paint(fmt::format("── Enter: stop {} of {} · q, then Enter: end the tour ── ", next, stops), Style::dim)
+            << std::flush;
+  std::string answer;
+  if (!std::getline(std::cin, answer)) return false;
+  return answer.find_first_of("qQ") == std::string::npos;
+}
+
+int run_tour(const Catalogue& cat, const RunOptions& settings, bool pause) {
   static const std::vector<TourStop> kStops = {
       {"threading", "Lecture 9: one batch of waiting and one of computing, on threads.", {{"work", 50}}},
       {"race", "Lecture 10: what goes wrong when two threads share a counter with no protection."},
@@ -298,8 +368,14 @@ int run_tour(const Catalogue& cat, const RunOptions& settings) {
   for (const TourStop& stop : kStops) {
     const Example* e = cat.find(stop.name);
     if (e == nullptr) continue;
+    if (pause && n > 0 && !next_stop_wanted(n + 1, kStops.size())) {
+      con.line("The tour stopped there; 'concur tour --no-pause' runs it straight through.");
+      return status;
+    }
     con.line();
-    con.line(con.paint(fmt::format("━━ tour {}/{}: {} ━━", ++n, kStops.size(), stop.why), Style::bold));
+    con.line(con.paint(wrap(fmt::format("━━ tour {}/{}: {} ━━", ++n, kStops.size(), stop.why),
+                            {.width = con.width(), .first = 0, .rest = 3}),
+                       Style::bold));
     RunOptions options = settings;
     options.params = e->default_params();
     for (const auto& [k, v] : e->tour.items()) options.params[k] = v;
@@ -308,9 +384,10 @@ int run_tour(const Catalogue& cat, const RunOptions& settings) {
     if (run_one(*e, options, none) != kOk) status = kCheckFailed;
   }
   con.line();
-  con.line(fmt::format("That was the tour. Read a lesson with 'concur lesson race' (or a lecture's overview: "
-                       "'concur lesson 10'), open a demo with 'concur show race', or list everything with "
-                       "'concur list'. Then repair one yourself: 'concur exercise --list'."));
+  con.line(wrap("That was the tour. Read a lesson with 'concur lesson race' (or a lecture's overview: "
+                "'concur lesson 10'), open a demo with 'concur show race', or list everything with "
+                "'concur list'. Then repair one yourself: 'concur exercise --list'.",
+                {.width = con.width()}));
   return status;
 }
 
@@ -340,6 +417,28 @@ void refuse_values_of_switches(const std::vector<CLI::App*>& chain, int argc, ch
     for (const CLI::App* sub : chain)
       if (const CLI::Option* opt = sub->get_option_no_throw(name); opt != nullptr && opt->get_expected_max() == 0)
         throw BadUsage(fmt::format("{} is a switch and takes no value, got '{}'", name, arg));
+  }
+}
+
+// CLI11 says "At Most 1 required but received 2" for `--json a --json b`; say which option
+// was given twice, and with what.
+void refuse_repeated_options(const std::vector<CLI::App*>& chain, int argc, char** argv) {
+  std::map<std::string, std::vector<std::string>> seen;  // option -> the values given
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--") break;
+    if (!arg.starts_with("--")) continue;
+    const std::size_t eq = arg.find('=');
+    const std::string name(arg.substr(0, eq));
+    for (const CLI::App* sub : chain) {
+      const CLI::Option* opt = sub->get_option_no_throw(name);
+      if (opt == nullptr || opt->get_expected_max() != 1 || opt->get_multi_option_policy() != CLI::MultiOptionPolicy::Throw)
+        continue;
+      std::vector<std::string>& values = seen[name];
+      values.push_back(eq != std::string_view::npos ? std::string(arg.substr(eq + 1)) : i + 1 < argc ? argv[i + 1] : "");
+      if (values.size() == 2)
+        throw BadUsage(fmt::format("{} was given twice ('{}' and '{}'); give it once", name, values[0], values[1]));
+    }
   }
 }
 
@@ -424,6 +523,8 @@ struct BuiltinArgs {
   std::string example;     // the example (or lecture) a command names
   bool no_color = false;   // lesson, show and solution
   bool exercise_list = false, exercise_fresh = false;
+  bool reset = false;      // edit --reset
+  bool no_pause = false;   // tour --no-pause
   CheckOptions check;
   std::string shell;
   Common tour;
@@ -470,8 +571,20 @@ std::vector<Builtin> builtins(const Catalogue& cat, BuiltinArgs& a, const CLI::A
          print_source(find_or_explain(cat, a.example), a.no_color);
          return kOk;
        }},
-      {"edit", "open the demo in $VISUAL or $EDITOR; when you quit, rebuild and run it", takes_example(a),
-       [&](CLI::App&) { return edit_example(find_or_explain(cat, a.example)); }},
+      {"edit", "open the demo in $VISUAL or $EDITOR (else sensible-editor, nano or vi); when you quit, rebuild and run it",
+       [&a](CLI::App& self) {
+         self.add_option("example", a.example, "name or id")->required();
+         self.add_flag("--reset", a.reset, "put the demo back as shipped instead (concur restore)");
+         self.allow_extras();  // the example's own options, handed to the run
+         self.footer("Any options after the example are passed to the run: concur edit race --threads 4");
+       },
+       [&](CLI::App& self) {
+         const Example& e = find_or_explain(cat, a.example);
+         if (a.reset) return restore_example(e);
+         return edit_example(e, self.remaining());
+       }},
+      {"restore", "put a demo back as shipped; your version is kept next to it as .bak", takes_example(a),
+       [&](CLI::App&) { return restore_example(find_or_explain(cat, a.example)); }},
       {"watch", "rebuild and rerun the demo whenever its file changes: concur watch ID [options]",
        [&a](CLI::App& self) {
          self.add_option("example", a.example, "name or id")->required();
@@ -508,7 +621,8 @@ std::vector<Builtin> builtins(const Catalogue& cat, BuiltinArgs& a, const CLI::A
              ->type_name("PATH");
        },
        [&](CLI::App&) { return check_exercise(cat, a.check); }},
-      {"hint", "the hints for an exercise, one more each time", takes_example(a),
+      {"hint", "the hints for an exercise, one more each time",
+       [&a](CLI::App& self) { self.add_option("example", a.example, "name or id of an exercise"); },
        [&](CLI::App&) { return show_hints(cat, a.example); }},
       {"solution", "the reference solution, once your version passes its check", takes_example_in_color(a),
        [&](CLI::App&) { return show_solution(cat, a.example, a.no_color); }},
@@ -525,11 +639,12 @@ std::vector<Builtin> builtins(const Catalogue& cat, BuiltinArgs& a, const CLI::A
          a.tour.time_scale = "0.25";
          add_common(self, a.tour, /*with_json=*/false);
          self.get_option("--time-scale")->default_str("0.25");
+         self.add_flag("--no-pause", a.no_pause, "run every stop straight through (also when not on a terminal)");
        },
        [&](CLI::App&) {
          const RunOptions options = run_options(a.tour, nlohmann::json::object());
          setup_output(a.tour, false);
-         return run_tour(cat, options);
+         return run_tour(cat, options, !a.no_pause && ::isatty(0) == 1 && ::isatty(1) == 1);
        }},
   };
 }
@@ -577,9 +692,11 @@ int dispatch(int argc, char** argv, const Catalogue& cat) {
   }
 
   CLI::App app{"concur: the concurrency course's examples as runnable, measurable C++ programs", "concur"};
+  // Set first, so every command added below inherits it: help wrapped to the terminal.
+  app.formatter(std::make_shared<WrappingFormatter>(terminal_width(1)));
   app.set_version_flag("--version", std::string(version()));
   app.require_subcommand(0, 1);
-  app.footer("Run 'concur' alone for the examples by lecture.\n");
+  app.footer(common_options_help(terminal_width(1)) + "\nRun 'concur' alone for the examples by lecture.\n");
 
   // Every command the line can choose, with what it does: the built-in ones, then one per
   // example (by its name, id and aliases) and each example's own commands.
@@ -637,6 +754,7 @@ int dispatch(int argc, char** argv, const Catalogue& cat) {
     throw BadUsage(explain_extras(app, argc, argv));
   } catch (const CLI::ParseError& e) {
     refuse_values_of_switches(chosen_chain(app), argc, argv);
+    refuse_repeated_options(chosen_chain(app), argc, argv);
     std::string what = e.what();
     std::replace(what.begin(), what.end(), '\n', ' ');
     throw BadUsage(what + " (see 'concur --help')");

@@ -35,12 +35,6 @@ namespace {
 namespace fs = std::filesystem;
 using exercises::Exercise;
 
-void write_text(const fs::path& path, std::string_view text) {
-  std::ofstream out(path, std::ios::out | std::ios::trunc);
-  out << text;
-  if (!out.flush()) throw BadUsage(fmt::format("cannot write '{}': {}", path.string(), std::strerror(errno)));
-}
-
 std::string exercise_names() {
   std::string names;
   for (const Exercise& x : exercises::all()) names += (names.empty() ? "" : ", ") + x.name;
@@ -494,6 +488,8 @@ int check_exercise(const Catalogue& cat, const CheckOptions& o) {
 }
 
 int show_hints(const Catalogue& cat, const std::string& name) {
+  if (name.empty())
+    throw BadUsage(fmt::format("hint needs the exercise it is for: concur hint NAME (exercises: {})", exercise_names()));
   const Located at = locate(cat, name);
   const std::vector<std::string> hints = hints_of(at.folder);
   if (hints.empty()) throw BadUsage(fmt::format("{} has no hints in it", (at.folder / "hints.md").string()));

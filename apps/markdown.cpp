@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include <concur/core/text.hpp>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -127,7 +129,7 @@ bool separator_row(const std::vector<std::string>& cells) {
 }
 
 // Splits styled text into lines of at most `width` columns, at spaces where it can.
-std::vector<std::string> wrap(const std::string& text, std::size_t width) {
+std::vector<std::string> wrap_cell(const std::string& text, std::size_t width) {
   if (display_width(text) <= width || width < 8) return {text};
   std::vector<std::string> lines{""};
   std::istringstream words(text);
@@ -180,7 +182,7 @@ void draw_table(const std::vector<std::vector<std::string>>& rows, const TextSty
     std::vector<std::vector<std::string>> wrapped;
     std::size_t height = 1;
     for (std::size_t c = 0; c < columns; ++c) {
-      wrapped.push_back(wrap(cells[r][c], widths[c]));
+      wrapped.push_back(wrap_cell(cells[r][c], widths[c]));
       height = std::max(height, wrapped.back().size());
     }
     const std::string bar = styled("│", kDim, style);
@@ -265,32 +267,62 @@ std::string highlight_line(std::string_view s, bool& in_comment, const TextStyle
   return out;
 }
 
-}  // namespace
-
-std::size_t display_width(std::string_view text) {
-  std::size_t width = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c == 0x1b) {  // ESC [ ... letter
-      while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i])) == 0) ++i;
-      continue;
-    }
-    if ((c & 0xC0) != 0x80) ++width;  // count first bytes only
-  }
-  return width;
+// The length of a list item's marker at `indent` ("- " is 2, "12. " is 4), 0 for none.
+std::size_t list_marker(const std::string& line, std::size_t indent) {
+  if (line.compare(indent, 2, "- ") == 0 || line.compare(indent, 2, "* ") == 0) return 2;
+  std::size_t j = indent;
+  while (j < line.size() && std::isdigit(static_cast<unsigned char>(line[j])) != 0) ++j;
+  if (j > indent && j + 1 < line.size() && line[j] == '.' && line[j + 1] == ' ') return j - indent + 2;
+  return 0;
 }
+
+// Whether `next` goes on the paragraph or item before it: a plain line of text, indented
+// at least `indent` (an item's own lines), and no block of its own.
+bool continues(const std::string& next, std::size_t indent) {
+  const std::size_t at = next.find_first_not_of(' ');
+  if (at == std::string::npos || at < indent) return false;
+  if (next.compare(at, 3, "```") == 0 || next[at] == '#' || next[at] == '|') return false;
+  return list_marker(next, at) == 0;
+}
+
+std::string collapse_spaces(const std::string& text) {
+  std::string out;
+  for (char c : text)
+    if (c != ' ' || (!out.empty() && out.back() != ' ')) out += c;
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+}  // namespace
 
 std::string render_markdown(std::string_view markdown, const TextStyle& style) {
   const std::vector<std::string> lines = split_lines(markdown);
+  const std::size_t width = std::max<std::size_t>(style.width, 30);
   std::string out;
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const std::string& line = lines[i];
-    if (line.starts_with("```")) {  // a fenced block, drawn in a frame, as it is
+    if (line.starts_with("```")) {  // a fenced block, drawn in a frame
       const bool cpp = line.find("cpp") != std::string::npos || line.find("c++") != std::string::npos;
       bool in_comment = false;
-      for (++i; i < lines.size() && !lines[i].starts_with("```"); ++i)
-        out += "    " + styled("│", kDim, style) + " " +
-               (cpp ? highlight_line(lines[i], in_comment, style) : styled(lines[i], kCyan, style)) + "\n";
+      const std::string frame = "    " + styled("│", kDim, style) + " ";
+      for (++i; i < lines.size() && !lines[i].starts_with("```"); ++i) {
+        // A line wider than the window continues on the next, under a ↪, cut at a space.
+        const std::string drawn = cpp ? highlight_line(lines[i], in_comment, style) : styled(lines[i], kCyan, style);
+        if (6 + display_width(drawn) <= width) {
+          out += frame + drawn + "\n";
+          continue;
+        }
+        const std::size_t lead = lines[i].find_first_not_of(' ') == std::string::npos ? 0 : lines[i].find_first_not_of(' ');
+        const std::string body = wrap(drawn, {.width = width, .first = 6 + lead, .rest = 8 + lead, .indent_first = false});
+        std::size_t at = 0;
+        for (bool first = true; at <= body.size(); first = false) {
+          const std::size_t end = std::min(body.find('\n', at), body.size());
+          std::string piece = body.substr(at, end - at);
+          if (!first) piece = std::string(lead, ' ') + styled("↪", kDim, style) + " " + piece.substr(std::min(piece.size(), 8 + lead));
+          out += frame + (first ? std::string(lead, ' ') : "") + piece + "\n";
+          at = end + 1;
+        }
+      }
       continue;
     }
     if (line.starts_with("|")) {
@@ -320,11 +352,22 @@ std::string render_markdown(std::string_view markdown, const TextStyle& style) {
       continue;
     }
     const std::size_t indent = line.find_first_not_of(' ');
-    if (indent != std::string::npos && line.compare(indent, 2, "- ") == 0) {
-      out += line.substr(0, indent) + styled("•", kBold, style) + " " + inline_markup(line.substr(indent + 2), style) + "\n";
+    if (indent == std::string::npos) {
+      out += "\n";
       continue;
     }
-    out += inline_markup(line, style) + "\n";
+    // A list item or a paragraph: its lines joined (so **bold** may span them), styled,
+    // and wrapped to the window, an item's lines hanging under its text.
+    const std::size_t marker = list_marker(line, indent);
+    std::string text = line.substr(indent + marker);
+    const std::size_t body = indent + marker;
+    while (i + 1 < lines.size() && continues(lines[i + 1], marker > 0 ? body : indent)) text += " " + lines[++i];
+    std::string bullet;
+    if (marker > 0)
+      bullet = line.compare(indent, 2, "- ") == 0 ? styled("•", kBold, style) + " " : line.substr(indent, marker);
+    const std::string styled_text = inline_markup(collapse_spaces(text), style);
+    out += std::string(indent, ' ') + bullet +
+           wrap(styled_text, {.width = width, .first = body, .rest = body, .indent_first = false}) + "\n";
   }
   return out;
 }

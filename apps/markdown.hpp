@@ -19,7 +19,7 @@ namespace concur {
 
 struct TextStyle {
   bool color = true;        // ANSI styles; false keeps only the layout
-  std::size_t width = 80;   // columns to fit tables into
+  std::size_t width = 80;   // columns to fit everything into: paragraphs reflow to it
 };
 
 // The markdown drawn for a terminal, one line per output line, ending in a newline.
@@ -35,9 +35,5 @@ void print_paged(std::string_view text);
 
 // The terminal's height in lines (TIOCGWINSZ), else $LINES, else 24.
 std::size_t terminal_rows(int fd);
-
-// How many columns `text` takes on a terminal: ANSI escapes take none, every UTF-8
-// character one.
-std::size_t display_width(std::string_view text);
 
 }  // namespace concur

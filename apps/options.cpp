@@ -11,7 +11,7 @@
 
 #include <concur/core/console.hpp>
 #include <concur/harness/example.hpp>
-#include <concur/harness/timeline_view.hpp>
+#include <concur/core/text.hpp>
 
 namespace concur::cli {
 
@@ -21,6 +21,12 @@ std::string read_text(const std::filesystem::path& path) {
   std::ostringstream out;
   out << in.rdbuf();
   return out.str();
+}
+
+void write_text(const std::filesystem::path& path, std::string_view text) {
+  std::ofstream out(path, std::ios::out | std::ios::trunc);
+  out << text;
+  if (!out.flush()) throw BadUsage(fmt::format("cannot write '{}': {}", path.string(), std::strerror(errno)));
 }
 
 std::vector<std::filesystem::path> demo_files(const Example& example) {

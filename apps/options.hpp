@@ -17,6 +17,8 @@ namespace concur::cli {
 
 // A file's whole text; BadUsage "cannot read 'PATH': why" when it cannot be read.
 std::string read_text(const std::filesystem::path& path);
+// Replaces a file's text; BadUsage "cannot write 'PATH': why" when that fails.
+void write_text(const std::filesystem::path& path, std::string_view text);
 
 // The files of an example's demo, in the source tree: NAME.cpp, then its companions
 // NAME.PART.cpp in the same folder (sorted), the parts of one example.

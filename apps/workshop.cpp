@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include <concur/core/child.hpp>
@@ -94,17 +95,63 @@ bool rebuild(const Trees& t) {
 
 }  // namespace
 
-int edit_example(const Example& e) {
+namespace {
+
+// $VISUAL, then $EDITOR, then the system's choice (sensible-editor), then nano or vi: the
+// first that is set or found on PATH, as a shell command. "" when there is none.
+std::string find_editor() {
+  for (const char* var : {"VISUAL", "EDITOR"})
+    if (const char* editor = std::getenv(var); editor != nullptr && *editor != '\0') return editor;
+  const char* path = std::getenv("PATH");
+  const std::string dirs = path != nullptr && *path != '\0' ? path : "/usr/bin:/bin";
+  for (const char* editor : {"sensible-editor", "editor", "nano", "vi"}) {
+    std::size_t at = 0;
+    while (at <= dirs.size()) {
+      const std::size_t end = std::min(dirs.find(':', at), dirs.size());
+      const fs::path candidate = fs::path(dirs.substr(at, end - at)) / editor;
+      if (::access(candidate.c_str(), X_OK) == 0) return editor;
+      at = end + 1;
+    }
+  }
+  return {};
+}
+
+// The demo's file as shipped: HEAD's version when the source tree is a git checkout,
+// else the copy of demos/ made when the build was first configured (CMakeLists.txt);
+// nullopt when neither has it.
+std::optional<std::string> shipped_text(const fs::path& file, const fs::path& build) {
+  const fs::path relative = fs::relative(file, CONCUR_SOURCE_DIR);
+  const fs::path scratch = build / "concur-restore.tmp";
+  int status = -1;
+  try {
+    ChildProgram git({"git", "-C", CONCUR_SOURCE_DIR, "show", "HEAD:" + relative.generic_string()},
+                     {.output = scratch.string()});
+    status = git.wait();
+  } catch (const std::system_error&) {
+    // no git: the build's copy
+  }
+  const fs::path copy = build / "shipped" / relative;
+  std::optional<std::string> text;
+  if (status == 0) text = read_text(scratch);
+  else if (fs::exists(copy)) text = read_text(copy);
+  std::error_code ignored;
+  fs::remove(scratch, ignored);
+  return text;
+}
+
+}  // namespace
+
+int edit_example(const Example& e, const std::vector<std::string>& options) {
   const Trees t = trees_for(e);
-  const char* editor = std::getenv("VISUAL");
-  if (editor == nullptr || *editor == '\0') editor = std::getenv("EDITOR");
-  if (editor == nullptr || *editor == '\0')
-    throw BadUsage("no editor: set VISUAL or EDITOR (export EDITOR=nano), then run 'concur edit' again");
+  const std::string editor = find_editor();
+  if (editor.empty())
+    throw BadUsage("no editor found: set VISUAL or EDITOR (export EDITOR=nano), or install nano, then run 'concur "
+                   "edit' again");
   // The editor may come with its own arguments ("code -w"): let the shell split them.
   // Ctrl-C meanwhile is the editor's business.
   const int status = [&] {
     const OnInterrupt editor_decides(nullptr, kInterrupted);
-    std::vector<std::string> command{"sh", "-c", std::string(editor) + " \"$@\"", "sh"};
+    std::vector<std::string> command{"sh", "-c", editor + " \"$@\"", "sh"};
     for (const fs::path& file : t.sources) command.push_back(file.string());
     return run(command);
   }();
@@ -113,7 +160,37 @@ int edit_example(const Example& e) {
     return kCheckFailed;
   }
   if (!rebuild(t)) return kCheckFailed;
-  return run({t.binary.string(), e.name});
+  std::vector<std::string> command{t.binary.string(), e.name};
+  command.insert(command.end(), options.begin(), options.end());
+  return run(command);
+}
+
+int restore_example(const Example& e) {
+  const Trees t = trees_for(e);
+  std::vector<std::pair<fs::path, std::string>> shipped;
+  for (const fs::path& file : t.sources) {
+    std::optional<std::string> text = shipped_text(file, t.build);
+    if (!text)
+      throw BadUsage(fmt::format("no shipped copy of {} to restore: the sources are not a git checkout and the build "
+                                 "has no copy of demos/ (reconfigure a fresh build directory)",
+                                 file.string()));
+    shipped.emplace_back(file, std::move(*text));
+  }
+  Console& con = Console::get();
+  bool changed = false;
+  for (const auto& [file, text] : shipped) {
+    if (read_text(file) == text) {
+      con.line(fmt::format("{} is as shipped", file.string()));
+      continue;
+    }
+    const fs::path backup = file.string() + ".bak";
+    fs::copy_file(file, backup, fs::copy_options::overwrite_existing);
+    write_text(file, text);
+    con.line(fmt::format("restored {} as shipped (your version is in {})", file.string(), backup.string()));
+    changed = true;
+  }
+  if (changed && !rebuild(t)) return kCheckFailed;
+  return kOk;
 }
 
 int watch_example(const Example& e, const std::vector<std::string>& options) {

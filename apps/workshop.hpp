@@ -17,7 +17,12 @@ namespace concur::cli {
 
 // Throws BadUsage when the sources or the build directory are not there (an installed
 // concur) or no editor can be found.
-int edit_example(const Example& example);
+// The example's options after its name are passed to the run after the rebuild, as watch
+// does. Without VISUAL or EDITOR it opens sensible-editor, else nano, else vi.
+int edit_example(const Example& example, const std::vector<std::string>& options);
+// Puts the demo's files back as shipped (a backup of each changed one next to it, .bak)
+// and rebuilds: `concur restore race`, `concur edit race --reset`.
+int restore_example(const Example& example);
 int watch_example(const Example& example, const std::vector<std::string>& options);
 
 // The CMake build directory this concur came from; BadUsage when it is gone.

@@ -165,6 +165,20 @@ TEST(Catalogue, SuggestsTheClosestName) {
   EXPECT_EQ(c.suggest("lck"), "lock");
   EXPECT_EQ(c.suggest("semaphor"), "semaphore");
   EXPECT_EQ(c.suggest("sema"), "semaphore");  // a prefix counts as close
+  EXPECT_EQ(c.suggest("rcae"), "race");       // two letters swapped are one step
+}
+
+TEST(Catalogue, SuggestsAnIdForAMistypedId) {
+  const Catalogue c = sample_catalogue();
+  EXPECT_EQ(c.suggest("10.44"), "10.4");
+  EXPECT_EQ(c.suggest("11.1x"), "11.1");  // an alias is an id too
+}
+
+TEST(EditDistance, CountsASwapOfNeighboursAsOneStep) {
+  EXPECT_EQ(concur::edit_distance("rcae", "race"), 1u);
+  EXPECT_EQ(concur::edit_distance("race", "race"), 0u);
+  EXPECT_EQ(concur::edit_distance("", "abc"), 3u);
+  EXPECT_EQ(concur::edit_distance("abc", "cab"), 2u);
 }
 
 TEST(Catalogue, SuggestsNothingWhenNothingIsClose) {

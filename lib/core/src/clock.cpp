@@ -1,5 +1,7 @@
 #include "concur/core/clock.hpp"
 
+#include <sys/resource.h>
+
 #include <malloc.h>
 #include <unistd.h>
 
@@ -44,6 +46,13 @@ std::chrono::nanoseconds process_cpu_time() noexcept {
   timespec ts{};
   ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
   return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
+
+std::chrono::nanoseconds children_cpu_time() noexcept {
+  rusage ru{};
+  if (::getrusage(RUSAGE_CHILDREN, &ru) != 0) return {};
+  const auto of = [](const timeval& tv) { return std::chrono::seconds(tv.tv_sec) + std::chrono::microseconds(tv.tv_usec); };
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(of(ru.ru_utime) + of(ru.ru_stime));
 }
 
 MemoryUse memory_use() noexcept {

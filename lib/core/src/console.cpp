@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cerrno>
@@ -11,6 +12,7 @@
 #include <new>
 
 #include "concur/core/clock.hpp"
+#include "concur/core/text.hpp"
 
 namespace concur {
 namespace {
@@ -44,7 +46,17 @@ constexpr std::string_view escape(Style style) {
   return "";
 }
 
-constexpr std::size_t kActorWidth = 11;
+// The actor column: at least this wide, wider for the longest name seen (up to the cap;
+// a longer name pushes its own line's text right and no other line's).
+constexpr std::size_t kActorWidth = 11, kActorWidthCap = 24;
+std::atomic<std::size_t> g_actor_width{kActorWidth};
+
+void widen_for(std::string_view actor) {
+  const std::size_t w = std::min(display_width(actor), kActorWidthCap);
+  std::size_t seen = g_actor_width.load(std::memory_order_relaxed);
+  while (w > seen && !g_actor_width.compare_exchange_weak(seen, w, std::memory_order_relaxed)) {
+  }
+}
 
 }  // namespace
 
@@ -62,7 +74,13 @@ void Console::configure(int fd, bool color, bool narrate) {
   fd_ = fd;
   color_ = color;
   narrate_ = narrate;
+  width_ = terminal_width(fd);
+  // Narration is a log as well: piped into grep or a file, a line stays one line unless
+  // the user asked for a width (COLUMNS).
+  wrap_events_ = ::isatty(fd) == 1 || std::getenv("COLUMNS") != nullptr;
 }
+
+void Console::note_actor(std::string_view actor) { widen_for(actor); }
 
 bool Console::color_wanted(int fd, bool no_color_flag) {
   if (no_color_flag) return false;
@@ -86,13 +104,21 @@ Style Console::actor_style(std::string_view actor) const {
 
 void Console::event(std::string_view actor, std::string_view text) {
   if (!narrate_) return;
+  widen_for(actor);
   std::lock_guard guard(*g_lock);
   // The timestamp is read under the lock, so lines appear in time order.
   const double ms = static_cast<double>(RunClock::elapsed_ns()) / 1e6;
+  const std::size_t column = g_actor_width.load(std::memory_order_relaxed);
   std::string actor_col(actor);
-  if (actor_col.size() < kActorWidth) actor_col.resize(kActorWidth, ' ');
+  const std::size_t actor_w = display_width(actor);
+  if (actor_w < column) actor_col.append(column - actor_w, ' ');
+  // "  +12.345 ms  Worker-2    " then the text, wrapped under itself.
+  const std::size_t prefix = 2 + 12 + 2 + std::max(actor_w, column) + 1;
+  const std::size_t hang = prefix + 20 <= width_ ? prefix : 4;
+  const std::string body =
+      wrap_events_ ? wrap(text, {.width = width_, .first = prefix, .rest = hang, .indent_first = false}) : std::string(text);
   std::string out = fmt::format("  {}  {} {}\n", paint(fmt::format("{:+9.3f} ms", ms), Style::dim),
-                                paint(actor_col, actor_style(actor)), text);
+                                paint(actor_col, actor_style(actor)), body);
   write_all(out);
 }
 

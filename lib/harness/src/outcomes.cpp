@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "concur/core/text.hpp"
 #include "concur/harness/stats.hpp"
 
 namespace concur {
@@ -13,13 +14,17 @@ namespace {
 constexpr int kMaxBuckets = 8;
 constexpr int kBarWidth = 30;
 
+// A whole number as it is; any other with three significant digits, never in e-notation
+// ("97400", "0.125", "12.5").
 std::string number(double v) {
   if (v == std::floor(v) && std::fabs(v) < 1e15) return fmt::format("{}", static_cast<long long>(v));
-  return fmt::format("{:.3g}", v);
+  const double a = std::fabs(v);
+  const int decimals = a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : std::min(9, 2 - static_cast<int>(std::floor(std::log10(a))));
+  return fmt::format("{:.{}f}", v, decimals);
 }
 
-std::string bar(long long count, long long most, bool color) {
-  const int cells = most > 0 ? static_cast<int>(std::lround(static_cast<double>(count) / static_cast<double>(most) * kBarWidth)) : 0;
+std::string bar(long long count, long long most, bool color, int bar_width) {
+  const int cells = most > 0 ? static_cast<int>(std::lround(static_cast<double>(count) / static_cast<double>(most) * bar_width)) : 0;
   std::string out;
   for (int i = 0; i < cells; ++i) out += "█";
   if (count > 0 && cells == 0) out = "▏";
@@ -95,13 +100,20 @@ nlohmann::json summarize_outcome(const std::vector<nlohmann::json>& values) {
   return distinct(present);
 }
 
-std::string render_outcome(std::string_view title, const nlohmann::json& summary, bool color) {
+std::string render_outcome(std::string_view title, const nlohmann::json& summary, bool color, std::size_t columns) {
   std::string out;
+  // The bars take what the line leaves after its label and count, at most kBarWidth.
+  const auto bar_width = [&](std::size_t label) {
+    const std::size_t fixed = 4 + label + 2 + 1 + 8;
+    return static_cast<int>(std::clamp<std::size_t>(columns > fixed ? columns - fixed : 0, 5, kBarWidth));
+  };
   const long long runs = summary["runs"].get<long long>();
   if (summary["kind"] == "histogram") {
-    out += fmt::format("  {}: min {}, median {}, max {}; non-zero in {} of {} runs\n", title,
-                       number(summary["min"].get<double>()), number(summary["median"].get<double>()),
-                       number(summary["max"].get<double>()), summary["nonzero_runs"].get<long long>(), runs);
+    out += wrap(fmt::format("{}: min {}, median {}, max {}; non-zero in {} of {} runs", title,
+                            number(summary["min"].get<double>()), number(summary["median"].get<double>()),
+                            number(summary["max"].get<double>()), summary["nonzero_runs"].get<long long>(), runs),
+                {.width = columns, .first = 2, .rest = 4}) +
+           "\n";
     long long most = 0;
     std::size_t width = 1;
     for (const auto& b : summary["buckets"]) {
@@ -111,21 +123,25 @@ std::string render_outcome(std::string_view title, const nlohmann::json& summary
     if (summary["buckets"].size() > 1)
       for (const auto& b : summary["buckets"])
         out += fmt::format("    {:>{}} … {:<{}}  {} {}\n", number(b["from"].get<double>()), width,
-                           number(b["to"].get<double>()), width, bar(b["count"].get<long long>(), most, color),
+                           number(b["to"].get<double>()), width,
+                           bar(b["count"].get<long long>(), most, color, bar_width(2 * width + 3)),
                            b["count"].get<long long>());
   } else {
-    out += fmt::format("  {}: {} distinct in {} runs\n", title, summary["distinct"].get<long long>(), runs);
+    out += wrap(fmt::format("{}: {} distinct in {} runs", title, summary["distinct"].get<long long>(), runs),
+                {.width = columns, .first = 2, .rest = 4}) +
+           "\n";
     long long most = 0;
     std::size_t width = 1;
     for (const auto& v : summary["values"]) {
       most = std::max(most, v["count"].get<long long>());
-      width = std::max(width, describe(v["value"]).size());
+      width = std::max(width, display_width(describe(v["value"])));
     }
-    width = std::min<std::size_t>(width, 40);
+    width = std::min<std::size_t>({width, 40, columns > 24 ? columns - 24 : 10});
     for (const auto& v : summary["values"]) {
       std::string text = describe(v["value"]);
-      if (text.size() > width) text = text.substr(0, width - 1) + "…";
-      out += fmt::format("    {:<{}}  {} {}\n", text, width, bar(v["count"].get<long long>(), most, color),
+      if (display_width(text) > width) text = text.substr(0, prefix_of_width(text, width - 1)) + "…";
+      out += fmt::format("    {}{}  {} {}\n", text, std::string(width - display_width(text), ' '),
+                         bar(v["count"].get<long long>(), most, color, bar_width(width)),
                          v["count"].get<long long>());
     }
   }

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "concur/core/console.hpp"
+#include "concur/core/text.hpp"
 #include "concur/harness/text.hpp"
 #include "concur/core/host_load.hpp"
 #include "concur/harness/outcomes.hpp"
@@ -43,12 +44,6 @@ const Summary& compared_times(const Outcome& outcome, const VariantOutcome& v) {
 bool busy_mattered(const VariantOutcome& v) {
   const double could = std::min<double>(v.workers.value_or(1), host_cpus());
   return v.free_cores < could - 0.25;
-}
-
-std::string pad(std::string_view s, std::size_t width) {
-  std::string out(s);
-  if (out.size() < width) out.resize(width, ' ');
-  return out;
 }
 
 }  // namespace
@@ -121,74 +116,139 @@ std::optional<std::string> speedup_beyond_cores(const Outcome& outcome, const Va
                      v.free_cores);
 }
 
+namespace {
+
+// A column of the summary table: its heading and one cell per variant. Optional columns
+// are left out, last first, when the table would not fit the terminal.
+struct Column {
+  std::string heading;
+  std::vector<std::string> cells;
+  bool optional = false;
+  bool left = false;  // the variant names; the numbers are right-aligned
+};
+
+std::string aligned(std::string_view text, std::size_t width, bool left) {
+  const std::size_t w = display_width(text);
+  const std::string fill(width > w ? width - w : 0, ' ');
+  return left ? std::string(text) + fill : fill + std::string(text);
+}
+
+// The columns' widths, dropping optional ones from the right until a row fits `width`.
+std::vector<std::string> layout(std::vector<Column> columns, std::size_t width, std::size_t rows) {
+  const auto column_width = [](const Column& c) {
+    std::size_t w = display_width(c.heading);
+    for (const std::string& cell : c.cells) w = std::max(w, display_width(cell));
+    return w;
+  };
+  const auto total = [&] {
+    std::size_t t = 0;
+    for (const Column& c : columns) t += 2 + column_width(c);
+    return t;
+  };
+  while (total() > width) {
+    const auto last_optional = std::find_if(columns.rbegin(), columns.rend(), [](const Column& c) { return c.optional; });
+    if (last_optional == columns.rend()) break;
+    columns.erase(std::next(last_optional).base());
+  }
+  std::vector<std::string> lines(rows + 1);
+  for (const Column& c : columns) {
+    const std::size_t w = column_width(c);
+    lines[0] += "  " + aligned(c.heading, w, c.left);
+    for (std::size_t r = 0; r < rows; ++r) lines[r + 1] += "  " + aligned(c.cells[r], w, c.left);
+  }
+  return lines;
+}
+
+// "✓ no update lost — held in 8 of 10 runs; in a run where it failed: 12 of 200000 lost"
+std::string check_line(const Console& con, const CheckOutcome& c) {
+  const bool untested = c.evaluated == 0 && c.untested > 0;
+  const std::string mark = untested ? con.paint("○", Style::yellow)
+                           : c.ok   ? con.paint("✓", Style::green)
+                                    : con.paint(c.required ? "✗" : "·", c.required ? Style::red : Style::yellow);
+  std::string text = c.name + (untested ? " (not tested this time)" : c.required ? "" : " (likely, not required)");
+  std::string detail;
+  if (c.evaluated > 1) {
+    detail = fmt::format("held in {} of {} runs", c.held, c.evaluated);
+    if (!c.detail.empty()) detail += fmt::format("; {}: {}", c.ok ? "the last run" : "a run where it failed", c.detail);
+  } else {
+    detail = c.detail;
+  }
+  if (c.untested > 0 && c.evaluated > 0)
+    detail += fmt::format("{}not tested in {} more: the machine was busy", detail.empty() ? "" : "; ", c.untested);
+  if (!detail.empty()) text += " — " + detail;
+  // The mark takes two columns ("✓ "); the lines after the first hang under the name.
+  return "  " + mark + " " + wrap(text, {.width = con.width(), .first = 4, .rest = 4, .indent_first = false});
+}
+
+}  // namespace
+
 void print_summary(const Outcome& outcome) {
   Console& con = Console::get();
+  const std::size_t width = con.width();
   con.line();
   con.line(con.paint("── summary ──", Style::bold));
 
-  std::size_t name_width = 7;
-  for (const VariantOutcome& v : outcome.variants) name_width = std::max(name_width, v.name.size());
   const bool compared = std::any_of(outcome.variants.begin(), outcome.variants.end(),
                                     [](const VariantOutcome& v) { return v.speedup.has_value(); });
   const bool by_work = outcome.compared_by == "work";
   const bool busy = std::any_of(outcome.variants.begin(), outcome.variants.end(), busy_mattered);
-  std::string head = fmt::format("  {}  {:>4}  {:>10}  {:>10}  {:>10}  {:>10}", pad("variant", name_width),
-                                 "runs", by_work ? "work" : "median", "min", "max", "± stddev");
-  if (by_work) head += fmt::format("  {:>10}", "wall");
-  if (busy) head += fmt::format("  {:>10}", "free cores");
-  if (compared) head += fmt::format("  {:>9}", "speedup");
-  con.line(con.paint(head, Style::dim));
+  std::vector<Column> columns{{"variant", {}, false, true}, {"runs", {}}, {by_work ? "work" : "median", {}},
+                              {"min", {}, true}, {"max", {}, true}, {"± stddev", {}, true}};
+  if (by_work) columns.push_back({"wall", {}, true});
+  if (busy) columns.push_back({"free cores", {}});
+  if (compared) columns.push_back({"speedup", {}});
   for (const VariantOutcome& v : outcome.variants) {
     const Summary& t = compared_times(outcome, v);
-    std::string row = fmt::format("  {}  {:>4}  {:>10}  {:>10}  {:>10}  {:>10}", pad(v.name, name_width),
-                                  v.runs.size(), format_seconds(t.median), format_seconds(t.min),
-                                  format_seconds(t.max), t.stddev ? format_seconds(*t.stddev) : std::string("-"));
-    if (by_work) row += fmt::format("  {:>10}", format_seconds(v.wall.median));
-    if (busy) row += fmt::format("  {:>10}", fmt::format("{:.1f} of {}", v.free_cores, host_cpus()));
-    if (compared) row += fmt::format("  {:>9}", v.speedup ? (*v.speedup >= 0.1 ? fmt::format("{:.2f}×", *v.speedup) : fmt::format("{:.3g}×", *v.speedup)) : "");
-    con.line(row);
+    std::vector<std::string> row{v.name, std::to_string(v.runs.size()), format_seconds(t.median),
+                                 format_seconds(t.min), format_seconds(t.max),
+                                 t.stddev ? format_seconds(*t.stddev) : std::string("-")};
+    if (by_work) row.push_back(format_seconds(v.wall.median));
+    if (busy) row.push_back(fmt::format("{:.1f} of {}", v.free_cores, host_cpus()));
+    if (compared) row.push_back(v.speedup ? format_speedup(*v.speedup) : "");
+    for (std::size_t i = 0; i < row.size(); ++i) columns[i].cells.push_back(row[i]);
   }
+  const std::vector<std::string> table = layout(columns, width, outcome.variants.size());
+  con.line(con.paint(table.front(), Style::dim));
+  for (std::size_t i = 1; i < table.size(); ++i) con.line(table[i]);
+  const auto note = [&](const std::string& text) { con.line(con.paint(wrap(text, {.width = width, .first = 2, .rest = 4}), Style::dim)); };
   if (by_work)
-    con.line(con.paint("  work = the variant's own work (start-up and teardown of children left out); "
-                       "wall = the whole run, median",
-                       Style::dim));
-  if (busy)
-    con.line(con.paint("  free cores = the machine's cores minus those other processes kept busy (median)",
-                       Style::dim));
+    note("work = the variant's own work (start-up and teardown of children left out); wall = the whole run, median");
+  if (busy) note("free cores = the machine's cores minus those other processes kept busy (median)");
 
   // A bar per variant, scaled to the slowest median: the picture of the table above.
+  std::size_t name_width = 7;
+  for (const VariantOutcome& v : outcome.variants) name_width = std::max(name_width, display_width(v.name));
   if (outcome.variants.size() > 1) {
     double longest = 0;
     for (const VariantOutcome& v : outcome.variants) longest = std::max(longest, compared_times(outcome, v).median);
     con.line();
-    constexpr int kBarWidth = 40;
+    // Room for "  name  " before the bar and " 123 ms" after it.
+    const std::size_t room = width > name_width + 14 ? width - name_width - 14 : 10;
+    const int bar_width = static_cast<int>(std::clamp<std::size_t>(room, 10, 40));
     for (const VariantOutcome& v : outcome.variants) {
       const double median = compared_times(outcome, v).median;
-      const int cells = longest > 0 ? static_cast<int>(std::lround(median / longest * kBarWidth)) : 0;
+      const int cells = longest > 0 ? static_cast<int>(std::lround(median / longest * bar_width)) : 0;
       std::string bar;
       for (int i = 0; i < std::max(cells, 1); ++i) bar += "█";
-      con.line(fmt::format("  {}  {} {}", pad(v.name, name_width), con.paint(bar, Style::cyan),
+      con.line(fmt::format("  {}  {} {}", aligned(v.name, name_width, true), con.paint(bar, Style::cyan),
                            format_seconds(median)));
     }
     if (compared)
-      con.line(con.paint(
-          fmt::format("  speedup = {} median {} time / variant median {} time (above 1: faster, below 1: slower)",
-                      outcome.example->baseline.empty() ? "baseline" : outcome.example->baseline,
-                      outcome.compared_by, outcome.compared_by),
-          Style::dim));
+      note(fmt::format("speedup = {} median {} time / variant median {} time (above 1: faster, below 1: slower)",
+                       outcome.example->baseline.empty() ? "baseline" : outcome.example->baseline,
+                       outcome.compared_by, outcome.compared_by));
   }
   // A variant compared with another than the example's baseline says which.
   for (const VariantOutcome& v : outcome.variants)
     if (v.speedup && !v.baseline.empty() && v.baseline != outcome.example->baseline)
-      con.line(con.paint(fmt::format("  {}: speedup over {}, which does the same work", v.name, v.baseline),
-                         Style::dim));
+      note(fmt::format("{}: speedup over {}, which does the same work", v.name, v.baseline));
   // Why a speedup stayed below the workers: other programs had the cores.
   for (const VariantOutcome& v : outcome.variants)
-    if (!v.busy_note.empty()) con.line(wrap_text(fmt::format("{}: {}.", v.name, v.busy_note), 2, 88));
+    if (!v.busy_note.empty()) con.line(wrap_for_console(fmt::format("{}: {}.", v.name, v.busy_note), 2, 4));
   // And why one went above them: never a speedup to believe.
   for (const VariantOutcome& v : outcome.variants)
     if (const std::optional<std::string> why = speedup_beyond_cores(outcome, v))
-      con.line(con.paint(wrap_text(*why, 2, 88), Style::yellow));
+      con.line(con.paint(wrap_for_console(*why, 2, 4), Style::yellow));
 
   // How the nondeterministic results spread over the runs.
   bool header = false;
@@ -202,34 +262,14 @@ void print_summary(const Outcome& outcome) {
         con.line(con.paint(fmt::format("── outcomes over {} runs ──", v.runs.size()), Style::bold));
         header = true;
       }
-      const std::string picture = render_outcome(fmt::format("{} · {}", v.name, key), summary, con.color());
+      const std::string picture = render_outcome(fmt::format("{} · {}", v.name, key), summary, con.color(), width);
       con.line(picture.substr(0, picture.size() - 1));
     }
   }
 
-  // What was explained under each run, once more, for --quiet readers.
-  if (!Console::get().narrating())
-    for (const VariantOutcome& v : outcome.variants)
-      if (!v.explanation.empty()) {
-        con.line();
-        con.line(wrap_text(fmt::format("{}: {}", v.name, v.explanation), 2, 88));
-      }
-
   con.line();
   con.line(con.paint("── checks ──", Style::bold));
-  for (const CheckOutcome& c : outcome.checks) {
-    const bool untested = c.evaluated == 0 && c.untested > 0;
-    const std::string mark = untested ? con.paint("○", Style::yellow)
-                             : c.ok   ? con.paint("✓", Style::green)
-                                      : con.paint(c.required ? "✗" : "·", c.required ? Style::red : Style::yellow);
-    std::string text = fmt::format("  {} {}{}", mark, c.name,
-                                   untested ? " (not tested this time)" : c.required ? "" : " (likely, not required)");
-    if (!c.detail.empty()) text += con.paint(fmt::format(" — {}", c.detail), Style::dim);
-    if (c.evaluated > 1) text += con.paint(fmt::format(" [held in {} of {} runs]", c.held, c.evaluated), Style::dim);
-    if (c.untested > 0 && c.evaluated > 0)
-      text += con.paint(fmt::format(" [not tested in {} more: the machine was busy]", c.untested), Style::dim);
-    con.line(text);
-  }
+  for (const CheckOutcome& c : outcome.checks) con.line(check_line(con, c));
   con.line();
   con.line(outcome.ok ? con.paint("ok: every required check held", Style::green)
                       : con.paint("FAILED: a required check did not hold (exit status 1)", Style::red));

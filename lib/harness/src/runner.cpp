@@ -172,6 +172,7 @@ Outcome run_example(const Example& example, const RunOptions& options) {
       RunClock::restart();
       Recorder::begin_run();
       const auto cpu0 = process_cpu_time();
+      const auto children0 = children_cpu_time();
       const auto t0 = Clock::now();
       try {
         variant.body(run);
@@ -183,11 +184,16 @@ Outcome run_example(const Example& example, const RunOptions& options) {
       }
       const auto wall = Clock::now() - t0;
       const auto cpu = process_cpu_time() - cpu0;
+      const auto children_cpu = children_cpu_time() - children0;
       const double host_busy = run.host_busy_cores();
       Timeline timeline = Recorder::end_run();
       con.configure(con.fd(), con.color(), narrate);
 
-      RunRecord rec{to_seconds(wall), to_seconds(cpu), run.results()};
+      RunRecord rec;
+      rec.wall_s = to_seconds(wall);
+      rec.cpu_s = to_seconds(cpu + children_cpu);
+      rec.children_cpu_s = to_seconds(children_cpu);
+      rec.result = run.results();
       if (const auto work = run.work_time()) rec.work_s = to_seconds(*work);
       rec.host_busy_cores = host_busy;
       rec.workers = run.workers();
@@ -204,13 +210,13 @@ Outcome run_example(const Example& example, const RunOptions& options) {
         merge_check(out.checks, {fmt::format("{} completed", variant.name), false, true,
                                  fmt::format("it threw: {}", vo.error)});
       vo.explanation = run.explanation();
-      if (loud && !vo.explanation.empty()) con.line(wrap_text(vo.explanation, 2, 88));
+      if (loud && !vo.explanation.empty()) con.line(wrap_for_console(vo.explanation, 2, 2));
       if (i == 0) {
         const bool draw = options.timeline == TimelineMode::always ||
                           (options.timeline == TimelineMode::automatic && loud);
         if (draw) {
           TimelineViewOptions view;
-          view.width = terminal_width(con.fd());
+          view.width = con.width();
           view.color = con.color();
           const std::string picture = render_timeline(timeline, view);
           if (!picture.empty()) {

@@ -3,7 +3,8 @@
 #include <fmt/format.h>
 
 #include <cmath>
-#include <sstream>
+#include "concur/core/console.hpp"
+#include "concur/core/text.hpp"
 
 namespace concur {
 
@@ -26,19 +27,23 @@ std::string format_seconds(double seconds) {
 }
 
 std::string wrap_text(std::string_view text, std::size_t indent, std::size_t width) {
-  std::istringstream words{std::string(text)};
-  std::string out, line, word;
-  const std::string margin(indent, ' ');
-  while (words >> word) {
-    if (!line.empty() && indent + line.size() + 1 + word.size() > width) {
-      out += margin + line + "\n";
-      line.clear();
-    }
-    line += (line.empty() ? "" : " ") + word;
-  }
-  if (!line.empty()) out += margin + line;
-  if (!out.empty() && out.back() == '\n') out.pop_back();
-  return out;
+  return wrap(text, {.width = width, .first = indent, .rest = indent});
+}
+
+std::string wrap_for_console(std::string_view text, std::size_t indent, std::size_t hang) {
+  return wrap(text, {.width = Console::get().width(), .first = indent, .rest = hang});
+}
+
+std::string count_of(long long n, std::string_view singular, std::string_view plural) {
+  if (n == 1) return fmt::format("1 {}", singular);
+  return plural.empty() ? fmt::format("{} {}s", n, singular) : fmt::format("{} {}", n, plural);
+}
+
+std::string format_speedup(double speedup) {
+  // Down to half speed a ratio reads well ("0.96×"); below that, say how much slower.
+  if (speedup >= 0.5 || speedup <= 0) return fmt::format("{:.2f}×", speedup);
+  const double slower = 1 / speedup;
+  return slower >= 10 ? fmt::format("{:.0f}× slower", slower) : fmt::format("{:.1f}× slower", slower);
 }
 
 }  // namespace concur

@@ -1,8 +1,8 @@
 #include "concur/harness/timeline_view.hpp"
 
+#include "concur/core/text.hpp"
+
 #include <fmt/format.h>
-#include <sys/ioctl.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <map>
 #include <set>
+#include <tuple>
 #include <vector>
 
 namespace concur {
@@ -22,9 +23,18 @@ constexpr std::array<std::string_view, 4> kGlyph{" ", "─", "░", "█"};
 constexpr std::array<std::string_view, 4> kColor{"", "\x1b[34m", "\x1b[33m", "\x1b[32m"};
 constexpr std::array<std::string_view, 8> kSpark{"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
 
+// `s` in exactly `width` columns: cut (at a character) or filled with spaces.
 std::string pad(std::string_view s, std::size_t width) {
-  std::string out(s.substr(0, width));
-  out.resize(width, ' ');
+  std::string out;
+  std::size_t used = 0;
+  for (std::size_t i = 0; i < s.size() && used < width;) {
+    std::size_t n = 1;
+    while (i + n < s.size() && (static_cast<unsigned char>(s[i + n]) & 0xC0) == 0x80) ++n;
+    out.append(s.substr(i, n));
+    i += n;
+    ++used;
+  }
+  out.append(width - used, ' ');
   return out;
 }
 
@@ -93,33 +103,51 @@ std::string sparkline(const std::vector<double>& values, double top) {
   return out;
 }
 
-// A time on the axis, in the unit that suits the whole span (so 0 reads "0 ms").
+// A time on the axis, in the unit that suits the whole span (so 0 reads "0 ms"), with
+// no more digits than the span needs and never in e-notation: "1.5 ms", "120 ms", "2.25 s".
 std::string format_axis_time(double ms, double span_ms) {
-  if (span_ms >= 2000) return fmt::format("{:.3g} s", ms / 1000);
-  if (span_ms >= 2) return fmt::format("{:.3g} ms", ms);
-  return fmt::format("{:.3g} µs", ms * 1000);
+  const auto [value, span, unit] = span_ms >= 2000 ? std::tuple{ms / 1000, span_ms / 1000, "s"}
+                                   : span_ms >= 2  ? std::tuple{ms, span_ms, "ms"}
+                                                   : std::tuple{ms * 1000, span_ms * 1000, "µs"};
+  const int decimals = span >= 100 ? 0 : span >= 10 ? 1 : 2;
+  std::string text = fmt::format("{:.{}f}", value, decimals);
+  if (text.find('.') != std::string::npos) {  // "1.50" -> "1.5", "2.00" -> "2"
+    while (text.back() == '0') text.pop_back();
+    if (text.back() == '.') text.pop_back();
+  }
+  return text + " " + unit;
 }
 
-// "0 ms        100 ms       200 ms" under the cells, with a tick row above it.
+// "0 ms        100 ms       200 ms" under the cells, with a tick row above it. Labels
+// are placed by columns (µ is two bytes and one column); the end label always shows.
 std::pair<std::string, std::string> axis(std::size_t cells, double span_ms) {
-  std::string ticks(cells, ' ');
-  std::string labels(cells + 12, ' ');
   const std::size_t marks = std::max<std::size_t>(2, std::min<std::size_t>(5, cells / 14 + 1));
   std::vector<std::string> tick_glyphs(cells, "─");
-  std::size_t label_end = 0;
+  struct Label {
+    std::size_t at, width;
+    std::string text;
+  };
+  std::vector<Label> placed;
   for (std::size_t m = 0; m < marks; ++m) {
     const std::size_t col = m * (cells - 1) / (marks - 1);
     tick_glyphs[col] = m == 0 ? "├" : (m + 1 == marks ? "┤" : "┼");
-    const std::string text = format_axis_time(span_ms * static_cast<double>(col) / static_cast<double>(cells - 1), span_ms);
-    std::size_t at = col;
-    if (m + 1 == marks && at + text.size() > cells) at = cells - std::min(cells, text.size());
-    if (at < label_end) continue;  // would collide with the previous label
-    labels.replace(at, text.size(), text);
-    label_end = at + text.size() + 1;
+    std::string text = format_axis_time(span_ms * static_cast<double>(col) / static_cast<double>(cells - 1), span_ms);
+    const std::size_t w = display_width(text);
+    const bool last = m + 1 == marks;
+    const std::size_t at = last && col + w > cells ? cells - std::min(cells, w) : col;
+    const auto collides = [&] { return !placed.empty() && placed.back().at + placed.back().width + 1 > at; };
+    if (collides() && !last) continue;
+    while (collides()) placed.pop_back();  // the end label takes the place of the one before
+    placed.push_back({at, w, std::move(text)});
   }
-  std::string tick_row;
+  std::string tick_row, labels;
   for (const auto& g : tick_glyphs) tick_row += g;
-  while (!labels.empty() && labels.back() == ' ') labels.pop_back();
+  std::size_t used = 0;
+  for (const Label& l : placed) {
+    labels.append(l.at - used, ' ');
+    labels += l.text;
+    used = l.at + l.width;
+  }
   return {tick_row, labels};
 }
 
@@ -128,16 +156,6 @@ std::pair<std::string, std::string> axis(std::size_t cells, double span_ms) {
 std::string row_name(const Track& t) { return t.coroutine ? t.name + "@" + t.thread : t.name; }
 
 }  // namespace
-
-std::size_t terminal_width(int fd) {
-  winsize ws{};
-  if (::ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20) return ws.ws_col;
-  if (const char* cols = std::getenv("COLUMNS")) {
-    const long n = std::strtol(cols, nullptr, 10);
-    if (n >= 20 && n <= 1000) return static_cast<std::size_t>(n);
-  }
-  return 80;
-}
 
 std::string render_timeline(const Timeline& timeline, const TimelineViewOptions& options) {
   std::int64_t end = options.end_ns;
@@ -150,12 +168,24 @@ std::string render_timeline(const Timeline& timeline, const TimelineViewOptions&
   if (!any_span || end <= 0) return {};
   // The label column fits the longest track or counter name, within reason.
   std::size_t label_width = 11;
-  for (const Track& t : timeline.tracks) label_width = std::max(label_width, row_name(t).size());
-  for (const Track& t : timeline.tracks)
+  std::int64_t highest = 0;  // the largest number a " max N" suffix will show
+  std::size_t threads = 0;
+  for (const Track& t : timeline.tracks) label_width = std::max(label_width, display_width(row_name(t)));
+  for (const Track& t : timeline.tracks) {
+    ++threads;
     for (const TimelineEvent& e : t.events)
-      if (e.type == TimelineEvent::Type::counter) label_width = std::max(label_width, timeline.label(e).size());
+      if (e.type == TimelineEvent::Type::counter) {
+        label_width = std::max(label_width, display_width(timeline.label(e)));
+        highest = std::max(highest, e.value);
+      }
+  }
+  highest = std::max<std::int64_t>(highest, static_cast<std::int64_t>(threads));
   const std::size_t label_col = std::min<std::size_t>(label_width, 24) + 1;
-  const std::size_t cells = options.width > label_col + 22 ? options.width - label_col - 4 : 20;
+  // A row is the margin, the label, the cells and, on counter rows, " max N": all of it
+  // within the width.
+  const std::size_t suffix = fmt::format(" max {}", highest).size();
+  const std::size_t fixed = 2 + label_col + suffix;
+  const std::size_t cells = options.width >= fixed + 20 ? options.width - fixed : 20;
   const double cell_ns = static_cast<double>(end) / static_cast<double>(cells);
   const std::string margin = "  ";
   std::string out;
@@ -229,8 +259,8 @@ std::string render_timeline(const Timeline& timeline, const TimelineViewOptions&
   out += margin + std::string(label_col, ' ') + ticks + "\n";
   out += margin + std::string(label_col, ' ') + times + "\n";
 
-  // The legend: each glyph, and what was held or waited for.
-  std::string legend;
+  // The legend: each glyph, and what was held or waited for, wrapped under the cells.
+  std::vector<std::string> items;
   auto join = [](const std::set<std::string>& names) {
     std::string s;
     for (const auto& n : names) s += (s.empty() ? "" : ", ") + n;
@@ -241,16 +271,41 @@ std::string render_timeline(const Timeline& timeline, const TimelineViewOptions&
     if (labels_of[i].empty() && s != State::running) continue;
     std::string glyph(kGlyph[i]);
     if (options.color) glyph = std::string(kColor[i]) + glyph + "\x1b[0m";
-    const std::string what = s == State::running ? "running" : join(labels_of[i]);
-    legend += (legend.empty() ? "" : "   ") + glyph + " " + what;
+    items.push_back(glyph + " " + (s == State::running ? std::string("running") : join(labels_of[i])));
   }
-  out += margin + std::string(label_col, ' ') + legend + "\n";
+  const std::size_t indent = margin.size() + label_col;
+  std::string line(indent, ' ');
+  std::size_t used = indent;
+  for (const std::string& item : items) {
+    const std::size_t w = display_width(item);
+    if (used > indent && used + 3 + w > options.width) {
+      out += line + "\n";
+      line.assign(indent, ' ');
+      used = indent;
+    }
+    if (used > indent) line += "   ", used += 3;
+    if (used + w <= options.width) {
+      line += item;
+      used += w;
+    } else {  // one item wider than the room: its words wrapped under it
+      line += wrap(item, {.width = options.width, .first = used, .rest = indent + 2, .indent_first = false});
+      used = options.width;
+    }
+  }
+  out += line + "\n";
 
-  std::uint64_t dropped = 0;
-  for (const Track& t : timeline.tracks) dropped += t.dropped;
-  if (dropped > 0)
-    out += margin + fmt::format("({} events past the recording limit of {} per thread are not drawn)\n", dropped,
-                                Recorder::kMaxEventsPerTrack);
+  // A thread that recorded more than a track keeps: say where its row stops being complete.
+  for (const Track& t : timeline.tracks) {
+    if (t.dropped == 0) continue;
+    std::int64_t last = 0;
+    for (const TimelineEvent& e : t.events) last = std::max(last, e.end_ns);
+    out += wrap(fmt::format("{}: recording stopped at {} (the limit of {} events per thread); the {} events after "
+                            "it are not drawn",
+                            row_name(t), format_axis_time(static_cast<double>(last) / 1e6, static_cast<double>(end) / 1e6),
+                            Recorder::kMaxEventsPerTrack, t.dropped),
+                {.width = options.width, .first = 2, .rest = 4}) +
+           "\n";
+  }
   return out;
 }
 

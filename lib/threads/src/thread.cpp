@@ -76,6 +76,7 @@ void Thread::start() {
     if (started_) throw std::logic_error("Thread::start: threads can only be started once");
     started_ = true;
   }
+  Console::note_actor(name_);  // its lines will line up with the others'
   try {
     std::lock_guard join_guard(join_mu_);  // a joiner on another thread reads thread_
     thread_ = std::jthread([this](std::stop_token token) { bootstrap(std::move(token)); });

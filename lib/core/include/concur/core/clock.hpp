@@ -39,6 +39,12 @@ class RunClock {
 // really ran in parallel.
 std::chrono::nanoseconds process_cpu_time() noexcept;
 
+// CPU time of the child processes that ended and were reaped so far (user + system,
+// RUSAGE_CHILDREN): their grandchildren count once a child waited for them. The
+// difference over a run is what its processes computed; a forkserver's children count
+// only when the server itself is reaped.
+std::chrono::nanoseconds children_cpu_time() noexcept;
+
 // The process's memory now: resident pages and address space (/proc/self/statm), the
 // heap in use (malloc's count, mallinfo2), and the kernel's memory for the stacks of
 // every thread on the machine (KernelStack in /proc/meminfo: 16 KiB per thread on x86-64,

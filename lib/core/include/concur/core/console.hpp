@@ -3,7 +3,8 @@
 //     +12.345 ms  Worker-2    acquired the semaphore (3/3 in use)
 //
 // A line is the time since the run started, the actor (the calling thread's name) and
-// the text. Lines from many threads never interleave: each is formatted first and then
+// the text, wrapped to the terminal's width under where the text starts (on a terminal,
+// or when COLUMNS is set; piped, a line stays one line for grep). Lines from many threads never interleave: each is formatted first and then
 // written with a single write(2) under a lock, and that lock is re-created in a child
 // after fork(), so a child never inherits it locked by a thread that does not exist
 // there. Colour is used only when the stream is a terminal, NO_COLOR is unset and
@@ -37,6 +38,12 @@ class Console {
   static bool color_wanted(int fd, bool no_color_flag);
 
   int fd() const noexcept { return fd_; }
+  // The columns a line may take: the terminal's width on fd (core/text.hpp's
+  // terminal_width()), found by configure(). Narration and the summary wrap to it.
+  std::size_t width() const noexcept { return width_; }
+  // A name that will narrate (a thread just created): the actor column widens for it now,
+  // so the lines before and after it stay aligned.
+  static void note_actor(std::string_view actor);
   // The errno of the first narration write that failed for another reason than a reader
   // that left (EPIPE): EFBIG over `ulimit -f`, ENOSPC on a full disk; 0 when none did.
   // The binary checks it at exit so lost output is never a silent success.
@@ -66,6 +73,8 @@ class Console {
   int fd_ = 1;
   bool color_ = false;
   bool narrate_ = true;
+  std::size_t width_ = 80;
+  bool wrap_events_ = false;  // narration wrapped: on a terminal, or when COLUMNS is set
 };
 
 // Narrates as the calling thread: say("acquired the lock ({} waiting)", n).

@@ -159,7 +159,8 @@ class Catalogue {
   // there is none.
   const Example* find(std::string_view name_or_id) const;
 
-  // The known name closest to a misspelt one ("rase" -> "race"), if any is close enough.
+  // The known name or id closest to a misspelt one ("rase" -> "race", "10.44" -> "10.4"),
+  // if any is close enough.
   std::optional<std::string> suggest(std::string_view wrong) const;
 
   // The `concur list --json` document.
@@ -169,7 +170,8 @@ class Catalogue {
   std::vector<Example> examples_;
 };
 
-// Edit distance between two strings (insertions, deletions, substitutions).
+// Edit distance between two strings (insertions, deletions, substitutions, and swaps of
+// two neighbouring characters).
 std::size_t edit_distance(std::string_view a, std::string_view b);
 
 }  // namespace concur

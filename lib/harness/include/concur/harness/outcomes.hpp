@@ -25,6 +25,7 @@ namespace concur {
 nlohmann::json summarize_outcome(const std::vector<nlohmann::json>& values);
 
 // The terminal picture of one summary: a header line and a bar per bucket or value.
-std::string render_outcome(std::string_view title, const nlohmann::json& summary, bool color);
+std::string render_outcome(std::string_view title, const nlohmann::json& summary, bool color,
+                           std::size_t columns = 80);
 
 }  // namespace concur

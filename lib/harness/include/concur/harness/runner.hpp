@@ -33,7 +33,8 @@ struct RunOptions {
 
 struct RunRecord {
   double wall_s = 0;
-  double cpu_s = 0;
+  double cpu_s = 0;           // this process's threads and the children reaped during the run
+  double children_cpu_s = 0;  // the children's share of cpu_s
   nlohmann::json result = nlohmann::json::object();
   std::optional<double> work_s;  // Run::work_time(), when the variant reported it
   double host_busy_cores = 0;    // cores other processes kept busy meanwhile (HostLoad)

@@ -11,7 +11,17 @@ namespace concur {
 // "2.10 ms", "431 µs", "1.52 s": three significant digits in a fitting unit.
 std::string format_seconds(double seconds);
 
-// Wraps text into lines of at most `width` columns, each indented by `indent` spaces.
+// Wraps text into lines of at most `width` columns, each indented by `indent` spaces
+// (core/text.hpp's wrap(), which counts columns, not bytes).
 std::string wrap_text(std::string_view text, std::size_t indent, std::size_t width);
+
+// The same to the console's width, with a hanging indent of `hang` after the first line.
+std::string wrap_for_console(std::string_view text, std::size_t indent, std::size_t hang);
+
+// "2 waves", "1 wave": a count and its noun, in the plural when it is not one.
+std::string count_of(long long n, std::string_view singular, std::string_view plural = {});
+
+// A speedup as a person reads it: "1.92×", and a slowdown as one: "136× slower".
+std::string format_speedup(double speedup);
 
 }  // namespace concur

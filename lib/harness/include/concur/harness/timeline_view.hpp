@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <string>
 
+#include "concur/core/text.hpp"  // terminal_width
 #include "concur/core/timeline.hpp"
 
 namespace concur {
@@ -30,8 +31,5 @@ struct TimelineViewOptions {
 
 // The drawing, one line per row, ending in a newline; "" when nothing was recorded.
 std::string render_timeline(const Timeline& timeline, const TimelineViewOptions& options);
-
-// The width of the terminal on `fd` (TIOCGWINSZ), else $COLUMNS, else 80.
-std::size_t terminal_width(int fd);
 
 }  // namespace concur
