@@ -33,12 +33,12 @@ table.settings th, table.host th { font-weight: normal; color: #4a5163; }
 section.variant { margin: 1.2em 0 2em; }
 svg { width: 100%; height: auto; display: block; font-size: 12px; }
 svg text { fill: #1d2230; } svg .row-label { text-anchor: end; } .axis text { text-anchor: middle; fill: #4a5163; }
-.axis line { stroke: #8a90a0; } .grid { stroke: #e2e4ea; } .lane { fill: #f5f6f9; }
+.axis line { stroke: #8a90a0; } .axis line.grid { stroke: #dfe2e8; } .lane { fill: #f5f6f9; fill-opacity: 0.6; }
 .span.running { fill: #5b8bd9; } .span.waiting { fill: #e8a33d; } .span.holding { fill: #3f9e55; }
 .span:hover, .bar rect:hover { stroke: #1d2230; stroke-width: 1; }
 .instant { stroke: #1d2230; stroke-width: 1.5; } .step { fill: none; stroke: #7a4fc9; stroke-width: 1.5; }
 .speedup-chart rect { fill: #4fa3b8; }
-.y-tick { text-anchor: end; } .x-title { text-anchor: middle; } .y-title { text-anchor: middle; }
+.axis .y-tick { text-anchor: end; } .axis .x-title, .axis .y-title { text-anchor: middle; }
 .series { fill: none; stroke-width: 2.2; } .ideal { fill: none; stroke: #9aa0ad; stroke-dasharray: 6 4; }
 line.cores { stroke: #c0392b; stroke-dasharray: 3 3; } text.cores { fill: #c0392b; }
 .s0 { stroke: #2f6fd6; fill: #2f6fd6; } .s1 { stroke: #d9822b; fill: #d9822b; } .s2 { stroke: #2e9e5b; fill: #2e9e5b; }
@@ -323,9 +323,9 @@ std::string speedup_chart(const SweepOutcome& sweep, const std::vector<SweepSeri
   html::LineChart chart{"speedup", "speedup", sweep.param, swept_values(sweep), {},
                         [](double v) { return markup::plain_number(v) + "×"; }, sweep.counts_workers, std::nullopt};
   if (sweep.counts_workers) chart.cores = host_cpus();
-  for (const SweepSeries& s : series)
-    if (std::any_of(s.speedup.begin(), s.speedup.end(), [](const auto& x) { return x.has_value(); }))
-      chart.series.push_back({s.variant, s.speedup});
+  for (std::size_t i = 0; i < series.size(); ++i)  // a variant keeps its colour from chart to chart
+    if (std::any_of(series[i].speedup.begin(), series[i].speedup.end(), [](const auto& x) { return x.has_value(); }))
+      chart.series.push_back({series[i].variant, series[i].speedup, static_cast<int>(i)});
   if (chart.series.empty()) return "<p class=\"note\">No variant was compared with a baseline: no speedups to draw.</p>\n";
   return "<h3>Speedup</h3>\n" + html::line_chart_svg(chart);
 }
@@ -333,10 +333,10 @@ std::string speedup_chart(const SweepOutcome& sweep, const std::vector<SweepSeri
 std::string time_chart(const SweepOutcome& sweep, const std::vector<SweepSeries>& series) {
   html::LineChart chart{"time", "median time", sweep.param, swept_values(sweep), {},
                         [](double v) { return v == 0 ? std::string("0") : format_seconds(v); }, false, std::nullopt};
-  for (const SweepSeries& s : series) {
+  for (std::size_t i = 0; i < series.size(); ++i) {
     std::vector<std::optional<double>> y;
-    for (const double m : s.median_s) y.push_back(m > 0 ? std::optional<double>(m) : std::nullopt);  // 0: did not run
-    chart.series.push_back({s.variant, y});
+    for (const double m : series[i].median_s) y.push_back(m > 0 ? std::optional<double>(m) : std::nullopt);  // 0: did not run
+    chart.series.push_back({series[i].variant, y, static_cast<int>(i)});
   }
   return "<h3>Median time</h3>\n" + html::line_chart_svg(chart);
 }

@@ -25,7 +25,7 @@ using markup::px;
 constexpr double kWidth = 1000;
 constexpr double kLabelWidth = 220;                    // the track names
 constexpr double kPlotLeft = kLabelWidth;
-constexpr double kPlotWidth = kWidth - kLabelWidth - 16;
+constexpr double kPlotWidth = kWidth - kLabelWidth - 32;  // room for the last tick's label
 constexpr double kRowHeight = 22;
 constexpr double kCounterHeight = 34;
 constexpr double kAxisHeight = 30;
@@ -194,14 +194,25 @@ std::string counter_svg(const std::string& name, const std::vector<std::pair<std
       px(row_y + kCounterHeight * 0.6), escape(cut(name)), top, points, samples.size());
 }
 
-std::string time_axis_svg(const TimeScale& scale, double top_y, double axis_y) {
-  std::vector<double> ticks = markup::round_ticks(static_cast<double>(scale.end_ns), 6);
+std::vector<double> time_ticks(const TimeScale& scale) { return markup::round_ticks(static_cast<double>(scale.end_ns), 6); }
+
+// The vertical lines at the ticks, drawn first: behind the rows.
+std::string time_grid_svg(const TimeScale& scale, double top_y, double bottom_y) {
+  std::string out = "<g class=\"axis\">";
+  for (const double t : time_ticks(scale))
+    out += fmt::format("<line class=\"grid\" x1=\"{0}\" x2=\"{0}\" y1=\"{1}\" y2=\"{2}\"/>", px(scale.x(std::llround(t))),
+                       px(top_y), px(bottom_y));
+  return out + "</g>";
+}
+
+std::string time_axis_svg(const TimeScale& scale, double axis_y) {
+  const std::vector<double> ticks = time_ticks(scale);
   const std::vector<std::string> labels = markup::time_tick_labels(ticks);
   std::string out = fmt::format("<g class=\"axis\"><line x1=\"{0}\" x2=\"{1}\" y1=\"{2}\" y2=\"{2}\"/>", px(kPlotLeft),
                                 px(kPlotLeft + kPlotWidth), px(axis_y));
   for (std::size_t i = 0; i < ticks.size(); ++i) {
     const std::string x = px(scale.x(std::llround(ticks[i])));
-    out += fmt::format("<line class=\"grid\" x1=\"{0}\" x2=\"{0}\" y1=\"{1}\" y2=\"{2}\"/>", x, px(top_y), px(axis_y + 4));
+    out += fmt::format("<line x1=\"{0}\" x2=\"{0}\" y1=\"{1}\" y2=\"{2}\"/>", x, px(axis_y), px(axis_y + 4));
     out += fmt::format("<text x=\"{}\" y=\"{}\">{}</text>", x, px(axis_y + 18), labels[i]);
   }
   return out + "</g>";
@@ -252,9 +263,10 @@ std::string timeline_figure(const Timeline& timeline, std::int64_t end_ns) {
   if (timeline.tracks.empty()) return {};
   const TimeScale scale{std::max<std::int64_t>({end_ns, last_event_ns(timeline), 1})};
   const auto counters = counters_of(timeline);
-  const double height = 4 + kRowHeight * static_cast<double>(timeline.tracks.size()) +
-                        kCounterHeight * static_cast<double>(counters.size()) + kAxisHeight;
-  std::string body;
+  const double rows_end = 4 + kRowHeight * static_cast<double>(timeline.tracks.size()) +
+                          kCounterHeight * static_cast<double>(counters.size());
+  const double height = rows_end + kAxisHeight;
+  std::string body = time_grid_svg(scale, 4, rows_end + 2);
   double y = 4;
   for (const Track& track : timeline.tracks) {
     body += track_svg(timeline, track, scale, y);
@@ -264,7 +276,7 @@ std::string timeline_figure(const Timeline& timeline, std::int64_t end_ns) {
     body += counter_svg(timeline.labels.at(label), samples, scale, y);
     y += kCounterHeight;
   }
-  body += time_axis_svg(scale, 4, y + 2);
+  body += time_axis_svg(scale, y + 2);
   return fmt::format("<svg class=\"timeline\" viewBox=\"0 0 {} {}\" role=\"img\">{}</svg>\n", px(kWidth), px(height),
                      body) +
          legend_html(timeline) + dropped_html(timeline) + "\n";
@@ -330,7 +342,8 @@ std::string chart_axes_svg(const LineChart& chart, const ChartScale& s) {
   return out + "</g>";
 }
 
-std::string series_svg(const LineChart& chart, const ChartScale& s, const Series& series, int colour) {
+std::string series_svg(const LineChart& chart, const ChartScale& s, const Series& series) {
+  const int colour = series.colour % kPalette;
   std::vector<std::pair<long long, double>> points;
   for (std::size_t i = 0; i < chart.x.size() && i < series.y.size(); ++i)
     if (series.y[i] && std::isfinite(*series.y[i])) points.emplace_back(chart.x[i], *series.y[i]);
@@ -363,9 +376,8 @@ std::string cores_svg(const ChartScale& s, int cores) {
 
 std::string chart_legend_html(const LineChart& chart) {
   std::string out = "<ul class=\"legend\">";
-  for (std::size_t i = 0; i < chart.series.size(); ++i)
-    out += fmt::format("<li><span class=\"swatch s{}\"></span>{}</li>", static_cast<int>(i) % kPalette,
-                       escape(chart.series[i].name));
+  for (const Series& series : chart.series)
+    out += fmt::format("<li><span class=\"swatch s{}\"></span>{}</li>", series.colour % kPalette, escape(series.name));
   if (chart.ideal) out += "<li><span class=\"swatch ideal\"></span>ideal (y = x)</li>";
   return out + "</ul>";
 }
@@ -398,8 +410,7 @@ std::string line_chart_svg(const LineChart& chart) {
   std::string body = chart_axes_svg(chart, s);
   if (chart.ideal) body += ideal_svg(s);
   if (chart.cores && *chart.cores >= s.x_min && *chart.cores <= s.x_max) body += cores_svg(s, *chart.cores);
-  for (std::size_t i = 0; i < chart.series.size(); ++i)
-    body += series_svg(chart, s, chart.series[i], static_cast<int>(i) % kPalette);
+  for (const Series& series : chart.series) body += series_svg(chart, s, series);
   return fmt::format("<svg class=\"sweep-chart\" data-chart=\"{}\" viewBox=\"0 0 {} {}\" role=\"img\">{}</svg>\n",
                      escape(chart.kind), px(kWidth), px(kChartHeight), body) +
          chart_legend_html(chart) + "\n";

@@ -36,6 +36,7 @@ std::string medians_svg(const std::vector<MedianBar>& bars);
 struct Series {
   std::string name;
   std::vector<std::optional<double>> y;
+  int colour = 0;  // .s0 .. .s7, taken modulo 8: the same variant, the same colour in every chart
 };
 
 struct LineChart {
