@@ -24,6 +24,7 @@
 #include <concur/core/text.hpp>
 #include "markdown.hpp"
 #include <concur/harness/timeline_view.hpp>
+#include <concur/harness/html.hpp>
 #include <concur/harness/report.hpp>
 #include <concur/harness/runner.hpp>
 
@@ -52,6 +53,7 @@ struct Common {
   std::string json_path;
   std::string trace_path;
   std::string markdown_path;
+  std::string html_path;
   bool timeline = false;
   bool no_timeline = false;
   std::string repeat = "1";
@@ -74,6 +76,10 @@ void add_common(CLI::App& sub, Common& c, bool with_json = true) {
         ->type_name("PATH")
         ->group(group);
     sub.add_option("--export-markdown", c.markdown_path, "write the timing table as markdown to PATH, for lab reports")
+        ->type_name("PATH")
+        ->group(group);
+    sub.add_option("--html", c.html_path,
+                   "write a self-contained HTML report to PATH (open it in any browser; no network needed)")
         ->type_name("PATH")
         ->group(group);
   }
@@ -128,7 +134,7 @@ std::string common_options_help(std::size_t columns) {
 // Where one example's results go besides the terminal (output_file.hpp): checked before
 // the run, opened and written only after it.
 struct Outputs {
-  std::optional<OutputFile> json, trace, markdown;
+  std::optional<OutputFile> json, trace, markdown, html;
   bool json_on_stdout() const { return json && json->to_stdout(); }
 };
 
@@ -201,6 +207,7 @@ int run_one(const Example& e, const RunOptions& options, Outputs& outputs) {
   write(outputs.json, [&] { return make_report(outcome).dump(2) + "\n"; });
   write(outputs.trace, [&] { return make_trace(outcome).dump() + "\n"; });
   write(outputs.markdown, [&] { return make_markdown(outcome); });
+  write(outputs.html, [&] { return make_html(outcome); });
   if (lost) throw *lost;
   return outcome.ok ? kOk : kCheckFailed;
 }
@@ -680,7 +687,8 @@ int run_example_command(const Example& e, const std::map<std::string, std::strin
   outputs.json.emplace(common.json_path, "--json", true);
   outputs.trace.emplace(common.trace_path, "--trace", false);
   outputs.markdown.emplace(common.markdown_path, "--export-markdown", false);
-  OutputFile::refuse_shared({&*outputs.json, &*outputs.trace, &*outputs.markdown});
+  outputs.html.emplace(common.html_path, "--html", false);
+  OutputFile::refuse_shared({&*outputs.json, &*outputs.trace, &*outputs.markdown, &*outputs.html});
   setup_output(common, outputs.json_on_stdout());
   return run_one(e, options, outputs);
 }

@@ -78,7 +78,7 @@ std::string completion_script(const CLI::App& app, const Catalogue& catalogue, s
   local cur="${{COMP_WORDS[COMP_CWORD]}}" prev="${{COMP_WORDS[COMP_CWORD-1]}}"
   COMPREPLY=()
   case "$prev" in
-    --json|--trace|--export-markdown|--authkey-file|--file|--program) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --json|--trace|--export-markdown|--html|--authkey-file|--file|--program) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 {values}  esac
   if [[ $COMP_CWORD -eq 1 ]]; then
     COMPREPLY=($(compgen -W {top} -- "$cur"))
