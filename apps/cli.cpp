@@ -25,6 +25,7 @@
 #include "markdown.hpp"
 #include <concur/harness/timeline_view.hpp>
 #include <concur/harness/html.hpp>
+#include <concur/harness/sweep.hpp>
 #include <concur/harness/report.hpp>
 #include <concur/harness/runner.hpp>
 
@@ -63,6 +64,7 @@ struct Common {
   bool verbose = false;
   std::string jitter;  // a seed, or "" for none
   std::vector<std::string> variants;  // --variant: run only these ("" = all)
+  std::string sweep;  // --sweep NAME=VALUES, "" for none
 };
 
 void add_common(CLI::App& sub, Common& c, bool with_json = true) {
@@ -100,6 +102,12 @@ void add_common(CLI::App& sub, Common& c, bool with_json = true) {
   if (with_json)
     sub.add_option("--variant", c.variants, "run only this variant (repeatable; the names are in the example's help)")
         ->type_name("NAME")
+        ->group(group);
+  if (with_json)
+    sub.add_option("--sweep", c.sweep,
+                   "run once per value of one option, NAME=V1,V2,... or NAME=A..B (workers=1..8), and plot how "
+                   "time and speedup change")
+        ->type_name("NAME=VALUES")
         ->group(group);
   if (with_json)
     sub.add_option("--jitter", c.jitter,
@@ -189,27 +197,46 @@ RunOptions run_options(const Common& c, nlohmann::json params) {
   return options;
 }
 
-int run_one(const Example& e, const RunOptions& options, Outputs& outputs) {
-  spdlog::debug("running {} with {}", e.name, options.params.dump());
-  const Outcome outcome = run_example(e, options);
-  print_summary(outcome);
-  // Each report is tried even when an earlier one was lost; the first loss is the error.
+// Writes each report asked for; each is tried even when an earlier one was lost, and the
+// first loss is thrown once all were tried.
+struct Makers {
+  std::function<std::string()> json, trace, markdown, html;
+};
+void write_outputs(const Outputs& outputs, const Makers& make) {
   std::optional<OutputLost> lost;
-  const auto write = [&](const std::optional<OutputFile>& out, const auto& make) {
+  const auto write = [&](const std::optional<OutputFile>& out, const std::function<std::string()>& maker) {
     if (!out || !out->given()) return;
     try {
-      out->write(make());
+      out->write(maker());
     } catch (const OutputLost& e) {
       if (lost) std::cerr << "concur: " << e.what() << "\n";  // the first one is thrown below
       else lost = e;
     }
   };
-  write(outputs.json, [&] { return make_report(outcome).dump(2) + "\n"; });
-  write(outputs.trace, [&] { return make_trace(outcome).dump() + "\n"; });
-  write(outputs.markdown, [&] { return make_markdown(outcome); });
-  write(outputs.html, [&] { return make_html(outcome); });
+  write(outputs.json, make.json);
+  write(outputs.trace, make.trace);
+  write(outputs.markdown, make.markdown);
+  write(outputs.html, make.html);
   if (lost) throw *lost;
+}
+
+int run_one(const Example& e, const RunOptions& options, Outputs& outputs) {
+  spdlog::debug("running {} with {}", e.name, options.params.dump());
+  const Outcome outcome = run_example(e, options);
+  print_summary(outcome);
+  write_outputs(outputs, {[&] { return make_report(outcome).dump(2) + "\n"; },
+                          [&] { return make_trace(outcome).dump() + "\n"; }, [&] { return make_markdown(outcome); },
+                          [&] { return make_html(outcome); }});
   return outcome.ok ? kOk : kCheckFailed;
+}
+
+// `--sweep NAME=...`: the example once per value, then the sweep's table, plot and reports.
+int run_swept(const Example& e, const RunOptions& options, const SweepSpec& spec, Outputs& outputs) {
+  const SweepOutcome sweep = run_sweep(e, options, spec);
+  print_sweep(sweep);
+  write_outputs(outputs, {[&] { return make_sweep_report(sweep).dump(2) + "\n"; }, [] { return std::string(); },
+                          [&] { return make_sweep_markdown(sweep); }, [&] { return make_sweep_html(sweep); }});
+  return sweep.ok ? kOk : kCheckFailed;
 }
 
 const Example& find_or_explain(const Catalogue& cat, const std::string& name) {
@@ -683,6 +710,16 @@ int run_example_command(const Example& e, const std::map<std::string, std::strin
     }
   }
   options.variants = common.variants;
+  std::optional<SweepSpec> sweep;
+  if (!common.sweep.empty()) {
+    sweep = parse_sweep(e, common.sweep);
+    if (const auto it = given.find(sweep->param); it != given.end() && !it->second.empty())
+      throw BadUsage(fmt::format("--sweep {} and --{} {} both set {}; give one", common.sweep, sweep->param, it->second,
+                                 sweep->param));
+    if (!common.trace_path.empty())
+      throw BadUsage(fmt::format("--trace records one run, and --sweep makes many: trace one point instead "
+                                 "(concur {} --{} {} --trace FILE)", e.name, sweep->param, sweep->values.back()));
+  }
   Outputs outputs;
   outputs.json.emplace(common.json_path, "--json", true);
   outputs.trace.emplace(common.trace_path, "--trace", false);
@@ -690,7 +727,7 @@ int run_example_command(const Example& e, const std::map<std::string, std::strin
   outputs.html.emplace(common.html_path, "--html", false);
   OutputFile::refuse_shared({&*outputs.json, &*outputs.trace, &*outputs.markdown, &*outputs.html});
   setup_output(common, outputs.json_on_stdout());
-  return run_one(e, options, outputs);
+  return sweep ? run_swept(e, options, *sweep, outputs) : run_one(e, options, outputs);
 }
 
 int dispatch(int argc, char** argv, const Catalogue& cat) {
@@ -783,6 +820,7 @@ int dispatch(int argc, char** argv, const Catalogue& cat) {
 }  // namespace
 
 int main(int argc, char** argv, const Catalogue& catalogue) {
+  set_command_line(std::vector<std::string>(argv, argv + argc));
   try {
     return dispatch(argc, argv, catalogue);
   } catch (const BadUsage& e) {  // bad usage: one line on stderr, exit 2, nothing run

@@ -36,7 +36,8 @@ std::vector<std::filesystem::path> demo_files(const Example& example) {
   std::error_code ignored;  // no folder (an installed concur): the main file alone
   for (const auto& entry : std::filesystem::directory_iterator(main.parent_path(), ignored)) {
     const std::string name = entry.path().filename().string();
-    if (name.starts_with(prefix) && entry.path().extension() == ".cpp") files.push_back(entry.path());
+    if (name.starts_with(prefix) && entry.path().extension() == ".cpp" && entry.path() != main)
+      files.push_back(entry.path());
   }
   std::sort(files.begin() + 1, files.end());
   return files;

@@ -57,7 +57,7 @@ static void on_one_thread(Run& run) {
                        "({:.2f} cores busy on average).", batch_ns / 1e6, s.sum_task_ns / 1e6, s.busy_cores);
   }
   run.check("every task ran on the loop's thread", threads == std::set<long>{current_native_id()},
-            "{} thread(s) ran the tasks", threads.size());
+            "{} ran the tasks", count_of(static_cast<long long>(threads.size()), "thread"));
   run.likely("I/O-bound batch time = longest task", batch_ns <= s.longest_task_ns * 1.2 + 3'000'000,
              "batch {:.1f} ms, longest task {:.1f} ms", batch_ns / 1e6, s.longest_task_ns / 1e6);
   run.explain("The batch took {:.0f} ms, about its longest task ({:.0f} ms): {}. One thread did it: each task gave "

@@ -33,7 +33,7 @@ static void one_after_another(Run& run) {
                   ? fmt::format("The batch took {:.0f} ms, the sum of the waits: while one task waited for its "
                                 "download, nobody used the time. The CPU was busy for only {:.1f} ms of it.",
                                 batch_ns / 1e6, cpu_ns / 1e6)
-                  : fmt::format("The batch took {:.0f} ms, the sum of the computations, and kept {:.2f} core(s) "
+                  : fmt::format("The batch took {:.0f} ms, the sum of the computations, and kept {:.2f} of a core "
                                 "busy: one task at a time, so the other cores of this {}-core machine sat idle.",
                                 batch_ns / 1e6, s.busy_cores, std::max(1u, std::thread::hardware_concurrency())));
 }

@@ -14,19 +14,19 @@ static void limited_room(Run& run) {
   const int permits = run.integer<int>("permits");
   const auto hold = run.duration("hold");
 
-  Semaphore room(permits, "room");
+  Semaphore semaphore(permits, "semaphore");
   std::atomic<int> inside{0}, got_in{0};  // for the narration's "in use" count
 
   auto visit = [&] {
     say("waiting for a permit");
-    room.acquire();
+    semaphore.acquire();
     ++got_in;
     say("acquired the semaphore ({}/{} in use)", ++inside, permits);
 
     std::this_thread::sleep_for(hold);  // the work inside the limited section
 
     // Said before the permit is free, so the next holder's line comes after it.
-    room.release(says("releases it ({}/{} in use)", --inside, permits));
+    semaphore.release(says("releases it ({}/{} in use)", --inside, permits));
   };
 
   std::deque<Thread> threads;
@@ -35,14 +35,14 @@ static void limited_room(Run& run) {
   for (Thread& t : threads) t.join();
 
   // The semaphore counts its holders itself: the most that were ever inside together.
-  const auto most_inside = room.most_in_use();
+  const auto most_inside = semaphore.most_in_use();
   run.result({{"workers", workers}, {"permits", permits}, {"acquired", got_in.load()}, {"max_concurrent", most_inside}});
   run.check("never more than the permits inside", most_inside <= permits, "at most {} of {} permits in use",
             most_inside, permits);
   run.check("every worker got in", got_in == workers, "{} of {} workers", got_in.load(), workers);
   const int waves = (workers + permits - 1) / permits;
-  run.explain("At most {} workers were inside at once, so {} workers went through in {} wave(s) of at most {}: "
-              "about {} x the hold time.", most_inside, workers, waves, permits, waves);
+  run.explain("At most {} workers were inside at once, so {} workers went through in {} of at most {}: "
+              "about {} × the hold time.", most_inside, workers, count_of(waves, "wave"), permits, waves);
 }
 
 Example semaphore() {

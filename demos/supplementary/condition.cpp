@@ -79,9 +79,9 @@ static void bounded_buffer(Run& run) {
   run.check("every item was consumed", missing == 0, "{} of {} items missing", missing, items);
   run.check("no item was consumed twice", duplicates == 0, "{} duplicates", duplicates);
   run.check("items came out in the order they went in", in_order);
-  run.explain("The producer found the buffer full {} time(s) and the consumers found it empty {} time(s); each "
-              "time the waiter slept in a condition and re-checked the buffer when woken, so all {} items went "
-              "through once each, in order.", producer_waits, consumer_waits, items);
+  run.explain("The producer found the buffer full {} and the consumers found it empty {}; each time the waiter "
+              "slept in a condition and re-checked the buffer when woken, so all {} items went through once each, "
+              "in order.", count_of(producer_waits, "time"), count_of(consumer_waits, "time"), items);
 }
 
 Example condition() {

@@ -67,7 +67,7 @@ static void count_down(Run& run, int workers, Way way) {
   std::vector<long long> parts, left(workers, -1);
   for (int w = 0; w < workers; ++w) parts.push_back(count * (w + 1) / workers - count * w / workers);
   const long long switches = way(run, parts, left);
-  say("{} worker(s) counted down {}, {} GIL switch(es)", workers, count, switches);
+  say("{} counted down {}, {}", count_of(workers, "worker"), count, count_of(switches, "GIL switch", "GIL switches"));
   run.result({{"count", count}, {"workers", workers}, {"left", left}, {"switches", switches}});
   run.check("every countdown reached zero", std::count(left.begin(), left.end(), 0) == workers,
             "left {}", nlohmann::json(left).dump());

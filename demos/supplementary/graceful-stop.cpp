@@ -43,7 +43,7 @@ static void stop_flag(Run& run) {
   run.result({{"period_ms", period_ms}, {"rounds", rounds_started.load()}, {"rounds_after_set", after_set},
               {"stop_latency_ms", latency_ms}});
   run.check("the worker stopped within one loop round", after_set <= 1,
-            "{} round(s) counted after the flag was set", after_set);
+            "{} counted after the flag was set", count_of(after_set, "round"));
   run.check("the worker ended on its own", !worker.is_alive() && !worker.exception());
   run.likely("the stop took at most about one period", latency_ms <= period_ms * 1.5 + 20, "{:.1f} ms for a "
              "{:.1f} ms period", latency_ms, period_ms);

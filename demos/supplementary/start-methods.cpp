@@ -26,8 +26,8 @@ static void report_inheritance(const nlohmann::json& args, mp::Handed handed) {
   const bool lock_free = g_helper_lock.try_lock();  // a copy of a lock whose holder is not here
   if (lock_free) g_helper_lock.unlock();
   const int threads = process_thread_count();
-  say("global = {}, parent's pipe {}, helper's lock {}, {} thread(s) here", g_setting,
-      has_pipe ? "open" : "not here", lock_free ? "free" : "taken (by a thread that does not exist here)", threads);
+  say("global = {}, parent's pipe {}, helper's lock {}, {} here", g_setting, has_pipe ? "open" : "not here",
+      lock_free ? "free" : "taken (by a thread that does not exist here)", count_of(threads, "thread"));
   to_parent.send({{"global", g_setting}, {"pipe", has_pipe}, {"lock_free", lock_free}, {"threads", threads}});
 }
 CONCUR_ENTRY(report_inheritance);
@@ -88,7 +88,7 @@ static void start_both_ways(Run& run) {
               child["lock_free"] == !forked);
     if (forked)
       run.check("the fork child has one thread, the one that called fork()", child["threads"] == 1,
-                "{} thread(s)", child["threads"].get<int>());
+                count_of(child["threads"].get<int>(), "thread"));
   }
   run.explain("fork() copies the parent whole (globals, open descriptors, locks) but only the thread that called "
               "it: a lock another thread held stays taken for ever in the child. A spawned child starts clean.");

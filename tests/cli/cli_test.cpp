@@ -240,7 +240,7 @@ TEST(Trace, SemaphoreTraceParsesNestsAndNamesEveryWorker) {
     if (e["ph"] != "X") continue;
     ASSERT_TRUE(e["ts"].is_number() && e["dur"].is_number()) << e.dump();
     EXPECT_GE(e["dur"].get<double>(), 0);
-    if (e["name"] == "holding room") ++holding;
+    if (e["name"] == "holding semaphore") ++holding;
     const double a = e["ts"].get<double>();
     spans[{e["pid"], e["tid"]}].emplace_back(a, a + e["dur"].get<double>());
   }
@@ -268,8 +268,8 @@ TEST(Trace, UnwritableTracePathFailsBeforeAnythingRuns) {
 TEST(Timeline, DrawnAfterANarratedRunWithRowsAndLegend) {
   const CliResult r = run_concur({"semaphore", "--time-scale", "0.01", "--workers", "4", "--permits", "2"});
   ASSERT_EQ(r.exit_code, 0);
-  EXPECT_NE(r.out.find("█ holding room"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("room in use"), std::string::npos);
+  EXPECT_NE(r.out.find("█ holding semaphore"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("semaphore in use"), std::string::npos);
   EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(
   Worker-4 +[ ░█─]+
 )"))) << r.out;

@@ -233,7 +233,7 @@ TEST_F(Outputs, DevStdoutIsWrittenThroughTheRedirectionNotReplaced) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   const std::string text = file_text("stdout.txt");
   EXPECT_NE(text.find("ok: every required check held"), std::string::npos) << "the narration is kept: " << text;
-  EXPECT_NE(text.find("\"schema\": \"concur.report/1\""), std::string::npos) << "and the report follows it";
+  EXPECT_NE(text.find("\"schema\": \"concur.report/2\""), std::string::npos) << "and the report follows it";
   EXPECT_EQ(scratch.entries(), std::vector<std::string>{"stdout.txt"});
 }
 
@@ -269,7 +269,7 @@ TEST_F(Outputs, AReportReplacesTheOldOneWholeAndLeavesNoTemporaryFile) {
   const Ran r = run_bounded(quick({"--json", "r.json", "--trace", "t.json", "--export-markdown", "m.md"}), 60);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const json report = json::parse(file_text("r.json"));
-  EXPECT_EQ(report["schema"], "concur.report/1");
+  EXPECT_EQ(report["schema"], "concur.report/2");
   EXPECT_TRUE(json::accept(file_text("t.json")));
   EXPECT_NE(file_text("m.md").find("|"), std::string::npos);
   struct stat st {};

@@ -23,7 +23,7 @@ inline json run_report(std::vector<std::string> args) {
   const CliResult r = run_concur(args);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   json report = json::parse(r.out);  // throws (and fails the test) unless stdout is pure JSON
-  EXPECT_EQ(report["schema"], "concur.report/1");
+  EXPECT_EQ(report["schema"], "concur.report/2");
   EXPECT_TRUE(report["ok"].get<bool>());
   return report;
 }

@@ -110,8 +110,8 @@ CliResult run_concur(const std::vector<std::string>& args, const CliOptions& opt
   if (options.terminal) {
     int master = -1;
     winsize ws{};
-    ws.ws_col = 100;
-    ws.ws_row = 40;
+    ws.ws_col = options.columns;
+    ws.ws_row = options.rows;
     const pid_t child = ::forkpty(&master, nullptr, nullptr, &ws);
     if (child < 0) throw std::runtime_error("forkpty failed");
     if (child == 0) exec_child(args, options);

@@ -31,6 +31,7 @@ struct CliOptions {
   // the previous one ran): to change a file while `concur watch` waits.
   std::vector<std::pair<std::string, std::function<void()>>> when_seen = {};
   std::string binary = {};  // another concur than the one under test (a scratch build)
+  unsigned short columns = 100, rows = 40;  // the pseudo-terminal's size
 };
 
 CliResult run_concur(const std::vector<std::string>& args, const CliOptions& options = {});

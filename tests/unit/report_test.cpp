@@ -1,5 +1,6 @@
 // concur::make_report: the JSON report's shape (interface.md), and the text helpers
 // format_seconds and wrap_text.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <concur/harness/example.hpp>
@@ -47,12 +48,13 @@ std::set<std::string> keys(const json& object) {
 TEST(Report, HasExactlyTheTopLevelKeys) {
   const Example e = sample();
   const json r = concur::make_report(concur::run_example(e, {}));
-  EXPECT_EQ(keys(r), (std::set<std::string>{"schema", "concur", "host", "example", "params",
+  EXPECT_EQ(keys(r), (std::set<std::string>{"schema", "concur", "host", "run", "example", "params",
                                             "variants", "checks", "ok"}));
-  EXPECT_EQ(r["schema"], "concur.report/1");
+  EXPECT_EQ(r["schema"], "concur.report/2");
   EXPECT_EQ(r["schema"], std::string(concur::kReportSchema));
-  EXPECT_EQ(keys(r["concur"]), std::set<std::string>{"version"});
+  EXPECT_EQ(keys(r["concur"]), (std::set<std::string>{"version", "git_revision"}));
   EXPECT_EQ(r["concur"]["version"], std::string(concur::version()));
+  EXPECT_EQ(r["concur"]["git_revision"], std::string(concur::git_revision()));
   EXPECT_EQ(r["ok"], true);
 }
 
@@ -60,13 +62,31 @@ TEST(Report, HostDescribesTheMachineAndBuild) {
   const Example e = sample();
   const json r = concur::make_report(concur::run_example(e, {}));
   const json& host = r["host"];
-  EXPECT_EQ(keys(host), (std::set<std::string>{"os", "cpus", "compiler", "build_type"}));
+  EXPECT_EQ(keys(host), (std::set<std::string>{"os", "kernel", "cpus", "compiler", "build_type"}));
   EXPECT_TRUE(host["os"].is_string());
   EXPECT_TRUE(host["cpus"].is_number_integer());
   EXPECT_GE(host["cpus"].get<int>(), 1);
   EXPECT_TRUE(host["compiler"].is_string());
   EXPECT_TRUE(host["build_type"].is_string());
   EXPECT_EQ(host, concur::host_json());
+}
+
+TEST(Report, RunSaysWhenAndHowItRan) {
+  const Example e = sample();
+  concur::set_command_line({"concur", "sample", "--threads", "2"});
+  const json r = concur::make_report(concur::run_example(e, {}));
+  EXPECT_EQ(keys(r["run"]), (std::set<std::string>{"started_at", "command_line", "command", "start_method"}));
+  EXPECT_THAT(r["run"]["started_at"].get<std::string>(),
+              ::testing::MatchesRegex("20[0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]\\.[0-9]{3}Z"));
+  EXPECT_EQ(r["run"]["command_line"], (json{"concur", "sample", "--threads", "2"}));
+  EXPECT_EQ(r["run"]["command"], "concur sample --threads 2");
+  EXPECT_EQ(r["run"]["start_method"], "fork");
+}
+
+TEST(Report, ParameterKeysAreSnakeCase) {
+  EXPECT_EQ(concur::report_key("kill-worker"), "kill_worker");
+  EXPECT_EQ(concur::report_key("time_scale"), "time_scale");
+  EXPECT_EQ(concur::report_key("threads"), "threads");
 }
 
 TEST(Report, ExampleAndParams) {
@@ -88,7 +108,8 @@ TEST(Report, VariantsCarryRunsAndAWallSummary) {
     EXPECT_EQ(keys(v), (std::set<std::string>{"name", "runs", "wall_s", "speedup", "free_cores"}));
     ASSERT_EQ(v["runs"].size(), 3u);
     for (const json& run : v["runs"]) {
-      EXPECT_EQ(keys(run), (std::set<std::string>{"wall_s", "cpu_s", "host_busy_cores", "result"}));
+      EXPECT_EQ(keys(run), (std::set<std::string>{"wall_s", "cpu_s", "children_cpu_s", "host_busy_cores", "result"}));
+      EXPECT_LE(run["children_cpu_s"].get<double>(), run["cpu_s"].get<double>());
       EXPECT_GE(run["host_busy_cores"].get<double>(), 0.0);
       EXPECT_LE(run["host_busy_cores"].get<double>(), r["host"]["cpus"].get<double>());
       EXPECT_TRUE(run["wall_s"].is_number());

@@ -17,6 +17,7 @@ namespace {
 
 using concur::Recorder;
 using concur::SpanKind;
+using concur::TimelineEvent;
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> out;
@@ -131,3 +132,59 @@ TEST(TimelineView, WaitingAndHoldingHaveDifferentGlyphs) {
 }
 
 }  // namespace
+
+TEST(TimelineView, CounterRowsWithTheirMaxFitTheWidth) {
+  const concur::Timeline tl = semaphore_run(5);
+  for (std::size_t width : {60u, 80u, 120u, 200u}) {
+    const std::string text = concur::render_timeline(tl, {.width = width, .color = false});
+    bool counter = false;
+    for (const std::string& line : lines_of(text)) {
+      EXPECT_LE(concur::display_width(line), width) << width << ":\n" << text;
+      counter = counter || line.find(" max 2") != std::string::npos;
+    }
+    EXPECT_TRUE(counter) << text;
+  }
+}
+
+TEST(TimelineView, AxisLabelsNeverUseENotationAndTheEndLabelShows) {
+  concur::Timeline tl;
+  tl.labels = {"running"};
+  concur::Track t;
+  t.name = "Thread-1";
+  t.events.push_back({TimelineEvent::Type::span, concur::SpanKind::running, 0, 0, 1'320'000, 0});  // 1.32 ms
+  tl.tracks.push_back(t);
+  for (std::size_t width : {40u, 80u}) {
+    const std::string text = concur::render_timeline(tl, {.width = width, .color = false});
+    EXPECT_EQ(text.find("e+"), std::string::npos) << text;
+    EXPECT_NE(text.find("1.32 ms"), std::string::npos) << "the end of the axis: " << text;
+  }
+}
+
+TEST(TimelineView, APermitNeverReleasedIsDrawnToTheEndAndSaidSo) {
+  concur::Semaphore sem(2, "room");
+  concur::Semaphore signal(0, "signal");
+  Recorder::begin_run();
+  {
+    concur::Thread leaker([&] { sem.acquire(); }, "Leaker");  // takes a permit and ends
+    concur::Thread waiter([&] { signal.acquire(); }, "Waiter");  // released by another: not held
+    leaker.start();
+    waiter.start();
+    leaker.join();
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    signal.release();
+    waiter.join();
+  }
+  const concur::Timeline tl = Recorder::end_run();
+  int unreleased = 0;
+  for (const concur::Track& t : tl.tracks)
+    for (const TimelineEvent& e : t.events)
+      if (e.unreleased) {
+        ++unreleased;
+        EXPECT_EQ(t.name, "Leaker");
+        EXPECT_EQ(tl.label(e), "holding room");
+      }
+  EXPECT_EQ(unreleased, 1);
+  const std::string text = concur::render_timeline(tl, {.width = 80, .color = false});
+  EXPECT_NE(text.find("Leaker never released room"), std::string::npos) << text;
+  EXPECT_EQ(text.find("Waiter never released"), std::string::npos) << text;
+}

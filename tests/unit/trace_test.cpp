@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <string>
@@ -131,3 +132,83 @@ TEST(Trace, CoroutinesSharingAThreadGetATrackEach) {
 }
 
 }  // namespace
+
+namespace {
+
+// Reads the trace back from its text, as a viewer does (numbers as doubles, end = ts +
+// dur), and counts the spans of each track that end after the span around them.
+int misnested(const std::string& text) {
+  const json doc = json::parse(text);
+  std::map<std::pair<long, long>, std::vector<std::pair<double, double>>> tracks;
+  for (const json& e : doc["traceEvents"])
+    if (e["ph"] == "X")
+      tracks[{e["pid"].get<long>(), e["tid"].get<long>()}].emplace_back(e["ts"].get<double>(),
+                                                                         e["ts"].get<double>() + e["dur"].get<double>());
+  int bad = 0;
+  for (auto& [id, spans] : tracks) {
+    std::sort(spans.begin(), spans.end(), [](auto& a, auto& b) { return a.first < b.first || (a.first == b.first && a.second > b.second); });
+    std::vector<double> ends;
+    for (const auto& [a, b] : spans) {
+      while (!ends.empty() && ends.back() <= a) ends.pop_back();
+      if (!ends.empty() && b > ends.back()) ++bad;  // exact: no tolerance, as a viewer compares
+      ends.push_back(b);
+    }
+  }
+  return bad;
+}
+
+}  // namespace
+
+TEST(Trace, ClippedSpansNestExactlyWhenReadBackAsDoubles) {
+  // Times whose microseconds are not exact in binary (21071.486 µs): a child cut to its
+  // parent's end must still end at or before it once ts + dur are added as doubles.
+  concur::Timeline tl;
+  tl.labels = {"running", "holding buffer lock", "waiting"};
+  std::vector<TimelineEvent> events;
+  for (std::int64_t k = 0; k < 2000; ++k) {
+    const std::int64_t base = 21'071'486 + k * 7'919;
+    events.push_back(span(SpanKind::running, 0, base, base + 3'333));
+    events.push_back(span(SpanKind::holding, 1, base + 1'111, base + 5'555));  // runs past its parent
+    events.push_back(span(SpanKind::waiting, 2, base + 2'222, base + 3'333));   // ends with it
+  }
+  tl.tracks.push_back(track(9, "Consumer-1", std::move(events)));
+  concur::TraceBuilder builder("concur test");
+  builder.add_run(tl, "v", 123'457, 40'000'000);
+  EXPECT_EQ(misnested(builder.to_json().dump()), 0);
+}
+
+TEST(Trace, UnreleasedSpansAndTheRecordingCapAreNamed) {
+  concur::Timeline tl;
+  tl.labels = {"holding semaphore"};
+  TimelineEvent held = span(SpanKind::holding, 0, 100, 9000);
+  held.unreleased = true;
+  concur::Track t = track(5, "Worker-1", {held});
+  t.dropped = 42;
+  tl.tracks.push_back(std::move(t));
+  concur::TraceBuilder builder("concur test");
+  builder.add_run(tl, "v", 0, 10'000);
+  bool never = false, cap = false;
+  const json doc = builder.to_json();
+  for (const json& e : doc["traceEvents"]) {
+    never = never || (e["ph"] == "X" && e["name"] == "holding semaphore (never released)");
+    cap = cap || (e["ph"] == "i" && e["name"].get<std::string>().find("recording stopped: 42 more events") == 0);
+  }
+  EXPECT_TRUE(never);
+  EXPECT_TRUE(cap);
+}
+
+TEST(Trace, AChildProcessIsNamedOnceAfterItsFirstThread) {
+  concur::Timeline tl;
+  tl.labels = {"running"};
+  concur::Track t = track(31976, "PoolWorker-1[31976]", {span(SpanKind::running, 0, 0, 1000)});
+  t.pid = 31976;
+  tl.tracks.push_back(std::move(t));
+  concur::TraceBuilder builder("concur test");
+  builder.add_run(tl, "map", 0, 2000);
+  std::string process, thread;
+  const json doc = builder.to_json();
+  for (const json& e : doc["traceEvents"])
+    if (e["ph"] == "M" && e["pid"] == 31976) (e["name"] == "process_name" ? process : thread) = e["args"]["name"];
+  EXPECT_EQ(process, "PoolWorker-1");
+  EXPECT_EQ(thread, "PoolWorker-1 · map");
+}

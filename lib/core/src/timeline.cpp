@@ -1,5 +1,6 @@
 #include "concur/core/timeline.hpp"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <memory>
@@ -18,9 +19,20 @@
 namespace concur {
 namespace {
 
+// A span left open by a thread that ended, waiting for end_run() to decide about it.
+struct LeftOpen {
+  Track* track;
+  const void* key;
+  SpanKind kind;
+  std::uint32_t label;
+  std::int64_t start_ns;
+};
+
 struct State {
   std::mutex mu;
   std::vector<std::unique_ptr<Track>> tracks;                // guarded by mu
+  std::vector<LeftOpen> left_open;                           // guarded by mu
+  std::unordered_map<const void*, int> released_elsewhere;   // guarded by mu
   std::vector<std::string> labels;                           // guarded by mu
   std::unordered_map<std::string, std::uint32_t> label_ids;  // guarded by mu
 };
@@ -48,6 +60,11 @@ namespace {
 thread_local TrackSlot t_own;
 thread_local TrackSlot* t_borrowed = nullptr;
 }  // namespace
+
+// Defined after state() and g_epoch: a slot ending with spans open hands them over.
+void hand_over_open_spans(TrackSlot& slot);
+
+TrackSlot::~TrackSlot() { hand_over_open_spans(*this); }
 
 TrackSlot* switch_slot(TrackSlot* slot) noexcept {
   TrackSlot* before = t_borrowed;
@@ -121,21 +138,57 @@ std::uint32_t Recorder::intern(std::string_view label) {
 
 bool Recorder::active() noexcept { return g_active.load(std::memory_order_relaxed); }
 
+void detail::hand_over_open_spans(TrackSlot& slot) {
+  if (slot.open_count == 0 || slot.track == nullptr || slot.epoch != g_epoch.load(std::memory_order_acquire)) return;
+  State& s = state();
+  std::lock_guard guard(s.mu);
+  for (std::size_t i = 0; i < slot.open_count; ++i)
+    s.left_open.push_back({slot.track, slot.open[i].key, slot.open[i].kind, slot.open[i].label, slot.open[i].start_ns});
+  slot.open_count = 0;
+}
+
+void Recorder::released_elsewhere(const void* key) {
+  if (!active()) return;
+  State& s = state();
+  std::lock_guard guard(s.mu);
+  ++s.released_elsewhere[key];
+}
+
 void Recorder::begin_run() {
   State& s = state();
   {
     std::lock_guard guard(s.mu);
     s.tracks.clear();
+    s.left_open.clear();
+    s.released_elsewhere.clear();
   }
   g_epoch.fetch_add(1, std::memory_order_acq_rel);
   g_active.store(true, std::memory_order_release);
 }
 
 Timeline Recorder::end_run() {
+  const std::int64_t end_ns = RunClock::elapsed_ns();
+  detail::hand_over_open_spans(slot());  // what the caller itself still holds
   g_active.store(false, std::memory_order_release);
   State& s = state();
   Timeline timeline;
   std::lock_guard guard(s.mu);
+  // Spans their threads left open: settled by a release from elsewhere, or never released.
+  for (const LeftOpen& o : s.left_open) {
+    if (auto it = s.released_elsewhere.find(o.key); it != s.released_elsewhere.end() && it->second > 0) {
+      --it->second;
+      continue;
+    }
+    if (o.track->events.size() >= kMaxEventsPerTrack) {
+      ++o.track->dropped;
+      continue;
+    }
+    TimelineEvent e{TimelineEvent::Type::span, o.kind, o.label, o.start_ns, std::max(end_ns, o.start_ns), 0};
+    e.unreleased = true;
+    o.track->events.push_back(e);
+  }
+  s.left_open.clear();
+  s.released_elsewhere.clear();
   timeline.labels = s.labels;
   timeline.tracks.reserve(s.tracks.size());
   for (auto& t : s.tracks) timeline.tracks.push_back(std::move(*t));
@@ -221,7 +274,8 @@ std::string encode_timeline(const Timeline& timeline) {
   for (const Track& t : timeline.tracks) {
     nlohmann::json events = nlohmann::json::array();
     for (const TimelineEvent& e : t.events)
-      events.push_back({static_cast<int>(e.type), static_cast<int>(e.kind), e.label, e.start_ns, e.end_ns, e.value});
+      events.push_back({static_cast<int>(e.type), static_cast<int>(e.kind), e.label, e.start_ns, e.end_ns, e.value,
+                        e.unreleased});
     tracks.push_back({{"name", t.name}, {"pid", t.pid}, {"tid", t.tid}, {"dropped", t.dropped}, {"events", events},
                       {"coroutine", t.coroutine}, {"thread", t.thread}});
   }
@@ -251,6 +305,7 @@ Timeline decode_timeline(std::string_view bytes) {
         ev.start_ns = e.at(3);
         ev.end_ns = e.at(4);
         ev.value = e.at(5);
+        ev.unreleased = e.size() > 6 && e.at(6).get<bool>();
         track.events.push_back(ev);
       }
       timeline.tracks.push_back(std::move(track));

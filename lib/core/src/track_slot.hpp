@@ -27,6 +27,13 @@ struct OpenSpan {
 };
 
 struct TrackSlot {
+  TrackSlot() = default;
+  TrackSlot(const TrackSlot&) = delete;
+  TrackSlot& operator=(const TrackSlot&) = delete;
+  // Hands the spans still open to the run (Recorder::open's note): a thread that ends
+  // holding something.
+  ~TrackSlot();
+
   Track* track = nullptr;
   std::uint64_t epoch = 0;
   // A thread holds few things at once; a small fixed array keeps open() allocation-free.

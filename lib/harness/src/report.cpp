@@ -1,5 +1,7 @@
 #include "concur/harness/report.hpp"
 
+#include "concur_git_revision.h"  // generated: CONCUR_GIT_REVISION
+
 #include <fmt/format.h>
 #include <sys/utsname.h>
 
@@ -50,10 +52,30 @@ bool busy_mattered(const VariantOutcome& v) {
 
 std::string_view version() { return CONCUR_VERSION; }
 
+std::string_view git_revision() { return CONCUR_GIT_REVISION; }
+
+namespace {
+std::vector<std::string>& command_line_storage() {
+  static std::vector<std::string> words;
+  return words;
+}
+}  // namespace
+
+void set_command_line(std::vector<std::string> words) { command_line_storage() = std::move(words); }
+
+const std::vector<std::string>& command_line() { return command_line_storage(); }
+
+std::string report_key(std::string_view name) {
+  std::string key(name);
+  std::replace(key.begin(), key.end(), '-', '_');
+  return key;
+}
+
 nlohmann::json host_json() {
   utsname u{};
-  std::string os = ::uname(&u) == 0 ? u.sysname : "unknown";
-  return {{"os", os},
+  const bool named = ::uname(&u) == 0;
+  return {{"os", named ? u.sysname : "unknown"},
+          {"kernel", named ? u.release : "unknown"},
           {"cpus", host_cpus()},
           {"compiler", compiler_name()},
           {"build_type", CONCUR_BUILD_TYPE}};
@@ -65,8 +87,8 @@ nlohmann::json make_report(const Outcome& outcome) {
   for (const VariantOutcome& v : outcome.variants) {
     nlohmann::json runs = nlohmann::json::array();
     for (const RunRecord& r : v.runs) {
-      nlohmann::json rj{{"wall_s", r.wall_s}, {"cpu_s", r.cpu_s}, {"host_busy_cores", r.host_busy_cores},
-                        {"result", r.result}};
+      nlohmann::json rj{{"wall_s", r.wall_s}, {"cpu_s", r.cpu_s}, {"children_cpu_s", r.children_cpu_s},
+                        {"host_busy_cores", r.host_busy_cores}, {"result", r.result}};
       if (r.work_s) rj["work_s"] = *r.work_s;
       if (r.workers) rj["workers"] = *r.workers;
       runs.push_back(std::move(rj));
@@ -90,11 +112,17 @@ nlohmann::json make_report(const Outcome& outcome) {
   for (const CheckOutcome& c : outcome.checks)
     checks.push_back({{"name", c.name}, {"ok", c.ok}, {"required", c.required},
                       {"detail", c.detail}, {"held", c.held}, {"runs", c.evaluated}, {"untested", c.untested}});
+  nlohmann::json params = nlohmann::json::object();
+  for (const auto& [name, value] : outcome.params.items()) params[report_key(name)] = value;
+  std::string command;
+  for (const std::string& word : command_line()) command += (command.empty() ? "" : " ") + word;
   return {{"schema", kReportSchema},
-          {"concur", {{"version", version()}}},
+          {"concur", {{"version", version()}, {"git_revision", git_revision()}}},
           {"host", host_json()},
+          {"run", {{"started_at", outcome.started_at}, {"command_line", command_line()}, {"command", command},
+                   {"start_method", outcome.start_method}}},
           {"example", {{"id", e.id}, {"name", e.name}, {"title", e.title}, {"lecture", e.lecture}}},
-          {"params", outcome.params},
+          {"params", params},
           {"variants", variants},
           {"checks", checks},
           {"ok", outcome.ok}};
@@ -117,47 +145,6 @@ std::optional<std::string> speedup_beyond_cores(const Outcome& outcome, const Va
 }
 
 namespace {
-
-// A column of the summary table: its heading and one cell per variant. Optional columns
-// are left out, last first, when the table would not fit the terminal.
-struct Column {
-  std::string heading;
-  std::vector<std::string> cells;
-  bool optional = false;
-  bool left = false;  // the variant names; the numbers are right-aligned
-};
-
-std::string aligned(std::string_view text, std::size_t width, bool left) {
-  const std::size_t w = display_width(text);
-  const std::string fill(width > w ? width - w : 0, ' ');
-  return left ? std::string(text) + fill : fill + std::string(text);
-}
-
-// The columns' widths, dropping optional ones from the right until a row fits `width`.
-std::vector<std::string> layout(std::vector<Column> columns, std::size_t width, std::size_t rows) {
-  const auto column_width = [](const Column& c) {
-    std::size_t w = display_width(c.heading);
-    for (const std::string& cell : c.cells) w = std::max(w, display_width(cell));
-    return w;
-  };
-  const auto total = [&] {
-    std::size_t t = 0;
-    for (const Column& c : columns) t += 2 + column_width(c);
-    return t;
-  };
-  while (total() > width) {
-    const auto last_optional = std::find_if(columns.rbegin(), columns.rend(), [](const Column& c) { return c.optional; });
-    if (last_optional == columns.rend()) break;
-    columns.erase(std::next(last_optional).base());
-  }
-  std::vector<std::string> lines(rows + 1);
-  for (const Column& c : columns) {
-    const std::size_t w = column_width(c);
-    lines[0] += "  " + aligned(c.heading, w, c.left);
-    for (std::size_t r = 0; r < rows; ++r) lines[r + 1] += "  " + aligned(c.cells[r], w, c.left);
-  }
-  return lines;
-}
 
 // "✓ no update lost — held in 8 of 10 runs; in a run where it failed: 12 of 200000 lost"
 std::string check_line(const Console& con, const CheckOutcome& c) {
@@ -192,7 +179,7 @@ void print_summary(const Outcome& outcome) {
                                     [](const VariantOutcome& v) { return v.speedup.has_value(); });
   const bool by_work = outcome.compared_by == "work";
   const bool busy = std::any_of(outcome.variants.begin(), outcome.variants.end(), busy_mattered);
-  std::vector<Column> columns{{"variant", {}, false, true}, {"runs", {}}, {by_work ? "work" : "median", {}},
+  std::vector<TableColumn> columns{{"variant", {}, false, true}, {"runs", {}}, {by_work ? "work" : "median", {}},
                               {"min", {}, true}, {"max", {}, true}, {"± stddev", {}, true}};
   if (by_work) columns.push_back({"wall", {}, true});
   if (busy) columns.push_back({"free cores", {}});
@@ -207,7 +194,7 @@ void print_summary(const Outcome& outcome) {
     if (compared) row.push_back(v.speedup ? format_speedup(*v.speedup) : "");
     for (std::size_t i = 0; i < row.size(); ++i) columns[i].cells.push_back(row[i]);
   }
-  const std::vector<std::string> table = layout(columns, width, outcome.variants.size());
+  const std::vector<std::string> table = fit_table(columns, width, outcome.variants.size());
   con.line(con.paint(table.front(), Style::dim));
   for (std::size_t i = 1; i < table.size(); ++i) con.line(table[i]);
   const auto note = [&](const std::string& text) { con.line(con.paint(wrap(text, {.width = width, .first = 2, .rest = 4}), Style::dim)); };
@@ -230,7 +217,7 @@ void print_summary(const Outcome& outcome) {
       const int cells = longest > 0 ? static_cast<int>(std::lround(median / longest * bar_width)) : 0;
       std::string bar;
       for (int i = 0; i < std::max(cells, 1); ++i) bar += "█";
-      con.line(fmt::format("  {}  {} {}", aligned(v.name, name_width, true), con.paint(bar, Style::cyan),
+      con.line(fmt::format("  {}{}  {} {}", v.name, std::string(name_width - display_width(v.name), ' '), con.paint(bar, Style::cyan),
                            format_seconds(median)));
     }
     if (compared)

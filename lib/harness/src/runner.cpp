@@ -1,9 +1,12 @@
 #include "concur/harness/runner.hpp"
 
+#include "concur/core/text.hpp"
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <ctime>
 #include <exception>
 
 #include "concur/core/actor.hpp"
@@ -36,16 +39,45 @@ void merge_check(std::vector<CheckOutcome>& checks, const CheckResult& c) {
   it->ok = it->ok && c.ok;
 }
 
+// "--iterations 100000 --threads 2 --repeat 1 --time-scale 1": the settings as the
+// options that would give them.
+std::string settings_of(const nlohmann::json& params) {
+  std::string out;
+  for (const auto& [key, value] : params.items()) {
+    const std::string option = key == "time_scale" ? "--time-scale" : key == "jitter_seed" ? "--jitter" : "--" + key;
+    if (value.is_boolean()) {
+      if (value.get<bool>()) out += " " + option;
+    } else if (value.is_array()) {
+      std::string list;
+      for (const auto& v : value) list += (list.empty() ? "" : ",") + (v.is_string() ? v.get<std::string>() : v.dump());
+      if (!list.empty()) out += fmt::format(" {} {}", option, list);
+    } else {
+      out += fmt::format(" {} {}", option, value.is_string() ? value.get<std::string>() : value.dump());
+    }
+  }
+  return out;
+}
+
 void print_header(const Example& e, const nlohmann::json& params) {
   Console& con = Console::get();
   const std::string where =
       e.lecture > 0 ? fmt::format("lecture {}", e.lecture) : std::string("supplementary notes");
-  con.line(con.paint(fmt::format("concur {} · {} · {} ({})", e.name, e.id, e.title, where),
+  const WrapOptions hanging{.width = con.width(), .first = 2, .rest = 4};
+  con.line(con.paint(wrap(fmt::format("concur {} · {} · {} ({})", e.name, e.id, e.title, where),
+                          {.width = con.width(), .first = 0, .rest = 2}),
                      Style::bold));
-  con.line(fmt::format("  {}", e.summary));
-  std::string settings;
-  for (const auto& [key, value] : params.items()) settings += fmt::format(" {}={}", key, value.dump());
-  con.line(con.paint(fmt::format("  settings:{}", settings), Style::dim));
+  con.line(wrap(e.summary, hanging));
+  con.line(con.paint(wrap("settings:" + settings_of(params), hanging), Style::dim));
+}
+
+std::string now_iso8601() {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t t = std::chrono::system_clock::to_time_t(now);
+  std::tm utc{};
+  ::gmtime_r(&t, &utc);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday,
+                     utc.tm_hour, utc.tm_min, utc.tm_sec, ms);
 }
 
 double median_of(std::vector<double> values) { return values.empty() ? 0 : summarize(std::move(values)).median; }
@@ -137,9 +169,13 @@ Outcome run_example(const Example& example, const RunOptions& options) {
   out.params["time_scale"] = options.time_scale;
   if (const auto seed = jitter::seed()) out.params["jitter_seed"] = *seed;  // --jitter: the run can be replayed
 
+  out.started_at = now_iso8601();
+  out.start_method = out.params.contains("start-method") ? out.params["start-method"].get<std::string>()
+                                                         : std::string(mp::to_string(mp::StartMethod::fork));
+
   Console& con = Console::get();
   const bool narrate = con.narrating();
-  print_header(example, out.params);
+  if (options.header) print_header(example, out.params);
   const auto example_start = Clock::now();
   std::optional<BaselineFigures> baseline;  // once the baseline variant has run
   std::vector<std::vector<std::pair<SpeedupClaim, std::string>>> claims;  // per variant, from its last run

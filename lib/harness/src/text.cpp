@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
+#include <iterator>
 #include "concur/core/console.hpp"
 #include "concur/core/text.hpp"
 
@@ -44,6 +46,43 @@ std::string format_speedup(double speedup) {
   if (speedup >= 0.5 || speedup <= 0) return fmt::format("{:.2f}×", speedup);
   const double slower = 1 / speedup;
   return slower >= 10 ? fmt::format("{:.0f}× slower", slower) : fmt::format("{:.1f}× slower", slower);
+}
+
+namespace {
+
+std::string aligned(std::string_view text, std::size_t width, bool left) {
+  const std::size_t w = display_width(text);
+  const std::string fill(width > w ? width - w : 0, ' ');
+  return left ? std::string(text) + fill : fill + std::string(text);
+}
+
+std::size_t column_width(const TableColumn& c) {
+  std::size_t w = display_width(c.heading);
+  for (const std::string& cell : c.cells) w = std::max(w, display_width(cell));
+  return w;
+}
+
+}  // namespace
+
+std::vector<std::string> fit_table(std::vector<TableColumn> columns, std::size_t width, std::size_t rows) {
+  const auto total = [&] {
+    std::size_t t = 0;
+    for (const TableColumn& c : columns) t += 2 + column_width(c);
+    return t;
+  };
+  while (total() > width) {
+    const auto last_optional =
+        std::find_if(columns.rbegin(), columns.rend(), [](const TableColumn& c) { return c.optional; });
+    if (last_optional == columns.rend()) break;
+    columns.erase(std::next(last_optional).base());
+  }
+  std::vector<std::string> lines(rows + 1);
+  for (const TableColumn& c : columns) {
+    const std::size_t w = column_width(c);
+    lines[0] += "  " + aligned(c.heading, w, c.left);
+    for (std::size_t r = 0; r < rows; ++r) lines[r + 1] += "  " + aligned(r < c.cells.size() ? c.cells[r] : "", w, c.left);
+  }
+  return lines;
 }
 
 }  // namespace concur

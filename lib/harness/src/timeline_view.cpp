@@ -106,8 +106,8 @@ std::string sparkline(const std::vector<double>& values, double top) {
 // A time on the axis, in the unit that suits the whole span (so 0 reads "0 ms"), with
 // no more digits than the span needs and never in e-notation: "1.5 ms", "120 ms", "2.25 s".
 std::string format_axis_time(double ms, double span_ms) {
-  const auto [value, span, unit] = span_ms >= 2000 ? std::tuple{ms / 1000, span_ms / 1000, "s"}
-                                   : span_ms >= 2  ? std::tuple{ms, span_ms, "ms"}
+  const auto [value, span, unit] = span_ms >= 1000 ? std::tuple{ms / 1000, span_ms / 1000, "s"}
+                                   : span_ms >= 1  ? std::tuple{ms, span_ms, "ms"}
                                                    : std::tuple{ms * 1000, span_ms * 1000, "µs"};
   const int decimals = span >= 100 ? 0 : span >= 10 ? 1 : 2;
   std::string text = fmt::format("{:.{}f}", value, decimals);
@@ -293,6 +293,18 @@ std::string render_timeline(const Timeline& timeline, const TimelineViewOptions&
     }
   }
   out += line + "\n";
+
+  // What a thread took and never gave back: its span runs to the end, and says why.
+  for (const Track& t : timeline.tracks)
+    for (const TimelineEvent& e : t.events)
+      if (e.type == TimelineEvent::Type::span && e.unreleased) {
+        std::string what = timeline.label(e);
+        if (what.starts_with("holding ")) what.erase(0, 8);
+        out += wrap(fmt::format("{} never released {}: held from {} to the end of the run", row_name(t), what,
+                                format_axis_time(static_cast<double>(e.start_ns) / 1e6, static_cast<double>(end) / 1e6)),
+                    {.width = options.width, .first = 2, .rest = 4}) +
+               "\n";
+      }
 
   // A thread that recorded more than a track keeps: say where its row stops being complete.
   for (const Track& t : timeline.tracks) {

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 #include <tuple>
@@ -29,15 +30,21 @@ void TraceBuilder::add_run(const Timeline& timeline, std::string_view variant, s
     // any kernel thread id); its name says which thread ran it.
     const long tid = track.coroutine ? kFirstCoroutineTrack + next_coroutine_track_++
                      : track.tid != 0 ? track.tid : static_cast<long>(track.id);
-    const std::string name = track.coroutine ? fmt::format("{} (coroutine on {})", track.name, track.thread) : track.name;
+    // A viewer adds "(pid N)" and "(tid N)" itself: a name ending in "[N]" (PoolWorker-1[31976])
+    // loses that part, and a child process is named after its first thread.
+    std::string plain = track.name;
+    if (const std::string suffix = fmt::format("[{}]", pid); plain.size() > suffix.size() && plain.ends_with(suffix))
+      plain.erase(plain.size() - suffix.size());
+    if (pid != self && !process_names_.contains(pid)) process_names_[pid] = plain;
+    const std::string name = track.coroutine ? fmt::format("{} (coroutine on {})", track.name, track.thread) : plain;
     other_events_.push_back({{"ph", "M"}, {"name", "thread_name"}, {"pid", pid}, {"tid", tid},
                              {"args", {{"name", name + " · " + std::string(variant)}}}});
     for (const TimelineEvent& e : track.events) {
       const std::string& label = timeline.label(e);
       switch (e.type) {
         case TimelineEvent::Type::span:
-          spans_.push_back({pid, tid, offset_ns + e.start_ns, offset_ns + e.end_ns, label,
-                            std::string(to_string(e.kind))});
+          spans_.push_back({pid, tid, offset_ns + e.start_ns, offset_ns + e.end_ns,
+                            e.unreleased ? label + " (never released)" : label, std::string(to_string(e.kind))});
           break;
         case TimelineEvent::Type::instant:
           other_events_.push_back({{"ph", "i"}, {"s", "t"}, {"name", label}, {"cat", "instant"},
@@ -48,6 +55,14 @@ void TraceBuilder::add_run(const Timeline& timeline, std::string_view variant, s
                                    {"pid", pid}, {"tid", tid}, {"args", {{"value", e.value}}}});
           break;
       }
+    }
+    if (track.dropped > 0) {  // say where the record stops, and why
+      std::int64_t last = 0;
+      for (const TimelineEvent& e : track.events) last = std::max(last, e.end_ns);
+      other_events_.push_back(
+          {{"ph", "i"}, {"s", "t"}, {"cat", "recording"}, {"pid", pid}, {"tid", tid}, {"ts", to_us(offset_ns + last)},
+           {"name", fmt::format("recording stopped: {} more events past the limit of {} per thread", track.dropped,
+                                Recorder::kMaxEventsPerTrack)}});
     }
   }
 }
@@ -64,7 +79,9 @@ nlohmann::json TraceBuilder::to_json() const {
   const long self = static_cast<long>(::getpid());
   for (long pid : pids)
     events.push_back({{"ph", "M"}, {"name", "process_name"}, {"pid", pid}, {"tid", 0},
-                      {"args", {{"name", pid == self ? process_name_ : "process " + std::to_string(pid)}}}});
+                      {"args", {{"name", pid == self                   ? process_name_
+                                         : process_names_.contains(pid) ? process_names_.at(pid)
+                                                                        : "process"}}}});
   if (!named.contains({self, self}))
     events.push_back({{"ph", "M"}, {"name", "thread_name"}, {"pid", self}, {"tid", self},
                       {"args", {{"name", "MainThread"}}}});
@@ -76,23 +93,36 @@ nlohmann::json TraceBuilder::to_json() const {
   std::sort(sorted.begin(), sorted.end(), [](const Span& a, const Span& b) {
     return std::tie(a.pid, a.tid, a.start_ns, b.end_ns) < std::tie(b.pid, b.tid, b.start_ns, a.end_ns);
   });
-  std::vector<std::int64_t> open_ends;  // ends of the spans enclosing the current one
+  //
+  // A viewer reads ts and dur as doubles and adds them: the end it computes must not pass
+  // the end of the span around it (nor the span's own), or it nests the next span wrong.
+  // So dur is the largest double with ts + dur within that limit, in the doubles written
+  // (which read back exactly).
+  struct Open {
+    std::int64_t end_ns;
+    double end_us;  // ts + dur as a viewer computes it
+  };
+  std::vector<Open> open;  // the spans enclosing the current one
   std::pair<long, long> track{-1, -1};
   for (const Span& s : sorted) {
     if (std::pair{s.pid, s.tid} != track) {
       track = {s.pid, s.tid};
-      open_ends.clear();
+      open.clear();
     }
-    while (!open_ends.empty() && open_ends.back() <= s.start_ns) open_ends.pop_back();
+    while (!open.empty() && open.back().end_ns <= s.start_ns) open.pop_back();
     std::int64_t end = s.end_ns;
-    const bool clipped = !open_ends.empty() && end > open_ends.back();
-    if (clipped) end = open_ends.back();
-    nlohmann::json x{{"ph", "X"},         {"name", s.name},  {"cat", s.category},
-                     {"ts", to_us(s.start_ns)}, {"dur", to_us(end - s.start_ns)},
-                     {"pid", s.pid},      {"tid", s.tid}};
+    const bool clipped = !open.empty() && end > open.back().end_ns;
+    if (clipped) end = open.back().end_ns;
+    const double ts = to_us(s.start_ns);
+    double limit = to_us(end);
+    if (!open.empty()) limit = std::min(limit, open.back().end_us);
+    double dur = std::max(0.0, limit - ts);
+    while (dur > 0 && ts + dur > limit) dur = std::nextafter(dur, 0.0);
+    nlohmann::json x{{"ph", "X"}, {"name", s.name}, {"cat", s.category}, {"ts", ts}, {"dur", dur},
+                     {"pid", s.pid}, {"tid", s.tid}};
     if (clipped) x["args"] = {{"clipped", true}};
     events.push_back(std::move(x));
-    open_ends.push_back(end);
+    open.push_back({end, ts + dur});
   }
   return {{"traceEvents", events}, {"displayTimeUnit", "ms"}};
 }

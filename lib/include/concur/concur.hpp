@@ -96,3 +96,4 @@
 #include "concur/harness/run.hpp"
 #include "concur/harness/remote_commands.hpp"
 #include "concur/harness/runtime.hpp"
+#include "concur/harness/text.hpp"  // format_seconds, count_of: numbers and counts in sentences

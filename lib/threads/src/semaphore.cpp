@@ -100,7 +100,10 @@ void Semaphore::release(const Saying& saying, std::ptrdiff_t n) {
     // than permits. A permit released by the thread that took it closes its holding
     // span; one released by another thread (a signal, not a return) is an instant.
     for (std::ptrdiff_t i = 0; i < n; ++i)
-      if (!Recorder::close(this)) Recorder::instant(release_label_);
+      if (!Recorder::close(this)) {  // a permit from a thread that took none: a signal
+        Recorder::instant(release_label_);
+        Recorder::released_elsewhere(this);
+      }
     now_in_use = in_use_.fetch_sub(n, std::memory_order_relaxed) - n;
     saying.say();  // before the permits are free: the next holder's line comes after it
     free_ += n;

@@ -33,6 +33,9 @@ struct TimelineEvent {
   std::int64_t start_ns = 0;          // since the run's start
   std::int64_t end_ns = 0;            // spans: their end; instants and counters: == start_ns
   std::int64_t value = 0;             // counters only
+  // A holding span still open when its thread ended (or the run did): drawn up to the end
+  // of the run and marked as never released.
+  bool unreleased = false;
 };
 
 struct Track {
@@ -80,8 +83,14 @@ class Recorder {
   // Spans that open in one call and close in another (lock ... unlock). `key` names the
   // open span (usually the primitive's address); close() returns false when this thread
   // has no span open under that key (released by a thread that did not acquire).
+  //
+  // A span still open when its thread ends (a lock never unlocked, a permit never given
+  // back) is kept: end_run() closes it at the run's end, marked unreleased. Unless the
+  // primitive said meanwhile that one of its permits came back from another thread
+  // (released_elsewhere(): a semaphore used as a signal), which settles one such span.
   static void open(const void* key, SpanKind kind, std::uint32_t label);
   static bool close(const void* key);
+  static void released_elsewhere(const void* key);
 
   // Adds the tracks another process recorded (a child's, sent back when it ended) to the
   // run being recorded; ignored when none is. Their labels are matched by text.

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -13,15 +14,26 @@
 
 namespace concur {
 
-inline constexpr std::string_view kReportSchema = "concur.report/1";
+// Version 2 (docs/report.md): "run" (when and how it ran), concur's git revision, the
+// children's CPU time, and parameter keys in snake_case ("kill_worker", like "time_scale").
+inline constexpr std::string_view kReportSchema = "concur.report/2";
 
-// The version of concur ("0.1.0").
+// The version of concur ("0.1.0"), and the git revision it was built from ("" if unknown).
 std::string_view version();
+std::string_view git_revision();
 
-// {"os", "cpus", "compiler", "build_type"} of this machine and build.
+// The command line that started this program, for the reports' "run" (the CLI sets it).
+void set_command_line(std::vector<std::string> words);
+const std::vector<std::string>& command_line();
+
+// A parameter's key in the report: its option name in snake_case ("kill-worker" ->
+// "kill_worker").
+std::string report_key(std::string_view name);
+
+// {"os", "kernel", "cpus", "compiler", "build_type"} of this machine and build.
 nlohmann::json host_json();
 
-// The whole report: schema, concur, host, example, params, variants, checks, ok.
+// The whole report: schema, concur, host, run, example, params, variants, checks, ok.
 nlohmann::json make_report(const Outcome& outcome);
 
 // Prints the summary through the console (printed even under --quiet).

@@ -29,6 +29,7 @@ struct RunOptions {
   TimelineMode timeline = TimelineMode::automatic;
   std::optional<std::uint64_t> jitter_seed;          // --jitter: jitter::enable(seed) first
   std::vector<std::string> variants;                 // --variant: only these run (empty: all)
+  bool header = true;                                // print the example's header first (a sweep does once)
 };
 
 struct RunRecord {
@@ -82,6 +83,8 @@ struct Outcome {
   // in every run, else "wall".
   std::string compared_by = "wall";
   bool ok = true;                    // every required check held
+  std::string started_at;            // when it started, ISO 8601 UTC ("2026-12-04T12:30:05.123Z")
+  std::string start_method;          // the processes' start method: --start-method, else the default
 };
 
 // Runs every variant `repeat` times, narrating the first run of each through the console.

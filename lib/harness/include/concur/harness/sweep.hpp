@@ -5,10 +5,14 @@
 //
 // Every point is a whole Outcome (each variant run `repeat` times); the sweep adds the
 // parameter, its values and whether it counts workers (then the ideal speedup is y = x).
+// The terminal gets a line per point as it finishes, then a table and a plot of speedup
+// (or, for an example without a baseline, of the median time) against the parameter; the
+// JSON report, the markdown table and the HTML page carry the same figures.
 #pragma once
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -34,5 +38,31 @@ struct SweepSeries {
   std::vector<std::optional<double>> speedup;
 };
 std::vector<SweepSeries> sweep_series(const SweepOutcome& sweep);
+
+// What --sweep asked for: the parameter and its values.
+struct SweepSpec {
+  std::string param;
+  std::vector<long long> values;
+};
+
+// "workers=1..8" or "workers=1,2,4,8": a whole-number parameter of `example` and values
+// inside its range, at most kMaxSweepPoints of them. BadUsage (one line, naming the
+// problem) otherwise.
+inline constexpr std::size_t kMaxSweepPoints = 32;
+SweepSpec parse_sweep(const Example& example, std::string_view spec);
+
+// Runs the example once per value (options.params with the parameter set to it), quietly,
+// printing a line per point and then the sweep's table and plot.
+SweepOutcome run_sweep(const Example& example, const RunOptions& options, const SweepSpec& spec);
+
+// The table and the plot, through the console.
+void print_sweep(const SweepOutcome& sweep);
+
+// The JSON report of a sweep: the report's header, then "sweep" with the parameter, its
+// values, every variant's series and every point's full report.
+nlohmann::json make_sweep_report(const SweepOutcome& sweep);
+
+// The sweep as a markdown table: a row per value, a median (and speedup) column per variant.
+std::string make_sweep_markdown(const SweepOutcome& sweep);
 
 }  // namespace concur

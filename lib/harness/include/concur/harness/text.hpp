@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace concur {
 
@@ -23,5 +24,18 @@ std::string count_of(long long n, std::string_view singular, std::string_view pl
 
 // A speedup as a person reads it: "1.92×", and a slowdown as one: "136× slower".
 std::string format_speedup(double speedup);
+
+// A column of a table for the terminal: its heading and one cell per row.
+struct TableColumn {
+  std::string heading;
+  std::vector<std::string> cells;
+  bool optional = false;  // may be left out when the table is too wide
+  bool left = false;      // names are left-aligned; numbers right-aligned
+};
+
+// The table's lines, heading first: columns two spaces apart, each as wide as its widest
+// cell (in columns, not bytes). Optional columns are dropped, last first, until a line
+// fits `width`.
+std::vector<std::string> fit_table(std::vector<TableColumn> columns, std::size_t width, std::size_t rows);
 
 }  // namespace concur

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +47,7 @@ class TraceBuilder {
     std::string category;
   };
   std::string process_name_;
+  std::map<long, std::string> process_names_;  // a child process: the name of its first track
   // Coroutine tracks are numbered from here (Linux thread ids stay below 2^22).
   static constexpr long kFirstCoroutineTrack = 1L << 30;
   long next_coroutine_track_ = 0;
