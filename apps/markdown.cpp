@@ -128,14 +128,32 @@ bool separator_row(const std::vector<std::string>& cells) {
   });
 }
 
+// Where to cut a word wider than a cell: after the last '(', ',', ':', '.' or '/' that
+// fits in `width` columns (code breaks well there), else at the width itself.
+std::size_t cut_point(const std::string& word, std::size_t width) {
+  const std::size_t fits = prefix_of_width(word, width);
+  for (std::size_t i = fits; i > 1; --i)
+    if (std::string_view("(,:./").find(word[i - 1]) != std::string_view::npos) return i;
+  return std::max<std::size_t>(fits, 1);
+}
+
 // Splits styled text into lines of at most `width` columns, at spaces where it can.
 std::vector<std::string> wrap_cell(const std::string& text, std::size_t width) {
   if (display_width(text) <= width || width < 8) return {text};
   std::vector<std::string> lines{""};
   std::istringstream words(text);
   for (std::string word; words >> word;) {
-    std::string& line = lines.back();
-    if (!line.empty() && display_width(line) + 1 + display_width(word) > width) lines.emplace_back();
+    if (!lines.back().empty() && display_width(lines.back()) + 1 + display_width(word) > width) lines.emplace_back();
+    while (display_width(lines.back()) + (lines.back().empty() ? 0 : 1) + display_width(word) > width) {
+      if (!lines.back().empty()) {
+        lines.emplace_back();
+        continue;
+      }
+      const std::size_t cut = cut_point(word, width);  // a word wider than the cell
+      lines.back() = word.substr(0, cut);
+      lines.emplace_back();
+      word.erase(0, cut);
+    }
     lines.back() += (lines.back().empty() ? "" : " ") + word;
   }
   return lines;
@@ -161,12 +179,12 @@ void draw_table(const std::vector<std::vector<std::string>>& rows, const TextSty
     cells.push_back(std::move(row));
   }
   // Too wide for the screen: take a column from the widest one at a time, so the columns
-  // end up balanced (their cells wrap at spaces), but never below 12.
+  // end up balanced (their cells wrap at spaces), but never below 6.
   std::size_t total = 3 * columns + 1;
   for (std::size_t w : widths) total += w;
   for (; total > style.width; --total) {
     auto widest = std::max_element(widths.begin(), widths.end());
-    if (*widest <= 12) break;
+    if (*widest <= 6) break;
     --*widest;
   }
   const auto rule = [&](std::string_view left, std::string_view mid, std::string_view right) {
