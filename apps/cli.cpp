@@ -69,52 +69,35 @@ struct Common {
 
 void add_common(CLI::App& sub, Common& c, bool with_json = true) {
   const std::string group = "Common options";
-  if (with_json)
-    sub.add_option("--json", c.json_path, "write the JSON report to PATH ('-': stdout, the rest to stderr)")
-        ->type_name("PATH")
-        ->group(group);
+  // An option with a value: its name, where the value goes, its help and its value's name.
+  const auto option = [&](const std::string& name, auto& into, const std::string& help, const std::string& kind) {
+    return sub.add_option(name, into, help)->type_name(kind)->group(group);
+  };
   if (with_json) {
-    sub.add_option("--trace", c.trace_path, "write a Chrome/Perfetto trace of the run to PATH (open it at ui.perfetto.dev)")
-        ->type_name("PATH")
-        ->group(group);
-    sub.add_option("--export-markdown", c.markdown_path, "write the timing table as markdown to PATH, for lab reports")
-        ->type_name("PATH")
-        ->group(group);
-    sub.add_option("--html", c.html_path,
-                   "write a self-contained HTML report to PATH (open it in any browser; no network needed)")
-        ->type_name("PATH")
-        ->group(group);
+    option("--json", c.json_path, "write the JSON report to PATH ('-': stdout, the rest to stderr)", "PATH");
+    option("--trace", c.trace_path, "write a Chrome/Perfetto trace of the run to PATH (open it at ui.perfetto.dev)",
+           "PATH");
+    option("--export-markdown", c.markdown_path, "write the timing table as markdown to PATH, for lab reports", "PATH");
+    option("--html", c.html_path, "write a self-contained HTML report to PATH (open it in any browser; no network needed)",
+           "PATH");
   }
   sub.add_flag("--timeline", c.timeline, "draw the per-thread timeline even with --quiet")->group(group);
   sub.add_flag("--no-timeline", c.no_timeline, "do not draw the per-thread timeline")->group(group);
-  sub.add_option("--repeat", c.repeat, "run every variant N times and summarise the timings")
-      ->type_name("N")
-      ->default_str("1")
-      ->group(group);
-  sub.add_option("--time-scale", c.time_scale, "multiply every deliberate sleep and hold time by F")
-      ->type_name("F")
-      ->default_str("1")
-      ->group(group);
-  sub.add_flag("--quiet", c.quiet, "no narration, the summary only")->group(group);
-  sub.add_flag("--no-color", c.no_color, "no colour (also off with NO_COLOR or when not a terminal)")
-      ->group(group);
+  option("--repeat", c.repeat, "run every variant N times and summarise the timings", "N")->default_str("1");
+  option("--time-scale", c.time_scale, "multiply every deliberate sleep and hold time by F", "F")->default_str("1");
+  sub.add_flag("--quiet", c.quiet, "the summary only: no narration, no explanations")->group(group);
+  sub.add_flag("--no-color", c.no_color, "no colour (also off with NO_COLOR or when not a terminal)")->group(group);
   sub.add_flag("-v,--verbose", c.verbose, "debug logging to stderr")->group(group);
-  if (with_json)
-    sub.add_option("--variant", c.variants, "run only this variant (repeatable; the names are in the example's help)")
-        ->type_name("NAME")
-        ->group(group);
-  if (with_json)
-    sub.add_option("--sweep", c.sweep,
-                   "run once per value of one option, NAME=V1,V2,... or NAME=A..B (workers=1..8), and plot how "
-                   "time and speedup change")
-        ->type_name("NAME=VALUES")
-        ->group(group);
-  if (with_json)
-    sub.add_option("--jitter", c.jitter,
-                   "random yields at every lock, semaphore, event, queue and thread start, from SEED "
-                   "(the same seed makes the same choices; 'concur check' uses it)")
-        ->type_name("SEED")
-        ->group(group);
+  if (!with_json) return;
+  option("--variant", c.variants, "run only this variant (repeatable; the names are in the example's help)", "NAME");
+  option("--sweep", c.sweep,
+         "run once per value of one option, NAME=V1,V2,... or NAME=A..B (workers=1..8), and plot how time and "
+         "speedup change",
+         "NAME=VALUES");
+  option("--jitter", c.jitter,
+         "random yields at every lock, semaphore, event, queue and thread start, from SEED (the same seed makes the "
+         "same choices; 'concur check' uses it)",
+         "SEED");
 }
 
 // The options every example takes, for `concur --help`: from add_common() itself, so the

@@ -64,7 +64,7 @@ TEST(Lecture09, ThreadingRunsEveryTaskOnceOnItsOwnThread) {
 TEST(Lecture09, MultiprocessingWorksUnderEveryStartMethodAndTimesBothStarts) {
   for (const std::string method : {"fork", "spawn", "forkserver"}) {
     const json report = run_report({"multiprocessing", "--tasks", "3", "--work", "5", "--start-method", method});
-    EXPECT_EQ(report["params"]["start-method"], method);
+    EXPECT_EQ(report["params"]["start_method"], method);
     expect_batch(report, 3);
     for (const std::string& v : kBatchVariants) {
       const json& r = result_of(report, v);

@@ -329,6 +329,30 @@ TEST(Outcomes, MarkdownExportIsHyperfinesTableLayout) {
   EXPECT_EQ(lines[4].rfind("| `atomic` |", 0), 0u);
 }
 
+TEST(Commands, OneLineAnswersToCommonSlips) {
+  expect_usage_error({"race", "--json", "a.json", "--json", "b.json"}, "--json was given twice ('a.json' and 'b.json')");
+  expect_usage_error({"10.44"}, "did you mean '10.4'?");
+  expect_usage_error({"rcae"}, "did you mean 'race'?");
+  expect_usage_error({"hint"}, "hint needs the exercise it is for: concur hint NAME (exercises: ");
+  expect_usage_error({"primes", "--sweep", "workers=1..3", "--workers", "2"}, "--sweep workers=1..3 and --workers 2");
+  expect_usage_error({"primes", "--sweep", "wrokers=1..3"}, "no whole-number option 'wrokers'");
+  expect_usage_error({"primes", "--sweep", "workers=1..3", "--trace", "t.json"}, "--trace records one run");
+}
+
+TEST(Commands, HelpListsTheCommonOptions) {
+  const CliResult r = run_concur({"--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  for (const char* option : {"--json PATH", "--html PATH", "--sweep NAME=VALUES", "--repeat N", "--quiet"})
+    EXPECT_NE(r.out.find(option), std::string::npos) << option << " in:\n" << r.out;
+}
+
+TEST(Commands, QuietMeansTheSummaryOnly) {
+  const CliResult r = run_concur({"lock", "--quiet", "--iterations", "1000"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out.find("Correct, but"), std::string::npos) << "no explanation under --quiet:\n" << r.out;
+  EXPECT_NE(r.out.find("── checks ──"), std::string::npos);
+}
+
 TEST(Commands, BareConcurListsExamplesByLecture) {
   const CliResult r = run_concur({});
   EXPECT_EQ(r.exit_code, 0);

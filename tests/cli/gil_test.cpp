@@ -40,7 +40,7 @@ TEST(GilExamples, FreeThreadingDoesTheSameWorkInEveryVariant) {
     EXPECT_EQ(variant_names(report),
               (std::vector<std::string>{"one-thread", "gil-threads", "one-thread-free", "free-threads"}));
     EXPECT_EQ(report["params"]["threads"], 2);
-    EXPECT_EQ(report["params"]["switch-interval"], 0.005);
+    EXPECT_EQ(report["params"]["switch_interval"], 0.005);
     const std::string checksum = result_of(report, "one-thread")["checksum"];
     for (const char* v : {"one-thread", "gil-threads", "one-thread-free", "free-threads"}) {
       const json& r = result_of(report, v);
@@ -125,7 +125,8 @@ TEST(GilExamples, BadSwitchIntervalIsAUsageError) {
 }
 
 TEST(GilExamples, HelpSaysTheSwitchIntervalIsNotScaled) {
-  const CliResult r = run_concur({"free-threading", "--help"});
+  // Wide enough that the sentence stays on one line (help is wrapped to COLUMNS).
+  const CliResult r = run_concur({"free-threading", "--help"}, {{{"COLUMNS", "1000"}}});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE((r.out + r.err).find("not scaled by --time-scale"), std::string::npos) << r.out;
 }

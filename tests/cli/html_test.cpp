@@ -239,5 +239,26 @@ TEST_F(HtmlInChromium, PoolWithAKilledWorker) {
   EXPECT_NE(dom.find("PoolWorker-"), std::string::npos) << "the workers' tracks, from other processes";
 }
 
+TEST_F(HtmlInChromium, PrimesSweep) {
+  // The sweep's page: its table, the speedup chart with a line per compared variant and
+  // the ideal line (workers is a worker count), and every point's own report, folded.
+  const std::string html = dir_ / "sweep.html", report_path = dir_ / "sweep.json";
+  const CliResult r = run_concur({"primes", "--sweep", "workers=1..3", "--limit", "20000", "--quiet", "--html", html,
+                                  "--json", report_path});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const json report = json::parse(file_text(report_path));
+  ASSERT_EQ(report["sweep"]["values"], (json{1, 2, 3}));
+  const std::string dom = dump_dom(chromium_, html, dir_);
+  ASSERT_NE(dom.find("</html>"), std::string::npos) << "chromium gave no document";
+  EXPECT_EQ(count(dom, "<table class=\"sweep\">"), 1u);
+  const std::string chart = element(dom, "<svg class=\"sweep-chart\" data-chart=\"speedup\"", "</svg>");
+  ASSERT_FALSE(chart.empty()) << "no speedup chart";
+  EXPECT_EQ(count(chart, "<polyline class=\"ideal\""), 1u);
+  EXPECT_NE(chart.find("data-variant=\"threads\""), std::string::npos);
+  EXPECT_NE(chart.find("data-variant=\"processes\""), std::string::npos);
+  EXPECT_EQ(count(dom, "<details class=\"point\""), 3u);
+  EXPECT_EQ(count(dom, "<section class=\"variant\""), 9u) << "three variants at each of three points";
+}
+
 }  // namespace
 }  // namespace concur::test

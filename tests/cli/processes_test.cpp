@@ -38,7 +38,7 @@ const std::vector<std::string> kStartMethods = {"fork", "spawn", "forkserver"};
 TEST(Examples, PipeDeliversEveryMessageInOrderUnderEveryStartMethod) {
   for (const std::string& method : kStartMethods) {
     const json report = run_report({"pipe", "--messages", "25", "--start-method", method});
-    EXPECT_EQ(report["params"]["start-method"], method);
+    EXPECT_EQ(report["params"]["start_method"], method);
     EXPECT_EQ(variant_names(report), (std::vector<std::string>{"duplex", "one-way"}));
     for (const char* v : {"duplex", "one-way"}) {
       const json& r = result_of(report, v);

@@ -29,7 +29,7 @@ TEST(Watch, RebuildsAndRerunsOnEveryChangeAndKeepsTheLastGoodBuild) {
   const fs::path scratch = fs::temp_directory_path() / fmt::format("concur-watch-test-{}", ::getpid());
   fs::remove_all(scratch);
   fs::create_directories(scratch / "src");
-  for (const char* part : {"CMakeLists.txt", "apps", "lib", "demos", "exercises", "lessons"})
+  for (const char* part : {"CMakeLists.txt", "cmake", "apps", "lib", "demos", "exercises", "lessons"})
     fs::copy(fs::path(CONCUR_SOURCE_DIR) / part, scratch / "src" / part,
              fs::copy_options::recursive | fs::copy_options::copy_symlinks);
   // Only the demo under test: the scratch build is then mostly lib/, a few minutes less.
@@ -64,6 +64,18 @@ TEST(Watch, RebuildsAndRerunsOnEveryChangeAndKeepsTheLastGoodBuild) {
   EXPECT_EQ(last.exit_code, 0);
   EXPECT_NE(last.out.find("EDITED-BY-TEST 10"), std::string::npos) << last.out;
 
+  // `concur restore` puts the shipped demo back (this scratch tree is no git checkout: from
+  // the copy the build made when first configured), keeping the edited one as .bak.
+  const std::string shipped = file_text(scratch / "build/shipped/demos/lecture10/race.cpp");
+  ASSERT_NE(file_text(demo), shipped) << "the watch above changed the demo";
+  const CliResult restored = run_concur({"restore", "race"}, again);
+  EXPECT_EQ(restored.exit_code, 0) << restored.out << restored.err;
+  EXPECT_EQ(file_text(demo), shipped);
+  EXPECT_NE(file_text(demo.string() + ".bak").find("EDITED-BY-TEST"), std::string::npos);
+  const CliResult unchanged = run_concur({"edit", "race", "--reset"}, again);
+  EXPECT_EQ(unchanged.exit_code, 0);
+  EXPECT_NE(unchanged.out.find("is as shipped"), std::string::npos) << unchanged.out;
+
   // Installed, and the sources gone: edit and watch say what is missing and exit 2.
   const std::string install = fmt::format("cmake --install {0}/build --prefix {0}/prefix > {0}/install.log 2>&1", scratch.string());
   ASSERT_EQ(std::system(install.c_str()), 0) << file_text(scratch / "install.log");
@@ -83,9 +95,35 @@ TEST(Watch, EditAndWatchNeedAnExampleTheyKnow) {
   const CliResult unknown = run_concur({"edit", "rase"});
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_NE(unknown.err.find("did you mean 'race'"), std::string::npos) << unknown.err;
-  const CliResult no_editor = run_concur({"edit", "race"}, {{{"VISUAL", std::nullopt}, {"EDITOR", std::nullopt}}});
+  // No VISUAL, no EDITOR, and none of sensible-editor, editor, nano or vi on PATH.
+  const fs::path empty = fs::temp_directory_path() / ("concur-no-editor-" + std::to_string(::getpid()));
+  fs::create_directories(empty);
+  const CliResult no_editor =
+      run_concur({"edit", "race"}, {{{"VISUAL", std::nullopt}, {"EDITOR", std::nullopt}, {"PATH", empty.string()}}});
+  fs::remove_all(empty);
   EXPECT_EQ(no_editor.exit_code, 2);
-  EXPECT_NE(no_editor.err.find("set VISUAL or EDITOR"), std::string::npos) << no_editor.err;
+  EXPECT_NE(no_editor.err.find("no editor found: set VISUAL or EDITOR"), std::string::npos) << no_editor.err;
+}
+
+TEST(Watch, EditFallsBackToAnEditorOnPathAndPassesTheOptionsOn) {
+  // A stand-in for sensible-editor (the first fallback) that records what it was asked to
+  // open and changes nothing; then concur rebuilds (nothing to do) and runs the demo with
+  // the options given after it.
+  const fs::path bin = fs::temp_directory_path() / ("concur-fake-editor-" + std::to_string(::getpid()));
+  fs::create_directories(bin);
+  const fs::path opened = bin / "opened.txt";
+  {
+    std::ofstream editor(bin / "sensible-editor");
+    editor << "#!/bin/sh\necho \"$@\" > '" << opened.string() << "'\n";
+  }
+  fs::permissions(bin / "sensible-editor", fs::perms::owner_all);
+  const std::string path = bin.string() + ":" + std::string(std::getenv("PATH") != nullptr ? std::getenv("PATH") : "");
+  const CliResult r = run_concur({"edit", "race", "--threads", "3", "--iterations", "10", "--quiet"},
+                                 {{{"VISUAL", std::nullopt}, {"EDITOR", std::nullopt}, {"PATH", path}}});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(file_text(opened).find("demos/lecture10/race.cpp"), std::string::npos) << file_text(opened);
+  EXPECT_NE(r.out.find("--threads 3"), std::string::npos) << "the options reached the run:\n" << r.out;
+  fs::remove_all(bin);
 }
 
 }  // namespace

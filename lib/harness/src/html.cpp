@@ -35,6 +35,7 @@ svg { width: 100%; height: auto; display: block; font-size: 12px; }
 svg text { fill: #1d2230; } svg .row-label { text-anchor: end; } .axis text { text-anchor: middle; fill: #4a5163; }
 .axis line { stroke: #8a90a0; } .axis line.grid { stroke: #dfe2e8; } .lane { fill: #f5f6f9; fill-opacity: 0.6; }
 .span.running { fill: #5b8bd9; } .span.waiting { fill: #e8a33d; } .span.holding { fill: #3f9e55; }
+.span.unreleased { stroke: #c0392b; stroke-width: 2; stroke-dasharray: 4 2; }
 .span:hover, .bar rect:hover { stroke: #1d2230; stroke-width: 1; }
 .instant { stroke: #1d2230; stroke-width: 1.5; } .step { fill: none; stroke: #7a4fc9; stroke-width: 1.5; }
 .speedup-chart rect { fill: #4fa3b8; }

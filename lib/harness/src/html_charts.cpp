@@ -61,6 +61,7 @@ struct Box {
   std::uint32_t label = 0;
   std::int64_t start_ns = 0, end_ns = 0;
   int count = 1;
+  bool unreleased = false;  // still held when the run ended
 };
 
 std::vector<const TimelineEvent*> spans_outer_first(const Track& track) {
@@ -87,11 +88,11 @@ std::vector<Box> boxes_of(const Track& track, const TimeScale& scale) {
   for (const TimelineEvent* e : spans_outer_first(track)) {
     while (!open_ends.empty() && open_ends.back() <= e->start_ns) open_ends.pop_back();
     const Box box{scale.x(e->start_ns), scale.x(e->end_ns), open_ends.size(), e->kind, e->label,
-                  e->start_ns, e->end_ns};
+                  e->start_ns, e->end_ns, 1, e->unreleased};
     open_ends.push_back(e->end_ns);
     const auto key = std::tuple{box.depth, box.kind, box.label};
     const auto last = last_of.find(key);
-    if (last != last_of.end() && joins(boxes[last->second], box)) {
+    if (last != last_of.end() && !box.unreleased && !boxes[last->second].unreleased && joins(boxes[last->second], box)) {
       Box& b = boxes[last->second];
       b.x1 = std::max(b.x1, box.x1);
       b.end_ns = std::max(b.end_ns, box.end_ns);
@@ -111,10 +112,11 @@ std::string box_svg(const Timeline& timeline, const Box& b, double row_y) {
   // "waiting for room", or "running" alone; otherwise the kind after the label.
   const std::string what = escape(label.starts_with(kind) ? label : label + " (" + kind + ")");
   const std::string tip =
-      b.count == 1 ? fmt::format("{} · from {} · lasted {}", what, when(b.start_ns), when(b.end_ns - b.start_ns))
-                   : fmt::format("{} ×{} · from {} to {}", what, b.count, when(b.start_ns), when(b.end_ns));
+      b.unreleased ? fmt::format("{} · from {} · never released: still held when the run ended", what, when(b.start_ns))
+      : b.count == 1 ? fmt::format("{} · from {} · lasted {}", what, when(b.start_ns), when(b.end_ns - b.start_ns))
+                     : fmt::format("{} ×{} · from {} to {}", what, b.count, when(b.start_ns), when(b.end_ns));
   return fmt::format("<rect class=\"span {}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"><title>{}</title></rect>",
-                     kind, px(b.x0), px(row_y + inset), px(std::max(b.x1 - b.x0, 0.5)),
+                     b.unreleased ? kind + " unreleased" : kind, px(b.x0), px(row_y + inset), px(std::max(b.x1 - b.x0, 0.5)),
                      px(std::max(kRowHeight - 2 * inset, 3.0)), tip);
 }
 
