@@ -259,9 +259,9 @@ std::string describe_status(int status) {
 // nullopt when the run shows the claim; else what went wrong, for the student.
 std::optional<std::string> judge_run(const RunResult& r, const Exercise& x, double time_limit_s) {
   if (r.timed_out)
-    return fmt::format("still running after {:g} s, so it was stopped: the program hangs (a deadlock, or a thread "
+    return fmt::format("still running after {}, so it was stopped: the program hangs (a deadlock, or a thread "
                        "waiting for something that never comes)",
-                       time_limit_s);
+                       format_seconds(time_limit_s));
   std::string options;
   for (const std::string& o : x.options) options += (options.empty() ? "" : " ") + o;
   if (r.status == 2)

@@ -140,7 +140,7 @@ TEST_F(Check, TheVerdictAsJsonListsEveryRunForInstructorsScripts) {
 TEST_F(Check, AHungRunIsStoppedWithEverythingItStarted) {
   const CliResult r = check({"race", "--program", script("sleep 987 &\nwait"), "--runs", "3", "--time-limit", "0.5"});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-  EXPECT_NE(r.out.find("Not yet: still running after 0.5 s, so it was stopped: the program hangs"), std::string::npos)
+  EXPECT_NE(r.out.find("Not yet: still running after 500 ms, so it was stopped: the program hangs"), std::string::npos)
       << r.out;
   EXPECT_EQ(seeds_in(r.out).size(), 1u) << "a check stops at the first failing run";
 }
