@@ -68,17 +68,6 @@ details.point { margin: 0.6em 0; border: 1px solid #e6e8ee; border-radius: 4px; 
 details.point > summary { cursor: pointer; font-weight: bold; }
 )";
 
-// The times the speedups compare, as print_summary chooses them.
-const Summary& compared_times(const Outcome& outcome, const VariantOutcome& v) {
-  return outcome.compared_by == "work" && v.work ? *v.work : v.wall;
-}
-
-// Whether other processes took enough of the machine to matter for this variant.
-bool busy_mattered(const VariantOutcome& v) {
-  const double could = std::min<double>(v.workers.value_or(1), host_cpus());
-  return v.free_cores < could - 0.25;
-}
-
 bool any_speedup(const Outcome& outcome) {
   return std::any_of(outcome.variants.begin(), outcome.variants.end(),
                      [](const VariantOutcome& v) { return v.speedup.has_value(); });

@@ -37,16 +37,6 @@ std::string compiler_name() {
 #endif
 }
 
-// The times the speedups compare: the work times when every variant reported them.
-const Summary& compared_times(const Outcome& outcome, const VariantOutcome& v) {
-  return outcome.compared_by == "work" && v.work ? *v.work : v.wall;
-}
-
-// Whether other processes took enough of the machine to matter for this variant.
-bool busy_mattered(const VariantOutcome& v) {
-  const double could = std::min<double>(v.workers.value_or(1), host_cpus());
-  return v.free_cores < could - 0.25;
-}
 
 }  // namespace
 

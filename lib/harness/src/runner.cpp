@@ -159,6 +159,15 @@ void compare_with_baseline(Outcome& out, const Example& example,
 
 }  // namespace
 
+const Summary& compared_times(const Outcome& outcome, const VariantOutcome& v) {
+  return outcome.compared_by == "work" && v.work ? *v.work : v.wall;
+}
+
+bool busy_mattered(const VariantOutcome& v) {
+  const double could = std::min<double>(v.workers.value_or(1), host_cpus());
+  return v.free_cores < could - 0.25;
+}
+
 Outcome run_example(const Example& example, const RunOptions& options) {
   if (options.jitter_seed) jitter::enable(*options.jitter_seed);
   Outcome out;

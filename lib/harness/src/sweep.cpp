@@ -16,11 +16,6 @@
 namespace concur {
 namespace {
 
-// The time the speedups of `point` compare, for one variant.
-const Summary& compared(const Outcome& point, const VariantOutcome& v) {
-  return point.compared_by == "work" && v.work ? *v.work : v.wall;
-}
-
 std::optional<long long> whole(std::string_view text) {
   long long v = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
@@ -46,7 +41,7 @@ std::vector<SweepSeries> sweep_series(const SweepOutcome& sweep) {
       // A variant first seen at point i has no figures before it.
       s->median_s.resize(i, 0.0);
       s->speedup.resize(i);
-      s->median_s.push_back(compared(sweep.points[i], v).median);
+      s->median_s.push_back(compared_times(sweep.points[i], v).median);
       s->speedup.push_back(v.speedup);
     }
   }
@@ -125,7 +120,7 @@ SweepOutcome run_sweep(const Example& e, const RunOptions& options, const SweepS
     // "workers = 2: sequential 1.21 s · threads 0.62 s (1.95×) · processes 0.63 s (1.92×)"
     std::string line;
     for (const VariantOutcome& v : outcome.variants)
-      line += fmt::format("{}{} {}{}", line.empty() ? "" : " · ", v.name, format_seconds(compared(outcome, v).median),
+      line += fmt::format("{}{} {}{}", line.empty() ? "" : " · ", v.name, format_seconds(compared_times(outcome, v).median),
                           v.speedup && v.baseline != v.name ? fmt::format(" ({})", format_speedup(*v.speedup)) : "");
     con.line(wrap(fmt::format("{} = {}: {}", spec.param, spec.values[i], line),
                   {.width = con.width(), .first = 2, .rest = 6}));

@@ -87,6 +87,15 @@ struct Outcome {
   std::string start_method;          // the processes' start method: --start-method, else the default
 };
 
+// The times a variant's speedup compares: its work times when the outcome compares by
+// work (every variant reported them), else its wall times. The summary, the HTML and the
+// sweep all show these.
+const Summary& compared_times(const Outcome& outcome, const VariantOutcome& v);
+
+// Whether other processes took enough of the machine to matter for this variant: fewer
+// free cores than its workers could use, by more than a quarter core.
+bool busy_mattered(const VariantOutcome& v);
+
 // Runs every variant `repeat` times, narrating the first run of each through the console.
 // A body that throws fails the check "<variant> completed"; the runner itself never throws
 // for what a demo does. Once every variant ran, it computes the speedups over the baseline
