@@ -109,16 +109,9 @@ std::string common_options_help(std::size_t columns) {
   std::string out = wrap("Options every example takes ('concur NAME --help' shows them with the example's own):",
                          {.width = columns}) +
                     "\n";
-  const std::size_t at = columns >= 60 ? 24 : 12;
-  for (const CLI::Option* opt : scratch.get_options()) {
-    if (opt->get_name() == "--help") continue;
-    std::string name = "  " + opt->get_name(false, true);
-    if (!opt->get_type_name().empty() && opt->get_expected_max() != 0) name += " " + opt->get_type_name();
-    if (name.size() + 1 > at) out += name + "\n" + wrap(opt->get_description(), {.width = columns, .first = at, .rest = at});
-    else out += name + std::string(at - name.size(), ' ') +
-                wrap(opt->get_description(), {.width = columns, .first = at, .rest = at, .indent_first = false});
-    out += "\n";
-  }
+  const WrappingFormatter layout(columns);
+  for (const CLI::Option* opt : scratch.get_options())
+    if (opt->get_name() != "--help") out += layout.make_option(opt, false);
   return out;
 }
 

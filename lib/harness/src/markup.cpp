@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "concur/harness/text.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -56,10 +58,7 @@ std::string json_text(const nlohmann::json& value) {
 
 std::string format_speedup(double speedup) {
   if (!(speedup > 0) || !std::isfinite(speedup)) return "–";
-  if (speedup >= 1) return fmt::format("{:.2f}×", speedup);
-  const double slower = 1 / speedup;
-  const int decimals = slower < 10 ? 2 : slower < 100 ? 1 : 0;
-  return fmt::format("{:.{}f}× slower", slower, decimals);
+  return concur::format_speedup(speedup);  // the terminal's wording, so both read alike
 }
 
 std::vector<double> round_ticks(double top, int count) {

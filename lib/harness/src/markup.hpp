@@ -24,8 +24,8 @@ std::string px(double value);
 // A JSON value as text: strings as they are, numbers by plain_number, arrays joined by ", ".
 std::string json_text(const nlohmann::json& value);
 
-// "1.92×" at or above 1; below 1 how many times slower: 0.5 is "2.00× slower", 0.00735
-// "136× slower"; "–" for a speedup that is not a positive, finite number.
+// concur::format_speedup's wording ("1.92×", "136× slower"), and "–" for a speedup that
+// is not a positive, finite number.
 std::string format_speedup(double speedup);
 
 // About `count` round values (1, 2 or 5 times a power of ten apart) from 0 to `top`.

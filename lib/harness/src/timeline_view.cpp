@@ -25,16 +25,8 @@ constexpr std::array<std::string_view, 8> kSpark{"▁", "▂", "▃", "▄", "�
 
 // `s` in exactly `width` columns: cut (at a character) or filled with spaces.
 std::string pad(std::string_view s, std::size_t width) {
-  std::string out;
-  std::size_t used = 0;
-  for (std::size_t i = 0; i < s.size() && used < width;) {
-    std::size_t n = 1;
-    while (i + n < s.size() && (static_cast<unsigned char>(s[i + n]) & 0xC0) == 0x80) ++n;
-    out.append(s.substr(i, n));
-    i += n;
-    ++used;
-  }
-  out.append(width - used, ' ');
+  std::string out(s.substr(0, prefix_of_width(s, width)));
+  out.append(width - display_width(out), ' ');
   return out;
 }
 
