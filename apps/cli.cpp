@@ -726,6 +726,7 @@ int dispatch(int argc, char** argv, const Catalogue& cat) {
   const std::vector<Builtin> table = builtins(cat, args, app);
   for (const Builtin& b : table) {
     CLI::App* sub = app.add_subcommand(b.name, b.help);
+    sub->footer("");  // not the root's list of the examples' options: a built-in takes its own
     b.declare(*sub);
     handler[sub] = b.run;
   }

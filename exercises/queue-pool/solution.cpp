@@ -23,6 +23,7 @@ static void drain_queue(Run& run) {
   const long long workers = run.integer("workers");
   const long long tasks = run.integer("tasks");
   const auto work = run.duration("work");
+  const auto make = run.duration("make");
   constexpr long long kStop = -1;  // not a task: tells the worker that takes it to leave
 
   Queue<long long> queue(0, "task queue");
@@ -46,7 +47,10 @@ static void drain_queue(Run& run) {
     pool.emplace_back([&worker, i] { worker(i); }, fmt::format("Worker-{}", i + 1));
   for (Thread& t : pool) t.start();
 
-  for (long long task = 0; task < tasks; ++task) queue.put(task);
+  for (long long task = 0; task < tasks; ++task) {
+    std::this_thread::sleep_for(make);  // making a task takes a while too
+    queue.put(task);
+  }
   for (long long i = 0; i < workers; ++i) queue.put(kStop);  // one stop per worker, after the tasks
   say("put {} tasks and {} stops", tasks, workers);
   for (Thread& t : pool) t.join();
@@ -70,7 +74,8 @@ Example queue_pool() {
       .summary = "The pool does every task: workers block in get() and leave at a stop value.",
       .params = {Param::integer("workers", "worker threads in the pool", 3, 1, 64),
                  Param::integer("tasks", "tasks put on the queue", 10, 1, 10'000),
-                 Param::seconds("work", "seconds each task takes", 0.01, 0.0, 10.0)},
+                 Param::seconds("work", "seconds each task takes", 0.01, 0.0, 10.0),
+                 Param::seconds("make", "seconds the main thread takes to make each task", 0.002, 0.0, 10.0)},
       .variants = {{"exercise", drain_queue}},
   };
 }

@@ -1,8 +1,8 @@
 // Exercise: queue-pool (10.8). Make the pool do every task.
 //
-// The main thread starts a few worker threads and then puts the tasks 0, 1, ..., N-1 on
-// a queue. Each worker takes tasks off the queue until there are none left and then
-// leaves. As written, some tasks are never done: a worker can leave while the main thread
+// The main thread starts a few worker threads, then makes the tasks 0, 1, ..., N-1 one
+// at a time and puts each on a queue. Each worker takes tasks off the queue until there
+// are none left and then leaves. As written, some tasks are never done: a worker can leave while the main thread
 // is still putting tasks, and now and then the program hangs at the end instead. Change
 // the program so that every task is done exactly once and every worker leaves, in every
 // run, with the workers still taking tasks from the one shared queue.
@@ -26,6 +26,7 @@ static void drain_queue(Run& run) {
   const long long workers = run.integer("workers");
   const long long tasks = run.integer("tasks");
   const auto work = run.duration("work");
+  const auto make = run.duration("make");
 
   Queue<long long> queue(0, "task queue");
   std::vector<std::vector<long long>> done_by(static_cast<std::size_t>(workers));  // slot i: Worker-(i+1) only
@@ -47,7 +48,10 @@ static void drain_queue(Run& run) {
     pool.emplace_back([&worker, i] { worker(i); }, fmt::format("Worker-{}", i + 1));
   for (Thread& t : pool) t.start();
 
-  for (long long task = 0; task < tasks; ++task) queue.put(task);
+  for (long long task = 0; task < tasks; ++task) {
+    std::this_thread::sleep_for(make);  // making a task takes a while too
+    queue.put(task);
+  }
   say("put {} tasks", tasks);
   for (Thread& t : pool) t.join();
 
@@ -70,7 +74,8 @@ Example queue_pool() {
       .summary = "Make the pool of workers do every task on the queue.",
       .params = {Param::integer("workers", "worker threads in the pool", 3, 1, 64),
                  Param::integer("tasks", "tasks put on the queue", 10, 1, 10'000),
-                 Param::seconds("work", "seconds each task takes", 0.01, 0.0, 10.0)},
+                 Param::seconds("work", "seconds each task takes", 0.01, 0.0, 10.0),
+                 Param::seconds("make", "seconds the main thread takes to make each task", 0.002, 0.0, 10.0)},
       .variants = {{"exercise", drain_queue}},
   };
 }

@@ -27,7 +27,9 @@ TEST(Examples, RaceCountsEveryIncrementItWasGiven) {
   EXPECT_EQ(r["expected"], 60000);
   EXPECT_EQ(r["actual"].get<long long>() + r["lost"].get<long long>(), 60000);
   EXPECT_LE(r["actual"].get<long long>(), 60000);
-  EXPECT_GE(r["actual"].get<long long>(), 20000);  // every thread's own increments at least stack
+  // Not 20000: a thread preempted between its read and its write stores a stale value,
+  // wiping out what the others added meanwhile. Two is the least an interleaving can leave.
+  EXPECT_GE(r["actual"].get<long long>(), 2);
   ASSERT_EQ(report["checks"].size(), 1u);
   EXPECT_FALSE(report["checks"][0]["required"].get<bool>());  // losing updates is likely, not certain
   EXPECT_EQ(report["params"]["threads"], 3);
@@ -344,6 +346,11 @@ TEST(Commands, HelpListsTheCommonOptions) {
   EXPECT_EQ(r.exit_code, 0);
   for (const char* option : {"--json PATH", "--html PATH", "--sweep NAME=VALUES", "--repeat N", "--quiet"})
     EXPECT_NE(r.out.find(option), std::string::npos) << option << " in:\n" << r.out;
+  // A built-in command's help shows its own options, not the examples' (check takes no --trace).
+  const CliResult check = run_concur({"check", "--help"});
+  EXPECT_EQ(check.exit_code, 0);
+  EXPECT_NE(check.out.find("--runs N"), std::string::npos) << check.out;
+  EXPECT_EQ(check.out.find("--trace"), std::string::npos) << check.out;
 }
 
 TEST(Commands, QuietMeansTheSummaryOnly) {
