@@ -11,10 +11,12 @@
 
 #include <concur/concur.hpp>
 
+#include <chrono>
 #include <deque>
 #include <exception>
 #include <mutex>
 #include <numeric>
+#include <thread>
 #include <vector>
 
 namespace concur::demos {
@@ -28,9 +30,10 @@ struct Account {
 };
 
 // Moves `amount` from one account to the other, holding both locks.
-static void transfer(Account& from, Account& to, long long amount) {
+static void transfer(Account& from, Account& to, long long amount, std::chrono::nanoseconds paperwork) {
   const bool from_first = from.number < to.number;  // one lock order for every clerk
   std::lock_guard first((from_first ? from : to).lock);
+  std::this_thread::sleep_for(paperwork);  // fills in the slip, holding one lock
   std::lock_guard second((from_first ? to : from).lock);
   from.balance -= amount;
   to.balance += amount;
@@ -39,13 +42,14 @@ static void transfer(Account& from, Account& to, long long amount) {
 static void ring_of_transfers(Run& run) {
   const auto n = static_cast<std::size_t>(run.integer("accounts"));
   const long long transfers = run.integer("transfers");
+  const auto paperwork = run.duration("paperwork");
   std::deque<Account> accounts;  // a deque, since a Mutex cannot move
   for (std::size_t i = 0; i < n; ++i) accounts.emplace_back(i, run.integer("balance"));
   std::vector<long long> made(n);  // slot i: Clerk-(i+1) only
 
   auto clerk = [&](std::size_t i) {  // pays i+1 each time from account i into the next
     for (long long k = 0; k < transfers; ++k) {
-      transfer(accounts[i], accounts[(i + 1) % n], static_cast<long long>(i) + 1);
+      transfer(accounts[i], accounts[(i + 1) % n], static_cast<long long>(i) + 1, paperwork);
       ++made[i];
     }
     say("made all {} transfers", transfers);
@@ -72,7 +76,8 @@ Example deadlock() {
       .summary = "A ring of transfers that finishes: every clerk locks the lower-numbered account first.",
       .params = {Param::integer("accounts", "accounts in the ring, one clerk each", 3, 2, 26),
                  Param::integer("transfers", "transfers each clerk makes", 1000, 1, 1'000'000),
-                 Param::integer("balance", "money in each account at the start", 10'000, 0, 1'000'000'000)},
+                 Param::integer("balance", "money in each account at the start", 10'000, 0, 1'000'000'000),
+                 Param::seconds("paperwork", "seconds a transfer takes between its two locks", 0.0001, 0.0, 1.0)},
       .variants = {{"exercise", ring_of_transfers}},
   };
 }

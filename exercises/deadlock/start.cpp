@@ -3,7 +3,7 @@
 // Accounts A, B, C, ... stand in a ring, each with its own lock. Clerk-1 pays from A into
 // B, Clerk-2 from B into C, and so on, the last clerk from the last account back into A:
 // many transfers each, all clerks at once. A transfer locks the account it pays from,
-// then the account it pays into. As written, a run often ends in a DeadlockError (where
+// does its paperwork, then locks the account it pays into. As written, a run often ends in a DeadlockError (where
 // Python's locks would simply hang), and the clerk that got it never makes the rest of
 // its transfers. Change the program so that every transfer is made and every balance
 // ends right, in every run, with the clerks still working at the same time.
@@ -15,10 +15,12 @@
 
 #include <concur/concur.hpp>
 
+#include <chrono>
 #include <deque>
 #include <exception>
 #include <mutex>
 #include <numeric>
+#include <thread>
 #include <vector>
 
 namespace concur::demos {
@@ -32,8 +34,9 @@ struct Account {
 };
 
 // Moves `amount` from one account to the other, holding both locks.
-static void transfer(Account& from, Account& to, long long amount) {
+static void transfer(Account& from, Account& to, long long amount, std::chrono::nanoseconds paperwork) {
   std::lock_guard take(from.lock);
+  std::this_thread::sleep_for(paperwork);  // fills in the slip, holding one lock
   std::lock_guard give(to.lock);
   from.balance -= amount;
   to.balance += amount;
@@ -42,13 +45,14 @@ static void transfer(Account& from, Account& to, long long amount) {
 static void ring_of_transfers(Run& run) {
   const auto n = static_cast<std::size_t>(run.integer("accounts"));
   const long long transfers = run.integer("transfers");
+  const auto paperwork = run.duration("paperwork");
   std::deque<Account> accounts;  // a deque, since a Mutex cannot move
   for (std::size_t i = 0; i < n; ++i) accounts.emplace_back(i, run.integer("balance"));
   std::vector<long long> made(n);  // slot i: Clerk-(i+1) only
 
   auto clerk = [&](std::size_t i) {  // pays i+1 each time from account i into the next
     for (long long k = 0; k < transfers; ++k) {
-      transfer(accounts[i], accounts[(i + 1) % n], static_cast<long long>(i) + 1);
+      transfer(accounts[i], accounts[(i + 1) % n], static_cast<long long>(i) + 1, paperwork);
       ++made[i];
     }
     say("made all {} transfers", transfers);
@@ -75,7 +79,8 @@ Example deadlock() {
       .summary = "Make a ring of transfers between locked accounts finish.",
       .params = {Param::integer("accounts", "accounts in the ring, one clerk each", 3, 2, 26),
                  Param::integer("transfers", "transfers each clerk makes", 1000, 1, 1'000'000),
-                 Param::integer("balance", "money in each account at the start", 10'000, 0, 1'000'000'000)},
+                 Param::integer("balance", "money in each account at the start", 10'000, 0, 1'000'000'000),
+                 Param::seconds("paperwork", "seconds a transfer takes between its two locks", 0.0001, 0.0, 1.0)},
       .variants = {{"exercise", ring_of_transfers}},
   };
 }
