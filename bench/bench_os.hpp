@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -247,6 +248,9 @@ inline void raw_records_one_way(benchmark::State& state, int batch) {
 // runs the benchmarks.
 inline int run_benchmarks(int argc, char** argv) {
   concur::mp::run_if_spawned(argc, argv);
+  // As the concur binary (apps/program.cpp) and CPython do from the start: a reader that
+  // has gone is EPIPE, not a signal, and a pipe write needs no signal mask around it.
+  ::signal(SIGPIPE, SIG_IGN);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

@@ -8,10 +8,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <deque>
+#include <limits>
 #include <set>
 #include <string>
 #include <system_error>
+#include <vector>
 
 namespace {
 
@@ -201,3 +204,131 @@ TEST(Connection, WorksAcrossFork) {
 }
 
 }  // namespace
+
+// ---- the wire: nlohmann's CBOR, byte for byte, and the reading ahead --------------------
+
+// Values at every boundary of the encoding: each integer width, both float widths, the
+// lengths where a string's or a container's head grows, and what nlohmann writes its own
+// way (NaN, infinities, binary with a subtype).
+std::vector<json> boundary_values() {
+  std::vector<json> values = {nullptr, true, false, 0, 23, 24, 255, 256, 65535, 65536, 4294967295LL, 4294967296LL,
+                              std::numeric_limits<std::int64_t>::max(), std::numeric_limits<std::uint64_t>::max(),
+                              -1, -24, -25, -256, -257, -65537, std::numeric_limits<std::int64_t>::min(),
+                              0.5, -2.25, 0.1, 1e300, 3.4028234663852886e38, 1e-45,
+                              std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity(),
+                              -std::numeric_limits<double>::infinity(), "", "héllo, wörld", json::array(), json::object(),
+                              json::binary({1, 2, 3}), json::binary({4, 5}, 7)};
+  for (const std::size_t n : {23u, 24u, 255u, 256u, 65535u, 70000u}) {
+    values.emplace_back(std::string(n, 'x'));
+    values.emplace_back(json(std::vector<int>(n, 1)));
+    json object = json::object();
+    for (std::size_t i = 0; i < n; ++i) object["k" + std::to_string(i)] = i;
+    values.push_back(std::move(object));
+  }
+  values.push_back({{"i", 42}, {"nested", {{"a", {1, 2.5, "three", nullptr, {{"deep", true}}}}}}, {"", -7}});
+  return values;
+}
+
+// The payload of the next frame on fd, read raw.
+std::string raw_frame(int fd) {
+  unsigned char header[4];
+  EXPECT_EQ(concur::detail::read_exact(fd, header, 4), 4u);
+  std::string payload((std::size_t{header[0]} << 24) | (std::size_t{header[1]} << 16) |
+                          (std::size_t{header[2]} << 8) | header[3],
+                      '\0');
+  EXPECT_EQ(concur::detail::read_exact(fd, payload.data(), payload.size()), payload.size());
+  return payload;
+}
+
+bool same(const json& a, const json& b) {  // NaN is not equal to itself: compare its encoding
+  return json::to_cbor(a) == json::to_cbor(b);
+}
+
+TEST(Wire, SendWritesTheBytesNlohmannWould) {
+  auto [reader, writer] = Pipe();
+  for (const json& value : boundary_values()) {
+    concur::Thread send([&] { writer.send(value); });  // 70000 elements outgrow the socket buffer
+    send.start();
+    const std::vector<std::uint8_t> expected = json::to_cbor(value);
+    EXPECT_EQ(raw_frame(reader.fileno()), std::string(expected.begin(), expected.end())) << value.dump().substr(0, 80);
+    send.join();
+  }
+}
+
+TEST(Wire, RecvReadsWhatNlohmannWrites) {
+  auto [reader, writer] = Pipe();
+  for (const json& value : boundary_values()) {
+    if (value.is_binary() && value.get_binary().has_subtype()) continue;  // a tag: nlohmann refuses its own
+    const std::vector<std::uint8_t> bytes = json::to_cbor(value);
+    concur::Thread send([&] { writer.send_bytes({reinterpret_cast<const char*>(bytes.data()), bytes.size()}); });
+    send.start();
+    const json got = reader.recv();
+    send.join();
+    EXPECT_TRUE(same(got, value)) << got.dump().substr(0, 80) << " vs " << value.dump().substr(0, 80);
+    EXPECT_EQ(got.type(), json::from_cbor(bytes).type()) << value.dump().substr(0, 80);  // 5 comes back unsigned, as from nlohmann
+  }
+}
+
+TEST(Wire, EncodingsOnlyNlohmannReadsStillArrive) {
+  auto [reader, writer] = Pipe(false);
+  writer.send_bytes(std::string("\xf9\x3c\x00", 3));                // a half float: 1.0
+  writer.send_bytes(std::string("\x9f\x01\x02\xff", 4));            // an array of unstated length
+  writer.send_bytes(std::string("\xbf\x61\x61\x01\xff", 5));        // a map of unstated length
+  EXPECT_EQ(reader.recv(), 1.0);
+  EXPECT_EQ(reader.recv(), json({1, 2}));
+  EXPECT_EQ(reader.recv(), json({{"a", 1}}));
+  writer.send_bytes(std::string("\x62\x61", 2));  // a 2-byte string with one byte: nlohmann's error
+  try {
+    (void)reader.recv();
+    FAIL();
+  } catch (const FrameError& e) {
+    EXPECT_EQ(e.kind(), FrameError::Kind::corrupt);
+    EXPECT_NE(std::string(e.what()).find("unexpected end of input"), std::string::npos) << e.what();
+  }
+  writer.send_bytes(std::string("\x01\x02", 2));  // a value and a stray byte after it
+  EXPECT_THROW((void)reader.recv(), FrameError);
+}
+
+TEST(Wire, FramesReadAheadWaitInTheBufferAndPollSeesThem) {
+  auto [reader, writer] = Pipe(false);
+  std::string burst;  // three frames in one write: one read() takes them all
+  for (int i = 1; i <= 3; ++i) {
+    const std::vector<std::uint8_t> bytes = json::to_cbor(i);
+    burst += concur::mp::frame_header(static_cast<std::uint32_t>(bytes.size())) + std::string(bytes.begin(), bytes.end());
+  }
+  raw(writer, burst);
+  EXPECT_FALSE(reader.buffered());
+  EXPECT_EQ(reader.recv(), 1);
+  EXPECT_TRUE(reader.buffered());
+  EXPECT_FALSE(concur::detail::wait_readable(reader.fileno(), 0)) << "the kernel holds nothing more";
+  EXPECT_TRUE(reader.poll());  // yet a message waits
+  EXPECT_EQ(reader.recv(), 2);
+  EXPECT_EQ(reader.recv(), 3);
+  EXPECT_FALSE(reader.buffered());
+  EXPECT_FALSE(reader.poll());
+
+  // A frame longer than the buffer, after a small one read ahead with its first bytes.
+  std::string big(300'000, 'b');
+  concur::Thread send([&] {
+    writer.send("small");
+    writer.send_bytes(big);
+    writer.send("after");
+  });
+  send.start();
+  EXPECT_EQ(reader.recv(), "small");
+  EXPECT_EQ(reader.recv_bytes(), big);
+  EXPECT_EQ(reader.recv(), "after");
+  send.join();
+}
+
+TEST(Wire, WithoutReadaheadARecvLeavesTheNextBytesInTheKernel) {
+  auto [a, b] = Pipe();
+  b.set_readahead(false);
+  a.send("order");
+  raw(a, "fd");  // what an SCM_RIGHTS message would carry, read by other means
+  EXPECT_EQ(b.recv(), "order");
+  EXPECT_FALSE(b.buffered());
+  char rest[2];
+  ASSERT_EQ(concur::detail::read_exact(b.fileno(), rest, 2), 2u);
+  EXPECT_EQ(std::string(rest, 2), "fd");
+}

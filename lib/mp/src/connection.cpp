@@ -1,9 +1,12 @@
 #include "concur/mp/connection.hpp"
 #include "concur/core/timeout.hpp"
 
+#include "cbor.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -12,6 +15,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 namespace concur::mp {
@@ -29,23 +33,8 @@ void wait_until(int fd, short events, std::chrono::steady_clock::time_point dead
   }
 }
 
-// read_exact and write_all with a deadline: each chunk waits for readiness first, so a
-// peer dripping one byte at a time still runs out of time.
-std::size_t read_exact_until(int fd, char* data, std::size_t size, std::chrono::steady_clock::time_point deadline) {
-  std::size_t got = 0;
-  while (got < size) {
-    wait_until(fd, POLLIN, deadline, "waiting to receive");
-    const ssize_t n = detail::retry_eintr([&] { return ::recv(fd, data + got, size - got, MSG_DONTWAIT); });
-    if (n == 0) break;
-    if (n < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK) continue;
-      detail::throw_errno("read");
-    }
-    got += static_cast<std::size_t>(n);
-  }
-  return got;
-}
-
+// write_all with a deadline: each chunk waits for readiness first, so a peer reading one
+// byte at a time still runs out of time.
 void write_all_until(int fd, const char* data, std::size_t size, std::chrono::steady_clock::time_point deadline) {
   while (size > 0) {
     wait_until(fd, POLLOUT, deadline, "waiting to send");
@@ -59,27 +48,53 @@ void write_all_until(int fd, const char* data, std::size_t size, std::chrono::st
   }
 }
 
+// How much one read may take ahead: a pipe's default capacity. A frame longer than this
+// is read straight into its own string instead, never through the buffer.
+constexpr std::size_t kReadahead = std::size_t{64} << 10;
+
+bool is_socket(int fd) {
+  struct stat st {};
+  return fd >= 0 && ::fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+std::size_t frame_size(const char* header) {
+  const auto byte = [&](int i) { return std::size_t{static_cast<unsigned char>(header[i])}; };
+  return (byte(0) << 24) | (byte(1) << 16) | (byte(2) << 8) | byte(3);
+}
+
 }  // namespace
 
 Connection::Connection(detail::Fd fd, bool readable, bool writable, Codec codec)
-    : fd_(std::move(fd)), readable_(readable), writable_(writable), codec_(codec) {}
+    : fd_(std::move(fd)), readable_(readable), writable_(writable), socket_(is_socket(fd_.get())), codec_(codec) {}
 
 // The locks are not moved: a connection is moved only before it is shared.
 Connection::Connection(Connection&& other) noexcept
     : fd_(std::move(other.fd_)),
       readable_(other.readable_),
       writable_(other.writable_),
+      socket_(other.socket_),
+      readahead_(other.readahead_),
       codec_(other.codec_),
       max_frame_(other.max_frame_),
-      deadline_(other.deadline_) {}
+      deadline_(other.deadline_),
+      in_(std::move(other.in_)),
+      in_begin_(std::exchange(other.in_begin_, 0)),
+      in_end_(std::exchange(other.in_end_, 0)),
+      frame_buffered_(other.frame_buffered_.exchange(false)) {}
 
 Connection& Connection::operator=(Connection&& other) noexcept {
   fd_ = std::move(other.fd_);
   readable_ = other.readable_;
   writable_ = other.writable_;
+  socket_ = other.socket_;
+  readahead_ = other.readahead_;
   codec_ = other.codec_;
   max_frame_ = other.max_frame_;
   deadline_ = other.deadline_;
+  in_ = std::move(other.in_);
+  in_begin_ = std::exchange(other.in_begin_, 0);
+  in_end_ = std::exchange(other.in_end_, 0);
+  frame_buffered_.store(other.frame_buffered_.exchange(false));
   return *this;
 }
 
@@ -111,58 +126,142 @@ void Connection::send_bytes(std::string_view bytes, const Saying& saying) {
   const std::string header = frame_header(static_cast<std::uint32_t>(bytes.size()));
   std::lock_guard guard(send_mu_);
   saying.say();  // before the first byte: the receiver cannot have the message yet
-  // Small frames go out in one system call (header and payload together), so a pipe
-  // delivers them whole; large ones are streamed.
+  send_frame(header, bytes);
+}
+
+// Header and payload leave in one system call (writev): a frame of up to PIPE_BUF (4096)
+// bytes lands in a pipe whole, however many processes write to it.
+void Connection::send_frame(std::string_view header, std::string_view payload) {
   if (deadline_) {
-    std::string frame = header;
-    frame.append(bytes);
+    std::string frame(header);
+    frame.append(payload);
     write_all_until(fd_.get(), frame.data(), frame.size(), *deadline_);
-  } else if (bytes.size() <= 4096) {
-    std::string frame = header;
-    frame.append(bytes);
-    detail::write_all(fd_.get(), frame.data(), frame.size());
   } else {
-    detail::write_all(fd_.get(), header.data(), header.size());
-    detail::write_all(fd_.get(), bytes.data(), bytes.size());
+    detail::write_all(fd_.get(), {{header.data(), header.size()}, {payload.data(), payload.size()}}, socket_);
   }
+}
+
+std::size_t Connection::read_some(char* data, std::size_t size) {
+  for (;;) {
+    // With a deadline, wait for readiness first: a peer dripping bytes still runs out of time.
+    if (deadline_) wait_until(fd_.get(), POLLIN, *deadline_, "waiting to receive");
+    const ssize_t n = detail::retry_eintr([&] {
+      return deadline_ ? ::recv(fd_.get(), data, size, MSG_DONTWAIT) : ::read(fd_.get(), data, size);
+    });
+    if (n >= 0) return static_cast<std::size_t>(n);
+    if (deadline_ && (errno == EAGAIN || errno == EWOULDBLOCK)) continue;
+    detail::throw_errno("read");
+  }
+}
+
+std::size_t Connection::fill(std::size_t need) {
+  if (in_.size() < kReadahead) in_.resize(kReadahead);
+  if (in_begin_ + need > in_.size()) {  // make room behind what is left
+    std::memmove(in_.data(), in_.data() + in_begin_, in_end_ - in_begin_);
+    in_end_ -= in_begin_;
+    in_begin_ = 0;
+  }
+  while (in_end_ - in_begin_ < need) {
+    const std::size_t want = readahead_ ? in_.size() - in_end_ : need - (in_end_ - in_begin_);
+    const std::size_t n = read_some(in_.data() + in_end_, want);
+    if (n == 0) break;  // end of file
+    in_end_ += n;
+  }
+  return in_end_ - in_begin_;
+}
+
+void Connection::note_buffered() {
+  const std::size_t left = in_end_ - in_begin_;
+  const bool whole = left >= 4 && left - 4 >= frame_size(in_.data() + in_begin_);
+  frame_buffered_.store(whole, std::memory_order_release);
+}
+
+std::string_view Connection::next_frame(std::string& big) {
+  const std::size_t got = fill(4);
+  if (got == 0) throw EOFError();
+  if (got < 4)
+    throw FrameError(FrameError::Kind::truncated,
+                     fmt::format("truncated frame: the stream ended after {} of 4 header bytes", got));
+  const std::size_t size = frame_size(in_.data() + in_begin_);
+  in_begin_ += 4;
+  if (size > max_frame_)
+    throw FrameError(FrameError::Kind::oversized,
+                     fmt::format("oversized frame: {} bytes announced, at most {} allowed", size, max_frame_));
+  const auto truncated = [&](std::size_t body) {
+    return FrameError(FrameError::Kind::truncated,
+                      fmt::format("truncated frame: the stream ended after {} of {} bytes", body, size));
+  };
+  if (4 + size <= in_.size()) {
+    in_begin_ -= 4;  // keep the header with its payload while filling
+    const std::size_t have = fill(4 + size);
+    if (have < 4 + size) {
+      in_begin_ = in_end_;
+      throw truncated(have - 4);
+    }
+    const std::string_view payload(in_.data() + in_begin_ + 4, size);
+    in_begin_ += 4 + size;
+    return payload;
+  }
+  // Longer than the buffer: what was read ahead, then the rest straight into `big`.
+  big.assign(size, '\0');
+  std::size_t body = std::min(size, in_end_ - in_begin_);
+  std::memcpy(big.data(), in_.data() + in_begin_, body);
+  in_begin_ += body;
+  while (body < size) {
+    const std::size_t n = read_some(big.data() + body, size - body);
+    if (n == 0) throw truncated(body);
+    body += n;
+  }
+  return big;
 }
 
 std::string Connection::recv_bytes() {
   require(readable_, "recv");
   std::lock_guard guard(recv_mu_);
-  auto read = [&](void* data, std::size_t size) {
-    return deadline_ ? read_exact_until(fd_.get(), static_cast<char*>(data), size, *deadline_)
-                     : detail::read_exact(fd_.get(), data, size);
-  };
-  std::array<unsigned char, 4> header{};
-  const std::size_t got = read(header.data(), header.size());
-  if (got == 0) throw EOFError();
-  if (got < header.size())
-    throw FrameError(FrameError::Kind::truncated,
-                     fmt::format("truncated frame: the stream ended after {} of 4 header bytes", got));
-  const std::size_t size = (std::size_t{header[0]} << 24) | (std::size_t{header[1]} << 16) |
-                           (std::size_t{header[2]} << 8) | std::size_t{header[3]};
-  if (size > max_frame_)
-    throw FrameError(FrameError::Kind::oversized,
-                     fmt::format("oversized frame: {} bytes announced, at most {} allowed", size, max_frame_));
-  std::string payload(size, '\0');
-  const std::size_t body = read(payload.data(), size);
-  if (body < size)
-    throw FrameError(FrameError::Kind::truncated,
-                     fmt::format("truncated frame: the stream ended after {} of {} bytes", body, size));
-  return payload;
+  struct Noted {  // however this ends: is a whole frame still waiting in the buffer?
+    Connection* conn;
+    ~Noted() { conn->note_buffered(); }
+  } noted{this};
+  std::string big;
+  const std::string_view payload = next_frame(big);
+  if (!big.empty() && payload.data() == big.data()) return big;
+  return std::string(payload);
 }
 
 void Connection::send(const nlohmann::json& value, const Saying& saying) {
-  const std::vector<std::uint8_t> bytes =
-      codec_ == Codec::cbor ? nlohmann::json::to_cbor(value) : nlohmann::json::to_msgpack(value);
-  send_bytes({reinterpret_cast<const char*>(bytes.data()), bytes.size()}, saying);
+  require(writable_, "send");
+  // Encoded behind room for the header, into this thread's buffer (its memory is kept
+  // from one message to the next, up to 64 KiB): the frame is written in one call.
+  thread_local std::string frame;
+  frame.assign(4, '\0');
+  if (codec_ == Codec::cbor) wire::append_cbor(value, frame);
+  else nlohmann::json::to_msgpack(value, frame);
+  struct Shrink {  // a huge message's buffer is not kept
+    ~Shrink() {
+      if (frame.capacity() > kReadahead) std::string().swap(frame);
+    }
+  } shrink;
+  const std::size_t size = frame.size() - 4;
+  if (size > std::numeric_limits<std::uint32_t>::max())
+    throw std::length_error("send: a message is limited to 4 GiB");
+  const std::string header = frame_header(static_cast<std::uint32_t>(size));
+  std::copy(header.begin(), header.end(), frame.begin());
+  std::lock_guard guard(send_mu_);
+  saying.say();  // before the first byte: the receiver cannot have the message yet
+  send_frame({}, frame);
 }
 
 nlohmann::json Connection::recv() {
-  const std::string bytes = recv_bytes();
+  require(readable_, "recv");
+  std::lock_guard guard(recv_mu_);
+  struct Noted {  // however this ends: is a whole frame still waiting in the buffer?
+    Connection* conn;
+    ~Noted() { conn->note_buffered(); }
+  } noted{this};
+  std::string big;
+  const std::string_view bytes = next_frame(big);  // decoded here, before the buffer moves on
   try {
-    return codec_ == Codec::cbor ? nlohmann::json::from_cbor(bytes) : nlohmann::json::from_msgpack(bytes);
+    return codec_ == Codec::cbor ? wire::parse_cbor(bytes) : nlohmann::json::from_msgpack(bytes.begin(), bytes.end());
   } catch (const nlohmann::json::exception& e) {
     throw FrameError(FrameError::Kind::corrupt, fmt::format("corrupt frame: {}", e.what()));
   }
@@ -170,6 +269,7 @@ nlohmann::json Connection::recv() {
 
 bool Connection::poll(std::optional<double> timeout_s) const {
   require(readable_, "poll");
+  if (buffered()) return true;
   const int ms = timeout_ms(timeout_s);
   return detail::wait_readable(fd_.get(), ms);
 }
@@ -177,6 +277,9 @@ bool Connection::poll(std::optional<double> timeout_s) const {
 void Connection::close() {
   if (closed()) throw std::logic_error("close on a closed connection");
   fd_.reset();
+  in_ = {};  // what was read ahead goes with the descriptor
+  in_begin_ = in_end_ = 0;
+  frame_buffered_.store(false);
 }
 
 std::pair<Connection, Connection> Pipe(bool duplex) {

@@ -83,6 +83,7 @@ class ForkServerClient {
     }
     theirs.reset();  // only the server holds that end now: if it dies, we read end of file
     conn_.emplace(std::move(mine), true, true);
+    conn_->set_readahead(false);  // a status descriptor follows each reply
     (void)conn_->recv();  // "ready": the server has loaded and waits for requests
   }
 
@@ -116,6 +117,7 @@ void run_forkserver(int socket) {
   sigprocmask(SIG_BLOCK, &handled, &old);
   detail::Fd signals(::signalfd(-1, &handled, SFD_CLOEXEC));
   Connection client(detail::Fd(socket), true, true);
+  client.set_readahead(false);  // descriptors follow each order on this socket
   client.send({{"ready", ::getpid()}});
   std::map<pid_t, detail::Fd> status_of;  // the write end of each live child's status pipe
 

@@ -396,11 +396,15 @@ struct Pool::Impl {
         if (closed && idle) break;
       }
       std::vector<pollfd> polls{{wake.get(), POLLIN, 0}};
+      bool read_ahead = false;  // a reply already in a connection's buffer: do not sleep
       for (Worker& w : workers) {
         polls.push_back({w.conn->fileno(), POLLIN, 0});
         polls.push_back({w.process->sentinel(), POLLIN, 0});
+        read_ahead = read_ahead || w.conn->buffered();
       }
-      detail::retry_eintr([&] { return ::poll(polls.data(), polls.size(), -1); });
+      detail::retry_eintr([&] { return ::poll(polls.data(), polls.size(), read_ahead ? 0 : -1); });
+      for (std::size_t i = 0; i < workers.size(); ++i)
+        if (workers[i].conn->buffered()) polls[1 + 2 * i].revents |= POLLIN;
       if (polls[0].revents != 0) {
         std::uint64_t count = 0;
         [[maybe_unused]] auto n = ::read(wake.get(), &count, sizeof count);

@@ -116,7 +116,21 @@ void close_all_except(std::vector<int> keep) noexcept {
   ::close_range(first, ~0U, 0);
 }
 
-pid_t current_pid() noexcept { return ::getpid(); }
+namespace {
+std::atomic<pid_t> g_pid{0};  // 0: not looked up yet in this process (a fork child starts there)
+}  // namespace
+
+// getpid() is a system call (glibc no longer caches it), and every lock taken on a shared
+// object stamps its owner's pid: cached, and forgotten in a forked child.
+pid_t current_pid() noexcept {
+  pid_t pid = g_pid.load(std::memory_order_relaxed);
+  if (pid != 0) return pid;
+  [[maybe_unused]] static const int registered =
+      ::pthread_atfork(nullptr, nullptr, [] { g_pid.store(0, std::memory_order_relaxed); });
+  pid = ::getpid();
+  g_pid.store(pid, std::memory_order_relaxed);
+  return pid;
+}
 pid_t parent_pid() noexcept { return ::getppid(); }
 
 std::string signal_name(int signal) {

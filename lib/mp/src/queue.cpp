@@ -10,6 +10,9 @@
 
 #include "concur/core/jitter.hpp"
 #include "concur/core/timeline.hpp"
+#include "concur/mp/process.hpp"
+
+#include "cbor.hpp"
 
 namespace concur::mp {
 
@@ -40,7 +43,7 @@ class Queue::Guard {
     return woken;
   }
   // Brackets a change: if this process dies in between, the next Guard sees `updating`.
-  void begin_change() { cell_.updating = static_cast<std::int32_t>(::getpid()); }
+  void begin_change() { cell_.updating = static_cast<std::int32_t>(current_pid()); }
   void end_change() { cell_.updating = 0; }
 
  private:
@@ -107,7 +110,8 @@ void Queue::put(const nlohmann::json& item, bool block, std::optional<double> ti
 void Queue::put(const nlohmann::json& item, const Saying& saying, bool block, std::optional<double> timeout_s) {
   jitter::point();
   // Encode before taking the lock: the lock guards the copy, not the encoding.
-  const std::vector<std::uint8_t> payload = nlohmann::json::to_cbor(item);
+  std::string payload;
+  wire::append_cbor(item, payload);
   detail::QueueCell& c = *placed_.cell;
   const std::uint64_t need = sizeof(std::uint32_t) + payload.size();
   if (need > c.capacity)
@@ -144,7 +148,7 @@ nlohmann::json Queue::get(bool block, std::optional<double> timeout_s) {
   jitter::point();
   detail::QueueCell& c = *placed_.cell;
   const Deadline deadline = deadline_after(block ? timeout_s : 0.0);
-  std::vector<std::uint8_t> payload;
+  std::string payload;
   std::int64_t depth = 0;
   {
     Guard guard(*this);
@@ -166,7 +170,7 @@ nlohmann::json Queue::get(bool block, std::optional<double> timeout_s) {
     depth = static_cast<std::int64_t>(c.items);
   }
   Recorder::counter(depth_label_, depth);
-  return nlohmann::json::from_cbor(payload);
+  return wire::parse_cbor(payload);
 }
 
 std::size_t Queue::qsize() const {

@@ -209,6 +209,7 @@ void run_if_spawned(int argc, char** argv) {
   try {
     ::fcntl(kBootFd, F_SETFD, FD_CLOEXEC);  // nothing this child starts should inherit it
     Connection boot(detail::Fd(kBootFd), true, true);
+    boot.set_readahead(false);  // the descriptors follow the order on this socket
     const nlohmann::json order = boot.recv();
     std::vector<detail::Fd> fds = receive_fds(boot.fileno(), order["fds"].get<std::size_t>());
     boot.close();

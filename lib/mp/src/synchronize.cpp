@@ -1,6 +1,7 @@
 #include "concur/mp/synchronize.hpp"
 
 #include <linux/futex.h>
+#include <sched.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,6 +18,7 @@
 #include "concur/core/jitter.hpp"
 #include "concur/core/timeline.hpp"
 #include "concur/core/timeout.hpp"
+#include "concur/mp/process.hpp"
 #include "spawn.hpp"
 
 namespace concur::mp {
@@ -79,7 +81,7 @@ Locked settle(MutexCell& cell, int rc) {
         ++cell.depth;  // a recursive lock taken again by its holder
       } else {
         cell.owner_tid.store(me, std::memory_order_relaxed);
-        cell.owner_pid.store(::getpid(), std::memory_order_relaxed);
+        cell.owner_pid.store(mp::current_pid(), std::memory_order_relaxed);
         cell.depth = 1;
       }
       return Locked::yes;
@@ -136,11 +138,37 @@ bool unlock_cell(MutexCell& cell) {
   return true;
 }
 
+namespace {
+
+// Before sleeping, a waiter looks four times whether it has been notified already,
+// yielding its core in between: a peer on the other core often answers within a
+// microsecond or two, and on a shared core the yield lets the peer run first. A futex
+// sleep and the wake-up that ends it cost two system calls and, across cores, 80 to
+// 115 µs here. (Measured with bench_process_queue: yielding beat spinning on `pause`
+// for 200 or 2000 rounds at every placement; on one core a spin only delays the peer.)
+bool notified_soon(const WaitCell& cell, std::uint32_t seen) {
+  constexpr int kLooks = 4;
+  for (int i = 0; i < kLooks; ++i) {
+    if (cell.seq.load(std::memory_order_acquire) != seen) return true;
+    ::sched_yield();
+  }
+  return cell.seq.load(std::memory_order_acquire) != seen;
+}
+
+}  // namespace
+
 bool wait_cell(WaitCell& cell, MutexCell& mutex, const Deadline& deadline, std::string_view object,
                std::string_view operation) {
   const std::uint32_t seen = cell.seq.load(std::memory_order_acquire);
-  cell.waiters.fetch_add(1, std::memory_order_acq_rel);
   unlock_cell(mutex);
+  if (notified_soon(cell, seen)) {
+    lock_cell(mutex, {});
+    return true;
+  }
+  // Announced only now, so a notifier that came during the spin made no system call. One
+  // that comes between the spin and the announcement changed seq: the futex wait below
+  // then returns at once.
+  cell.waiters.fetch_add(1, std::memory_order_acq_rel);
   bool timed_out = false;
   std::exception_ptr peer_died;
   // Sleeps in slices: between two, a child of this process that died unexpectedly (it

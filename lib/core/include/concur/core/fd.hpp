@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstddef>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -54,6 +55,19 @@ class Fd {
 // Writes every byte (retrying short writes and EINTR). A reader that has gone away is
 // reported as std::system_error(EPIPE), never as a SIGPIPE that kills the process.
 void write_all(int fd, const void* data, std::size_t size);
+
+// The same for several pieces written as one (writev: a frame's header and its payload
+// leave in one system call), when the caller already knows whether fd is a socket.
+//
+// SIGPIPE: a socket write says MSG_NOSIGNAL. A pipe write blocks SIGPIPE on this thread
+// around the write (and swallows the one it raised), unless the process ignores SIGPIPE
+// (as concur and CPython do from the start): that is looked up once, at the first pipe
+// write, so a program that starts ignoring it later still pays for the guard.
+struct Piece {
+  const void* data;
+  std::size_t size;
+};
+void write_all(int fd, std::initializer_list<Piece> pieces, bool socket);
 
 // Reads exactly `size` bytes unless end of file comes first; returns how many were read
 // (less than size only at end of file).

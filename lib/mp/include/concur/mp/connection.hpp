@@ -16,6 +16,13 @@
 // The other end closing cleanly between frames is EOFError, the error a reader catches
 // to know the conversation is over.
 //
+// A receiving end reads ahead: one read() takes as many bytes as the kernel holds (up to
+// 64 KiB), and the frames among them are handed out by the following recv()s without a
+// system call. So fileno() may look idle while a whole message already waits here: ask
+// poll() or buffered(), never the descriptor alone. An end that also carries descriptors
+// (SCM_RIGHTS, as the fork server's does) turns this off (set_readahead(false)), so that
+// no read runs past a frame into the byte the descriptors travel with.
+//
 // Within one process, sends and receives on one Connection are serialised by locks, so
 // threads sharing an end never tear a frame. Two processes writing to the same end are
 // another matter (as in Python): give each writer its own end, or use a process Queue.
@@ -30,6 +37,7 @@
 // recv() returned that message (the end's locks and the kernel's buffer order them).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -39,6 +47,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -110,6 +119,12 @@ class Connection {
   // True when recv() would not block (a message, or end of file, is waiting); waits at
   // most timeout_s seconds (nullopt: forever; 0: just look).
   bool poll(std::optional<double> timeout_s = 0.0) const;
+  // True when a whole message has been read ahead already: recv() returns it without a
+  // system call. Whoever waits on fileno() must look here first.
+  bool buffered() const noexcept { return frame_buffered_.load(std::memory_order_acquire); }
+  // Off: every read stops at the end of the frame it needs (for an end that descriptors
+  // also travel on). Set it while no other thread is using this end.
+  void set_readahead(bool on) noexcept { readahead_ = on; }
 
   // Closes this end now. Further calls throw std::logic_error.
   void close();
@@ -130,15 +145,30 @@ class Connection {
 
  private:
   void require(bool direction, std::string_view what) const;
+  void send_frame(std::string_view header, std::string_view payload);
+  // The next frame's payload, read under recv_mu_: a view into in_ (valid until the next
+  // read) when it fits there, else read whole into `big`, which the view then shows.
+  std::string_view next_frame(std::string& big);
+  // Makes `need` bytes available at in_[in_begin_...]; fewer only at end of file.
+  std::size_t fill(std::size_t need);
+  std::size_t read_some(char* data, std::size_t size);
+  void note_buffered();
 
   detail::Fd fd_;
   bool readable_;
   bool writable_;
+  bool socket_ = false;
+  bool readahead_ = true;
   Codec codec_;
   std::size_t max_frame_ = kDefaultMaxFrame;
   Deadline deadline_;
   std::mutex send_mu_;  // one frame at a time leaves this end
   std::mutex recv_mu_;  // one frame at a time is read from this end
+  // Read ahead, not yet handed out: in_[in_begin_, in_end_). Guarded by recv_mu_.
+  std::vector<char> in_;
+  std::size_t in_begin_ = 0;
+  std::size_t in_end_ = 0;
+  std::atomic<bool> frame_buffered_{false};  // a whole frame lies in in_
 };
 
 // A connected pair. duplex: both ends send and receive (a socketpair). Not duplex: the
