@@ -2,7 +2,7 @@
 //
 // Counting primes by trial division is pure computation, cut into chunks; each worker takes
 // the next chunk when it is free (high numbers cost more: equal shares would leave someone
-// idle at the end). C++ threads run in parallel, so threads and processes both scale; in
+// idle at the end, so the chunks shrink towards the end). C++ threads run in parallel, so threads and processes both scale; in
 // CPython the GIL lets one thread compute at a time, and only processes scale.
 
 #include <concur/concur.hpp>
@@ -15,13 +15,21 @@ namespace concur::demos {
 // the same as a pool task.
 CONCUR_TASK(count_primes_task);
 
-// The numbers to check, cut into chunks: --numbers one by one, else 0..limit in 64 pieces.
+// The numbers to check, cut into chunks: --numbers one by one, else 0..limit in chunks
+// that shrink as they go (each an eighth of what is left for two workers, never below
+// 1/1024 of the range): the last chunks, of the costliest numbers, are small, so no
+// worker waits long at the end for the others to finish.
 static std::vector<Chunk> chunks_of(Run& run) {
   std::vector<Chunk> chunks;
   for (long long n : run.integers("numbers")) chunks.push_back({n, n + 1});
   if (!chunks.empty()) return chunks;
-  const long long limit = run.integer("limit"), step = (limit + 63) / 64;
-  for (long long from = 0; from < limit; from += step) chunks.push_back({from, std::min(limit, from + step)});
+  const long long limit = run.integer("limit"), share = 4 * run.integer("workers");
+  const long long smallest = std::max(1LL, limit / 1024);
+  for (long long from = 0; from < limit;) {
+    const long long step = std::max(smallest, (limit - from) / share);
+    chunks.push_back({from, std::min(limit, from + step)});
+    from += step;
+  }
   return chunks;
 }
 
@@ -77,8 +85,8 @@ static void count_with(Run& run, Way way) {
   run.workers(workers);
   if (workers > 1) run.likely_speedup(SpeedupClaim::scales, "scales with the cores");
   if (run.variant() == "sequential") return run.explain("One thread did all the work: the time to beat.");
-  run.explain("Compare the speedup with the cores that were free: the work splits cleanly, so each worker counted "
-              "its chunks in parallel with the others{}.", run.busy_aside(workers));
+  run.explain("The work splits cleanly, so each worker counted its chunks in parallel with the others: {}{}.",
+              run.share_of_ideal(workers), run.busy_aside(workers));
 }
 
 Example primes() {

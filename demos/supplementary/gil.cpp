@@ -66,7 +66,9 @@ static void count_down(Run& run, int workers, Way way) {
   const long long count = run.integer("count");
   std::vector<long long> parts, left(workers, -1);
   for (int w = 0; w < workers; ++w) parts.push_back(count * (w + 1) / workers - count * w / workers);
+  const auto started = Clock::now();
   const long long switches = way(run, parts, left);
+  run.work_time(Clock::now() - started);  // starting the threads or processes included
   say("{} counted down {}, {}", count_of(workers, "worker"), count, count_of(switches, "GIL switch", "GIL switches"));
   run.result({{"count", count}, {"workers", workers}, {"left", left}, {"switches", switches}});
   run.check("every countdown reached zero", std::count(left.begin(), left.end(), 0) == workers,
@@ -79,8 +81,8 @@ static void count_down(Run& run, int workers, Way way) {
   if (run.variant() == "two-processes") run.likely_speedup(SpeedupClaim::scales, "faster than one thread");
   if (way == on_processes)
     return run.explain("Two processes, two interpreters, two GILs: nobody waits for anybody, so both halves were "
-                       "counted at once, on two cores if the machine has them and nobody else needs them{}.",
-                       run.busy_aside(workers));
+                       "counted at once, on two cores if the machine has them and nobody else needs them: {}{}.",
+                       run.share_of_ideal(workers), run.busy_aside(workers));
   run.explain(workers == 1 ? "One thread, nobody to switch to: the GIL is held from start to end. The time to beat."
                            : fmt::format("One GIL for two threads: they took turns, switching {} times, so the two "
                                          "halves took as long as the whole.", switches));

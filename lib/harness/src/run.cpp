@@ -3,9 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <stdexcept>
 
 #include "concur/harness/example.hpp"
+#include "concur/harness/text.hpp"
 
 namespace concur {
 
@@ -84,6 +86,19 @@ std::string busy_note(int workers, double free, int cpus) {
   return fmt::format("the machine was busy: about {:.1f} {} free, so {} {} could reach at most ~{:.1f}x", free,
                      free >= 0.95 && free < 1.05 ? "core was" : "cores were", workers,
                      workers == 1 ? "worker" : "workers", reach);
+}
+
+std::string Run::share_of_ideal(int workers) const {
+  if (baseline_ == nullptr || !work_time_ || baseline_->median_s <= 0 || work_time_->count() <= 0) return "";
+  const double speedup = baseline_->median_s / std::chrono::duration<double>(*work_time_).count();
+  const double ideal = usable_cores(workers);
+  const std::string cores = fmt::format("{} worker{} on {:.1f} free core{}", workers, workers == 1 ? "" : "s",
+                                        ideal, ideal >= 0.95 && ideal < 1.05 ? "" : "s");
+  // Past the ideal is noise in the baseline's median, not more cores: say so, not the figure.
+  if (speedup >= ideal)
+    return fmt::format("this run reached the ideal {:.1f}× over {} for {}", ideal, baseline_->name, cores);
+  return fmt::format("this run: {} over {}, {:.0f}% of the ideal {:.1f}× for {}", format_speedup(speedup),
+                     baseline_->name, 100 * speedup / ideal, ideal, cores);
 }
 
 std::string Run::busy_aside(int workers) const {

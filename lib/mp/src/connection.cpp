@@ -51,6 +51,7 @@ void write_all_until(int fd, const char* data, std::size_t size, std::chrono::st
 // How much one read may take ahead: a pipe's default capacity. A frame longer than this
 // is read straight into its own string instead, never through the buffer.
 constexpr std::size_t kReadahead = std::size_t{64} << 10;
+constexpr int kLargePipe = 1 << 20;
 
 bool is_socket(int fd) {
   struct stat st {};
@@ -74,6 +75,7 @@ Connection::Connection(Connection&& other) noexcept
       writable_(other.writable_),
       socket_(other.socket_),
       readahead_(other.readahead_),
+      grown_(other.grown_),
       codec_(other.codec_),
       max_frame_(other.max_frame_),
       deadline_(other.deadline_),
@@ -88,6 +90,7 @@ Connection& Connection::operator=(Connection&& other) noexcept {
   writable_ = other.writable_;
   socket_ = other.socket_;
   readahead_ = other.readahead_;
+  grown_ = other.grown_;
   codec_ = other.codec_;
   max_frame_ = other.max_frame_;
   deadline_ = other.deadline_;
@@ -125,6 +128,14 @@ void Connection::send_bytes(std::string_view bytes, const Saying& saying) {
     throw std::length_error("send: a message is limited to 4 GiB");
   const std::string header = frame_header(static_cast<std::uint32_t>(bytes.size()));
   std::lock_guard guard(send_mu_);
+  if (!socket_ && !grown_ && bytes.size() > kReadahead) {
+    // A pipe that carries a large message gets room for a megabyte (the kernel's limit
+    // for an unprivileged process, /proc/sys/fs/pipe-max-size): 64 KiB at a time, each
+    // 64 MiB takes a thousand hand-offs between writer and reader; 1 MiB, sixty-four.
+    // Refused (a user over the pipe memory limit), it keeps the size it has.
+    grown_ = true;
+    (void)::fcntl(fd_.get(), F_SETPIPE_SZ, kLargePipe);
+  }
   saying.say();  // before the first byte: the receiver cannot have the message yet
   send_frame(header, bytes);
 }

@@ -159,6 +159,7 @@ class Connection {
   bool writable_;
   bool socket_ = false;
   bool readahead_ = true;
+  bool grown_ = false;  // a pipe asked for more room once, at its first large message (send_mu_)
   Codec codec_;
   std::size_t max_frame_ = kDefaultMaxFrame;
   Deadline deadline_;
