@@ -128,8 +128,20 @@ def pin_parent(placement):
 
 
 def pin_child(pid, placement, allowed):
-    if placement != 0:
-        os.sched_setaffinity(pid, {allowed[0] if placement == 1 else allowed[1]})
+    """Pins every thread of process `pid` (a threads-per-client server, such as a Manager's,
+    is then pinned whole: a thread it starts later inherits its creator's CPUs)."""
+    if placement == 0:
+        return
+    cpu = {allowed[0] if placement == 1 else allowed[1]}
+    try:
+        threads = [int(t) for t in os.listdir(f"/proc/{pid}/task")]
+    except OSError:
+        threads = [pid]
+    for tid in threads:
+        try:
+            os.sched_setaffinity(tid, cpu)
+        except ProcessLookupError:
+            pass  # the thread ended meanwhile
 
 
 def read_exact(fd, n):
@@ -500,24 +512,26 @@ def compare(reps, placement, make_ours, make_floor):
 
 
 class Results:
-    """What --json writes: per job (and placement), the repetitions, their median and the
-    floor's, in plain units (items/s, s, bytes/s)."""
+    """What --json writes (schema concur.twin/1, read by bench/bench_compare): per job and
+    placement, the repetitions, their median and the floor's, in plain units (items/s, s,
+    bytes/s, or x for a speedup). pool_compare.py writes the same."""
 
-    def __init__(self, reps):
+    def __init__(self, script, reps):
+        self.script = script
         self.reps = reps
         self.entries = []
 
-    def add(self, name, job, placement, unit, results, floor_what):
+    def add(self, name, job, placement, unit, results, floor_what=None):
         ours, floor = results
-        self.entries.append({
-            "name": name, "job": job, "placement": placement, "unit": unit,
-            "median": statistics.median(ours), "lowest": min(ours), "highest": max(ours), "values": ours,
-            "floor": {"what": floor_what, "median": statistics.median(floor), "values": floor},
-        })
+        entry = {"name": name, "job": job, "placement": placement, "unit": unit,
+                 "median": statistics.median(ours), "lowest": min(ours), "highest": max(ours), "values": ours}
+        if floor:
+            entry["floor"] = {"what": floor_what, "median": statistics.median(floor), "values": floor}
+        self.entries.append(entry)
 
     def write(self, path):
         report = {
-            "schema": "concur.twin/1", "script": os.path.basename(__file__),
+            "schema": "concur.twin/1", "script": self.script,
             "python": sys.version.split()[0], "cpus": os.cpu_count(), "reps": self.reps,
             "results": self.entries,
         }
@@ -575,7 +589,7 @@ def main():
         parser.error("--reps must be at least 1")
     jobs = args.only or JOBS
     placements = sorted(set(args.placement or [0, 1, 2]))
-    results = Results(args.reps)
+    results = Results(os.path.basename(__file__), args.reps)
     print(f"CPython {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average "
           f"{os.getloadavg()[0]:.2f}; medians of {args.reps} repetitions (lowest .. highest); "
           f"ratio = median / floor's median")
