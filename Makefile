@@ -5,7 +5,7 @@ PRESET ?= release
 BUILD  := build/$(PRESET)
 CONCUR := $(BUILD)/concur
 
-.PHONY: all build deps run test test-busy test-asan test-tsan bench clean
+.PHONY: all build deps run test test-busy test-asan test-tsan bench bench-compare clean
 
 all: build
 
@@ -37,8 +37,15 @@ test-asan:
 test-tsan:
 	$(MAKE) test PRESET=tsan CTEST_ARGS="-LE slow"
 
+# bench_compare runs the others (bench-compare below), so the loop leaves it out.
 bench: build
-	@for b in $(BUILD)/bench/bench_*; do echo "== $$b"; $$b --benchmark_min_time=0.2; done
+	@for b in $(BUILD)/bench/bench_*; do [ "$${b##*/}" = bench_compare ] && continue; \
+	  echo "== $$b"; $$b --benchmark_min_time=0.2; done
+
+# concur's benchmarks next to their CPython twins, one markdown table (bench/results/compare.md;
+# bench/README.md, "Side by side with CPython"). Options: make bench-compare ARGS="--reps 5".
+bench-compare: deps
+	scripts/bench-compare $(ARGS)
 
 clean:
 	rm -rf build

@@ -17,6 +17,7 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -140,6 +141,21 @@ inline bool pin(pid_t pid, int cpu) {
   return ::sched_setaffinity(pid, sizeof set, &set) == 0;
 }
 
+// Pins every thread of a process to one CPU (the threads it starts later inherit it from
+// their creator): a server that runs a thread per client, as mp::Manager's does, is then
+// pinned whole. Falls back to the process's main thread when /proc cannot be read.
+inline bool pin_process(pid_t pid, int cpu) {
+  const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
+  std::error_code error;
+  bool ok = true, any = false;
+  for (const auto& task : std::filesystem::directory_iterator(tasks, error)) {
+    any = true;
+    // A thread may end between the listing and the call: that is not a failure.
+    if (!pin(static_cast<pid_t>(std::stol(task.path().filename().string())), cpu) && errno != ESRCH) ok = false;
+  }
+  return any ? ok : pin(pid, cpu);
+}
+
 // Pins a thread to one CPU.
 inline bool pin_thread(pthread_t thread, int cpu) {
   cpu_set_t set;
@@ -148,13 +164,13 @@ inline bool pin_thread(pthread_t thread, int cpu) {
   return ::pthread_setaffinity_np(thread, sizeof set, &set) == 0;
 }
 
-// Pins the calling (main) thread and its partner, a child process or a thread, as
-// `placement` asks; gives the main thread its old affinity back when the benchmark ends.
-// ok() is false when it could not.
+// Pins the calling (main) thread and its partner, a child process (all its threads) or a
+// thread, as `placement` asks; gives the main thread its old affinity back when the
+// benchmark ends. ok() is false when it could not.
 class Pinning {
  public:
   Pinning(Placement placement, pid_t child) {
-    place(placement, [child](int cpu) { return pin(child, cpu); });
+    place(placement, [child](int cpu) { return pin_process(child, cpu); });
   }
   Pinning(Placement placement, std::thread& partner) {
     place(placement, [&partner](int cpu) { return pin_thread(partner.native_handle(), cpu); });

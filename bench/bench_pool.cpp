@@ -8,6 +8,11 @@
 // - Manager/dict_get, Manager/dict_set: one proxy call each.
 // - Floor/socket_round_trip: a forked child echoes one byte over a socketpair; what any
 //   request/reply between two processes costs at least (two wake-ups).
+//
+// The Manager lines and their floor run at three placements, as bench_pipe's: 0 lets the
+// scheduler place this process and the server (or the echo child), 1 pins both to one
+// core, 2 to two different cores (every thread of the server: it serves each client on a
+// thread of its own). The Pool lines run at the scheduler's placement.
 // - Floor/map_in_process: the same 1,000,000 items through the task in this process
 //   (no pool): what the work itself costs.
 #include <benchmark/benchmark.h>
@@ -38,7 +43,7 @@ void Pool_apply_async_round_trip(benchmark::State& state) {
   pool.close();
   pool.join();
 }
-BENCHMARK(Pool_apply_async_round_trip)->UseRealTime();
+BENCHMARK(Pool_apply_async_round_trip)->Name("Pool/apply_async_round_trip")->UseRealTime();
 
 const std::vector<nlohmann::json>& million() {
   static const std::vector<nlohmann::json> items = [] {
@@ -57,7 +62,7 @@ void Pool_map_small_items(benchmark::State& state) {
   pool.close();
   pool.join();
 }
-BENCHMARK(Pool_map_small_items)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(Pool_map_small_items)->Name("Pool/map_small_items")->UseRealTime()->Unit(benchmark::kMillisecond);
 
 void Floor_map_in_process(benchmark::State& state) {
   for (auto _ : state) {
@@ -68,22 +73,32 @@ void Floor_map_in_process(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * 1'000'000);
 }
-BENCHMARK(Floor_map_in_process)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(Floor_map_in_process)->Name("Floor/map_in_process")->UseRealTime()->Unit(benchmark::kMillisecond);
 
 void Manager_dict_get(benchmark::State& state) {
   mp::Manager manager;
   mp::DictProxy d = manager.dict({{"key", 42}});
+  benchmark::DoNotOptimize(d.get("key"));  // the proxy's connection, and the server's thread for it
+  bench::Pinning pinning(bench::placement_of(state), *manager.pid());
+  if (!pinning.ok()) state.SkipWithError("could not pin the processes");
   for (auto _ : state) benchmark::DoNotOptimize(d.get("key"));
 }
-BENCHMARK(Manager_dict_get)->UseRealTime();
+BENCHMARK(Manager_dict_get)
+    ->Name("Manager/dict_get")->ArgName("placement")->DenseRange(bench::kScheduler, bench::kOtherCores)
+    ->UseRealTime();
 
 void Manager_dict_set(benchmark::State& state) {
   mp::Manager manager;
   mp::DictProxy d = manager.dict();
   long long i = 0;
+  d.set("key", ++i);  // the proxy's connection, and the server's thread for it
+  bench::Pinning pinning(bench::placement_of(state), *manager.pid());
+  if (!pinning.ok()) state.SkipWithError("could not pin the processes");
   for (auto _ : state) d.set("key", ++i);
 }
-BENCHMARK(Manager_dict_set)->UseRealTime();
+BENCHMARK(Manager_dict_set)
+    ->Name("Manager/dict_set")->ArgName("placement")->DenseRange(bench::kScheduler, bench::kOtherCores)
+    ->UseRealTime();
 
 void Floor_socket_round_trip(benchmark::State& state) {
   int sv[2];
@@ -100,18 +115,24 @@ void Floor_socket_round_trip(benchmark::State& state) {
     ::_exit(0);
   }
   ::close(sv[1]);
-  char c = 'x';
-  for (auto _ : state) {
-    if (::write(sv[0], &c, 1) != 1 || ::read(sv[0], &c, 1) != 1) {
-      state.SkipWithError("echo failed");
-      break;
+  {
+    bench::Pinning pinning(bench::placement_of(state), child);
+    if (!pinning.ok()) state.SkipWithError("could not pin the processes");
+    char c = 'x';
+    for (auto _ : state) {
+      if (::write(sv[0], &c, 1) != 1 || ::read(sv[0], &c, 1) != 1) {
+        state.SkipWithError("echo failed");
+        break;
+      }
     }
   }
   ::close(sv[0]);
   int status = 0;
   ::waitpid(child, &status, 0);
 }
-BENCHMARK(Floor_socket_round_trip)->UseRealTime();
+BENCHMARK(Floor_socket_round_trip)
+    ->Name("Floor/socket_round_trip")->ArgName("placement")->DenseRange(bench::kScheduler, bench::kOtherCores)
+    ->UseRealTime();
 
 }  // namespace
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """mp_compare.py - the jobs of bench_pipe, bench_process_queue and bench_start, done
 with CPython's multiprocessing on this machine, so the C++ figures have a Python
-neighbour measured the same way (bench/README.md, section "Processes").
+neighbour measured the same way (bench/README.md, section "Processes"); and bench_queue's
+1 -> 1 job with threading and queue.Queue.
 
 Standard library only. Every job is repeated (--reps, 5 by default) and the median is
 printed with the lowest and highest repetition beside it. As in the C++ programs, each
@@ -11,11 +12,18 @@ is the ratio of the two medians. This machine's speed drifts by up to 1.8x withi
 seconds (cross-core wake-ups by more), so compare a Python figure with a C++ one through
 their ratios to their floors, or from runs made one right after the other.
 
-    python3 bench/mp_compare.py              # everything, about half a minute
-    python3 bench/mp_compare.py --only start # one job: one_way, round_trip, 64MiB, queue, start
+    python3 bench/mp_compare.py              # everything, about a minute
+    python3 bench/mp_compare.py --only start # one job: thread_queue, one_way, round_trip, 64MiB, queue, start
+    python3 bench/mp_compare.py --only one_way --placement 1 --reps 1 --json out.json
+                                             # one job at one placement, once, medians to a file
 
 The jobs (the C++ benchmark they mirror in brackets). A child is started once per job,
 before the timed part, and stopped after it; only start-to-running times a start.
+- thread_queue [Queue/producers:1/consumers:1]: one producer thread put()s THREAD_BATCH
+  ints into a fresh queue.Queue() while one consumer thread get()s them; both threads are
+  started and joined inside the timed batch; items per second. Floor: the same through the
+  simplest correct queue, a collections.deque under a threading.Condition (bench_queue's
+  floor: a mutex, a deque and a condition variable).
 - one_way [Pipe/one_way]: a child sends BATCH messages {"i": n} through Pipe(duplex=False)
   while the parent recv()s them; messages per second. Floor: the child os.write()s a
   12-byte record per message into an os.pipe(), the parent os.read()s each.
@@ -35,19 +43,28 @@ before the timed part, and stopped after it; only start-to-running times a start
 
 one_way, round_trip, 64MiB and queue run at three placements, as the C++ ones: 0 lets the
 scheduler place the two processes, 1 pins both to one core, 2 to two different cores
-(os.sched_setaffinity). Those children are forked (Python 3.11's default on Linux, and
-what a concur::mp::Process with a closure does).
+(os.sched_setaffinity); --placement picks some. Those children are forked (Python 3.11's
+default on Linux, and what a concur::mp::Process with a closure does). thread_queue and
+start run at the scheduler's placement.
+
+--json PATH also writes every median, with its floor's, to PATH (bench/bench_compare
+reads it): written whole, or not at all if a job fails.
 """
 
 import argparse
+import collections
+import json
 import multiprocessing as mp
 import multiprocessing.forkserver
 import os
+import queue
 import statistics
 import struct
 import sys
+import threading
 import time
 
+THREAD_BATCH = 100_000     # ints per thread_queue batch (as bench_queue's kBatch)
 BATCH = 10_000             # messages or items per batch (as the C++ kBatch)
 BATCHES_PER_REP = 2        # batches timed per repetition
 ROUND_TRIPS = 2_000        # round trips per repetition (as the C++ kRoundTrips)
@@ -111,8 +128,20 @@ def pin_parent(placement):
 
 
 def pin_child(pid, placement, allowed):
-    if placement != 0:
-        os.sched_setaffinity(pid, {allowed[0] if placement == 1 else allowed[1]})
+    """Pins every thread of process `pid` (a threads-per-client server, such as a Manager's,
+    is then pinned whole: a thread it starts later inherits its creator's CPUs)."""
+    if placement == 0:
+        return
+    cpu = {allowed[0] if placement == 1 else allowed[1]}
+    try:
+        threads = [int(t) for t in os.listdir(f"/proc/{pid}/task")]
+    except OSError:
+        threads = [pid]
+    for tid in threads:
+        try:
+            os.sched_setaffinity(tid, cpu)
+        except ProcessLookupError:
+            pass  # the thread ended meanwhile
 
 
 def read_exact(fd, n):
@@ -154,6 +183,55 @@ def ended(proc):
 
 
 # ---- jobs: each keeps its child for its whole life; measure() times one repetition -----
+
+
+class PlainQueue:
+    """thread_queue's floor: the simplest correct unbounded queue."""
+
+    def __init__(self):
+        self.items = collections.deque()
+        self.not_empty = threading.Condition()
+
+    def put(self, item):
+        with self.not_empty:
+            self.items.append(item)
+            self.not_empty.notify()
+
+    def get(self):
+        with self.not_empty:
+            while not self.items:
+                self.not_empty.wait()
+            return self.items.popleft()
+
+
+class ThreadHandoff:
+    """One batch from a producer thread to a consumer thread through a fresh queue."""
+
+    def __init__(self, make_queue):
+        self.make_queue = make_queue
+
+    def measure(self):
+        q = self.make_queue()
+
+        def consume():
+            total = 0
+            for _ in range(THREAD_BATCH):
+                total += q.get()
+
+        def produce():
+            for i in range(THREAD_BATCH):
+                q.put(i)
+
+        t0 = time.perf_counter()
+        threads = [threading.Thread(target=consume), threading.Thread(target=produce)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return THREAD_BATCH / (time.perf_counter() - t0)
+
+    def stop(self):
+        pass
 
 
 class MpOneWay:
@@ -433,11 +511,51 @@ def compare(reps, placement, make_ours, make_floor):
     return a, b
 
 
+class Results:
+    """What --json writes (schema concur.twin/1, read by bench/bench_compare): per job and
+    placement, the repetitions, their median and the floor's, in plain units (items/s, s,
+    bytes/s, or x for a speedup). pool_compare.py writes the same."""
+
+    def __init__(self, script, reps):
+        self.script = script
+        self.reps = reps
+        self.entries = []
+
+    def add(self, name, job, placement, unit, results, floor_what=None):
+        ours, floor = results
+        entry = {"name": name, "job": job, "placement": placement, "unit": unit,
+                 "median": statistics.median(ours), "lowest": min(ours), "highest": max(ours), "values": ours}
+        if floor:
+            entry["floor"] = {"what": floor_what, "median": statistics.median(floor), "values": floor}
+        self.entries.append(entry)
+
+    def write(self, path):
+        report = {
+            "schema": "concur.twin/1", "script": self.script,
+            "python": sys.version.split()[0], "cpus": os.cpu_count(), "reps": self.reps,
+            "results": self.entries,
+        }
+        write_whole(path, json.dumps(report, indent=1) + "\n")
+
+
+def write_whole(path, text):
+    """Writes a file beside PATH and renames it into place: PATH is whole or untouched."""
+    temporary = os.path.join(os.path.dirname(os.path.abspath(path)), f".{os.path.basename(path)}.{os.getpid()}.tmp")
+    try:
+        with open(temporary, "w") as f:
+            f.write(text)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
 def line(label, results, fmt):
     ours, floor = results
     m, f = statistics.median(ours), statistics.median(floor)
     print(f"{label:<30} {fmt(m)}  ({fmt(min(ours))} .. {fmt(max(ours))})   floor {fmt(f)}   "
           f"ratio {m / f:6.3f}", flush=True)
+    return results
 
 
 def rate(x):
@@ -456,42 +574,69 @@ def millis(x):
     return f"{x * 1e3:8.3f} ms"
 
 
+JOBS = ["thread_queue", "one_way", "round_trip", "64MiB", "queue", "start"]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reps", type=int, default=5, help="repetitions per job (default 5)")
-    parser.add_argument("--only", choices=["one_way", "round_trip", "64MiB", "queue", "start"],
-                        action="append", help="run only these jobs (repeatable)")
+    parser.add_argument("--only", choices=JOBS, action="append", help="run only these jobs (repeatable)")
+    parser.add_argument("--placement", type=int, choices=[0, 1, 2], action="append",
+                        help="run the placed jobs only at these placements (repeatable; default 0, 1 and 2)")
+    parser.add_argument("--json", metavar="PATH", help="also write the medians and floors to PATH as JSON")
     args = parser.parse_args()
-    jobs = args.only or ["one_way", "round_trip", "64MiB", "queue", "start"]
-    fork = mp.get_context("fork")
-    reps = args.reps
-
+    if args.reps < 1:
+        parser.error("--reps must be at least 1")
+    jobs = args.only or JOBS
+    placements = sorted(set(args.placement or [0, 1, 2]))
+    results = Results(os.path.basename(__file__), args.reps)
     print(f"CPython {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average "
-          f"{os.getloadavg()[0]:.2f}; medians of {reps} repetitions (lowest .. highest); "
+          f"{os.getloadavg()[0]:.2f}; medians of {args.reps} repetitions (lowest .. highest); "
           f"ratio = median / floor's median")
+    try:
+        run(jobs, placements, args.reps, results)
+    finally:
+        stop_helpers()
+    if args.json:
+        results.write(args.json)
+
+
+def run(jobs, placements, reps, results):
+    fork = mp.get_context("fork")
+
+    def placed(job, label, unit, fmt, make_ours, make_floor, floor_what):
+        for p in placements:
+            results.add(f"{job}/placement:{p}", job, p, unit,
+                        line(f"{label} placement:{p}",
+                             compare(reps, p, lambda c: make_ours(p, c), lambda c: make_floor(p, c)), fmt),
+                        floor_what)
+
+    if "thread_queue" in jobs:
+        results.add("thread_queue", "thread_queue", None, "items/s",
+                    line("queue.Queue 1 -> 1 threads",
+                         compare(reps, 0, lambda c: ThreadHandoff(queue.Queue), lambda c: ThreadHandoff(PlainQueue)),
+                         rate),
+                    "collections.deque + threading.Condition")
     if "one_way" in jobs:
-        for p in (0, 1, 2):
-            line(f"Pipe one_way placement:{p}",
-                 compare(reps, p, lambda c: MpOneWay(fork, p, c), lambda c: RawOneWay(p, c)), rate)
+        placed("one_way", "Pipe one_way", "items/s", rate,
+               lambda p, c: MpOneWay(fork, p, c), lambda p, c: RawOneWay(p, c), "os.pipe 12-byte records")
     if "round_trip" in jobs:
-        for p in (0, 1, 2):
-            line(f"Pipe round_trip placement:{p}",
-                 compare(reps, p, lambda c: MpRoundTrip(fork, p, c), lambda c: RawRoundTrip(p, c)), micros)
+        placed("round_trip", "Pipe round_trip", "s", micros,
+               lambda p, c: MpRoundTrip(fork, p, c), lambda p, c: RawRoundTrip(p, c), "os.pipe 1-byte ping-pong")
     if "64MiB" in jobs:
         payload = b"x" * BIG
-        for p in (0, 1, 2):
-            line(f"Pipe 64MiB placement:{p}",
-                 compare(reps, p, lambda c: MpBig(fork, p, c, payload), lambda c: RawBig(p, c, payload)), mbps)
+        placed("64MiB", "Pipe 64MiB", "bytes/s", mbps,
+               lambda p, c: MpBig(fork, p, c, payload), lambda p, c: RawBig(p, c, payload), "os.pipe 64 MiB")
         del payload
     if "queue" in jobs:
-        for p in (0, 1, 2):
-            line(f"Queue 1x1 placement:{p}",
-                 compare(reps, p, lambda c: MpQueue(fork, p, c), lambda c: RawOneWay(p, c)), rate)
+        placed("queue", "Queue 1x1", "items/s", rate,
+               lambda p, c: MpQueue(fork, p, c), lambda p, c: RawOneWay(p, c), "os.pipe 12-byte records")
     if "start" in jobs:
         for method in ("fork", "spawn", "forkserver"):
-            line(f"start {method} (floor: os.fork)",
-                 compare(reps, 0, lambda c: Start(method), lambda c: BareFork(STARTS[method])), millis)
-    stop_helpers()
+            results.add(f"start/{method}", "start", None, "s",
+                        line(f"start {method} (floor: os.fork)",
+                             compare(reps, 0, lambda c: Start(method), lambda c: BareFork(STARTS[method])), millis),
+                        "os.fork")
 
 
 def stop_helpers():

@@ -1,13 +1,36 @@
 #!/usr/bin/env python3
 """The Python side of bench_pool and of `concur primes`: the same jobs with CPython.
 
-Prints medians over a few repetitions, each next to a floor measured in the same run
-(a forked child echoing one byte over a socketpair), so the figures compare with
-bench_pool's ratios. Standard library only.
+Prints medians over a few repetitions, each next to a floor measured in the same run,
+its repetitions alternating with the job's, so the figures compare with bench_pool's
+ratios. Standard library only.
 
     python3 bench/pool_compare.py            # everything, about a minute
     python3 bench/pool_compare.py --quick    # smaller sizes, a few seconds
+    python3 bench/pool_compare.py --only manager --placement 2 --reps 1 --json out.json
+                                             # one job at one placement, once, medians to a file
+
+The jobs (bench_pool's line in brackets):
+- apply [Pool/apply_async_round_trip]: Pool(1).apply_async(echo, (i,)).get(), one call at
+  a time; microseconds per call. Floor: a forked child echoing one byte over a socketpair
+  [Floor/socket_round_trip].
+- map [Pool/map_small_items]: Pool(2).map(twice, ...) over 1,000,000 ints; items per
+  second. Floor: the same map in this process [Floor/map_in_process].
+- manager [Manager/dict_get, Manager/dict_set]: d["key"] and d["key"] = i on a
+  Manager().dict(); microseconds per proxy call. Floor: the socketpair echo. At three
+  placements, as bench_pool's: 0 lets the scheduler place this process and the manager's
+  server (or the echo child), 1 pins both to one core, 2 to two different cores (every
+  thread of the server: it serves each client on a thread of its own); --placement picks
+  some (by default only 0). apply and map run at the scheduler's placement.
+- primes [`concur primes`]: the primes below 2,000,000 counted by trial division in 64
+  chunks, sequentially, on two threads and on a Pool(2) (started before the clock, as
+  concur's processes variant times the work, not the pool's start); the speedups over
+  sequential. Run once, whatever --reps says (a run takes most of a minute).
+
+--json PATH also writes every median, with its floor's, to PATH (bench/bench_compare
+reads it; the format is mp_compare.py's): written whole, or not at all if a job fails.
 """
+import argparse
 import multiprocessing as mp
 import os
 import socket
@@ -15,6 +38,10 @@ import statistics
 import sys
 import threading
 import time
+
+from mp_compare import Results, pin_child, pin_parent
+
+JOBS = ["apply", "map", "manager", "primes"]
 
 
 def echo(x):
@@ -48,67 +75,120 @@ def chunks_of(limit, parts=64):
     return [(lo, min(limit, lo + step)) for lo in range(0, limit, step)]
 
 
-def median_us(fn, calls, reps):
-    """Median over `reps` repetitions of the time per call, in microseconds."""
-    per_call = []
+def seconds_per_call(fn, calls):
+    """One repetition: the time per call of fn(0) .. fn(calls - 1), in seconds."""
+    start = time.perf_counter()
+    for i in range(calls):
+        fn(i)
+    return (time.perf_counter() - start) / calls
+
+
+def alternate(reps, measures):
+    """Runs each of `measures` (name -> function timing one repetition) once per
+    repetition, in turn, so the machine's drift falls on all of them; name -> values."""
+    values = {name: [] for name in measures}
     for _ in range(reps):
+        for name, measure in measures.items():
+            values[name].append(measure())
+    return values
+
+
+class SocketEcho:
+    """The floor: a forked child echoing one byte over a socketpair, pinned as `placement`
+    says (this process must already be pinned by pin_parent)."""
+
+    def __init__(self, placement, allowed):
+        self.mine, theirs = socket.socketpair()
+        self.pid = os.fork()
+        if self.pid == 0:
+            self.mine.close()
+            while True:
+                byte = theirs.recv(1)
+                if not byte:
+                    os._exit(0)
+                theirs.sendall(byte)
+        theirs.close()
+        pin_child(self.pid, placement, allowed)
+
+    def ping(self, _):
+        self.mine.sendall(b"x")
+        self.mine.recv(1)
+
+    def close(self):
+        self.mine.close()
+        os.waitpid(self.pid, 0)
+
+
+class Placed:
+    """Pins this process for `placement` for the length of a with block."""
+
+    def __init__(self, placement):
+        self.placement = placement
+
+    def __enter__(self):
+        self.saved = pin_parent(self.placement)
+        return sorted(os.sched_getaffinity(0)) if self.placement == 0 else sorted(self.saved)
+
+    def __exit__(self, *_):
+        os.sched_setaffinity(0, self.saved)
+
+
+def us(seconds):
+    return seconds * 1e6
+
+
+def apply_job(results, reps, calls):
+    with Placed(0) as allowed, mp.Pool(1) as pool:
+        floor = SocketEcho(0, allowed)
+        try:
+            v = alternate(reps, {"floor": lambda: seconds_per_call(floor.ping, calls),
+                                 "apply": lambda: seconds_per_call(lambda i: pool.apply_async(echo, (i,)).get(), calls)})
+        finally:
+            floor.close()
+    results.add("apply", "apply", None, "s", (v["apply"], v["floor"]), "socketpair 1-byte echo")
+    f, t = statistics.median(v["floor"]), statistics.median(v["apply"])
+    print(f"floor: socketpair 1-byte echo between two processes   {us(f):8.1f} us")
+    print(f"Pool(1) apply_async().get() round trip                {us(t):8.1f} us  ({t / f:.2f}x floor)")
+
+
+def map_job(results, reps, size):
+    items = list(range(size))
+
+    def rate(run):
         start = time.perf_counter()
-        for i in range(calls):
-            fn(i)
-        per_call.append((time.perf_counter() - start) / calls * 1e6)
-    return statistics.median(per_call)
+        run()
+        return len(items) / (time.perf_counter() - start)
 
-
-def socket_floor_us(calls, reps):
-    a, b = socket.socketpair()
-    pid = os.fork()
-    if pid == 0:
-        a.close()
-        while True:
-            byte = b.recv(1)
-            if not byte:
-                os._exit(0)
-            b.sendall(byte)
-    b.close()
-
-    def ping(_):
-        a.sendall(b"x")
-        a.recv(1)
-
-    result = median_us(ping, calls, reps)
-    a.close()
-    os.waitpid(pid, 0)
-    return result
-
-
-def main():
-    quick = "--quick" in sys.argv
-    reps = 3 if quick else 5
-    calls = 300 if quick else 2000
-    floor = socket_floor_us(calls, reps)
-    print(f"floor: socketpair 1-byte echo between two processes   {floor:8.1f} us")
-
-    with mp.Pool(1) as pool:
-        t = median_us(lambda i: pool.apply_async(echo, (i,)).get(), calls, reps)
-    print(f"Pool(1) apply_async().get() round trip                {t:8.1f} us  ({t / floor:.2f}x floor)")
-
-    items = list(range(100_000 if quick else 1_000_000))
     with mp.Pool(2) as pool:
-        rates = []
-        for _ in range(reps):
-            start = time.perf_counter()
-            pool.map(twice, items)
-            rates.append(len(items) / (time.perf_counter() - start))
-    print(f"Pool(2).map over {len(items):,} ints                        {statistics.median(rates) / 1e6:8.2f} M items/s")
+        v = alternate(reps, {"map": lambda: rate(lambda: pool.map(twice, items)),
+                             "floor": lambda: rate(lambda: list(map(twice, items)))})
+    results.add("map", "map", None, "items/s", (v["map"], v["floor"]), "the same map in this process")
+    print(f"Pool(2).map over {len(items):,} ints                        {statistics.median(v['map']) / 1e6:8.2f} M items/s"
+          f"  (in this process: {statistics.median(v['floor']) / 1e6:.2f} M items/s)")
 
-    with mp.Manager() as manager:
+
+def manager_job(results, reps, calls, placement):
+    with Placed(placement) as allowed, mp.Manager() as manager:
         d = manager.dict({"key": 42})
-        get_us = median_us(lambda i: d["key"], calls, reps)
-        set_us = median_us(lambda i: d.__setitem__("key", i), calls, reps)
-    print(f"Manager dict get / set per proxy call                 {get_us:8.1f} / {set_us:.1f} us"
-          f"  ({get_us / floor:.2f}x / {set_us / floor:.2f}x floor)")
+        d["key"]  # noqa: B018 (the proxy's connection, and the server's thread for it)
+        pin_child(manager._process.pid, placement, allowed)
+        floor = SocketEcho(placement, allowed)
+        try:
+            v = alternate(reps, {"floor": lambda: seconds_per_call(floor.ping, calls),
+                                 "get": lambda: seconds_per_call(lambda i: d["key"], calls),
+                                 "set": lambda: seconds_per_call(lambda i: d.__setitem__("key", i), calls)})
+        finally:
+            floor.close()
+    for what in ("get", "set"):
+        results.add(f"manager_{what}/placement:{placement}", "manager", placement, "s",
+                    (v[what], v["floor"]), "socketpair 1-byte echo")
+    f, g, s = (statistics.median(v[k]) for k in ("floor", "get", "set"))
+    where = "" if placement == 0 else f" (placement:{placement})"
+    print(f"Manager dict get / set per proxy call{where:<16} {us(g):8.1f} / {us(s):.1f} us"
+          f"  ({g / f:.2f}x / {s / f:.2f}x floor, {us(f):.1f} us)")
 
-    limit = 200_000 if quick else 2_000_000
+
+def primes_job(results, limit):
     chunks = chunks_of(limit)
     start = time.perf_counter()
     expected = sum(count_range(c) for c in chunks)
@@ -135,15 +215,46 @@ def main():
     for t in threads:
         t.join()
     on_threads = time.perf_counter() - start
-    start = time.perf_counter()
     with mp.Pool(2) as pool:
+        start = time.perf_counter()
         on_processes = sum(pool.imap_unordered(count_range, chunks))
-    on_pool = time.perf_counter() - start
+        on_pool = time.perf_counter() - start
     assert sum(found) == expected == on_processes
+    results.add("primes_threads", "primes", None, "x", ([sequential / on_threads], None))
+    results.add("primes_processes", "primes", None, "x", ([sequential / on_pool], None))
     print(f"primes below {limit:,} ({expected} of them): sequential {sequential:.2f} s, "
           f"2 threads {on_threads:.2f} s ({sequential / on_threads:.2f}x), "
           f"Pool(2) {on_pool:.2f} s ({sequential / on_pool:.2f}x)")
 
 
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes: a few seconds")
+    parser.add_argument("--reps", type=int, help="repetitions per job (default 5; 3 with --quick)")
+    parser.add_argument("--only", choices=JOBS, action="append", help="run only these jobs (repeatable)")
+    parser.add_argument("--placement", type=int, choices=[0, 1, 2], action="append",
+                        help="run the manager job at these placements (repeatable; default 0)")
+    parser.add_argument("--json", metavar="PATH", help="also write the medians and floors to PATH as JSON")
+    args = parser.parse_args()
+    if args.reps is not None and args.reps < 1:
+        parser.error("--reps must be at least 1")
+    reps = args.reps or (3 if args.quick else 5)
+    calls = 300 if args.quick else 2000
+    jobs = args.only or JOBS
+    results = Results(os.path.basename(__file__), reps)
+
+    if "apply" in jobs:
+        apply_job(results, reps, calls)
+    if "map" in jobs:
+        map_job(results, reps, 100_000 if args.quick else 1_000_000)
+    if "manager" in jobs:
+        for placement in sorted(set(args.placement or [0])):
+            manager_job(results, reps, calls, placement)
+    if "primes" in jobs:
+        primes_job(results, 200_000 if args.quick else 2_000_000)
+    if args.json:
+        results.write(args.json)
+
+
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
