@@ -70,9 +70,15 @@ def count_range(bounds):
     return sum(1 for n in range(lo, hi) if is_prime(n))
 
 
-def chunks_of(limit, parts=64):
-    step = (limit + parts - 1) // parts
-    return [(lo, min(limit, lo + step)) for lo in range(0, limit, step)]
+def chunks_of(limit, workers=2):
+    """As `concur primes` cuts the range: each chunk 1/(4*workers) of what is left, none
+    below 1/1024 of the range, so the last (costliest) chunks are small."""
+    chunks, lo, smallest = [], 0, max(1, limit // 1024)
+    while lo < limit:
+        step = max(smallest, (limit - lo) // (4 * workers))
+        chunks.append((lo, min(limit, lo + step)))
+        lo += step
+    return chunks
 
 
 def seconds_per_call(fn, calls):

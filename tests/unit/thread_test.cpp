@@ -10,6 +10,7 @@
 #include <pthread.h>
 
 #include <atomic>
+#include <latch>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -323,7 +324,9 @@ TEST(SleepFor, AStopRequestCutsALongSleepShort) {
 }
 
 TEST(SleepFor, ReturnsAtOnceOnceAStopWasRequested) {
-  concur::Event asked, go;
+  // A std::latch, not a concur::Event: an Event's wait() itself ends with ThreadStopped
+  // once the stop is requested, and the body would never get to its sleeps.
+  std::latch go(1);
   int completed_sleeps = -1;
   concur::Thread t([&] {
     go.wait();
@@ -333,7 +336,7 @@ TEST(SleepFor, ReturnsAtOnceOnceAStopWasRequested) {
   });
   t.start();
   t.request_stop();  // before it sleeps at all
-  go.set();
+  go.count_down();
   EXPECT_TRUE(t.join(60.0));
   EXPECT_EQ(completed_sleeps, 0);
 }
