@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <concur/core/memory.hpp>
 #include <concur/mp/entry.hpp>
 #include <concur/mp/process.hpp>
 
@@ -37,6 +38,7 @@ int program(int argc, char** argv, Catalogue (*catalogue)()) {
   ::sigaction(SIGTERM, &sa, nullptr);
   // A reader that goes away (`concur race | head`) must not kill us mid-line.
   ::signal(SIGPIPE, SIG_IGN);
+  reuse_large_allocations();  // big messages reuse resident memory (concur/core/memory.hpp)
   return main(argc, argv, catalogue());
 }
 

@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include <concur/core/memory.hpp>
 #include <concur/mp/process.hpp>
 
 namespace bench {
@@ -267,6 +268,7 @@ inline int run_benchmarks(int argc, char** argv) {
   // As the concur binary (apps/program.cpp) and CPython do from the start: a reader that
   // has gone is EPIPE, not a signal, and a pipe write needs no signal mask around it.
   ::signal(SIGPIPE, SIG_IGN);
+  concur::reuse_large_allocations();  // as the concur binary does too (concur/core/memory.hpp)
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();
