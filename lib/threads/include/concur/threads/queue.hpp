@@ -150,8 +150,12 @@ class BasicQueue {
     items_.push(std::move(item));
     ++unfinished_;
     Recorder::counter(depth_label_, static_cast<std::int64_t>(items_.size()));
-    // Wake a getter only if one sleeps: most puts then cost no system call.
-    if (getters_waiting_ > 0) not_empty_.notify_one();
+    // Wake a getter only if one sleeps: most puts then cost no system call. And after
+    // letting go of the lock: woken under it, the getter would at once sleep again on the
+    // mutex (this made a 1 -> 1 hand-off three times slower than a plain mutex + deque).
+    const bool wake = getters_waiting_ > 0;
+    lock.unlock();
+    if (wake) not_empty_.notify_one();
   }
   void put_nowait(T item) { put(std::move(item), false); }
 
@@ -170,7 +174,9 @@ class BasicQueue {
     }
     T item = items_.pop();
     Recorder::counter(depth_label_, static_cast<std::int64_t>(items_.size()));
-    if (putters_waiting_ > 0) not_full_.notify_one();
+    const bool wake = putters_waiting_ > 0;
+    lock.unlock();
+    if (wake) not_full_.notify_one();  // after letting go of the lock, as in put()
     return item;
   }
   T get_nowait() { return get(false); }
