@@ -153,6 +153,7 @@ class Connection {
   std::size_t fill(std::size_t need);
   std::size_t read_some(char* data, std::size_t size);
   void note_buffered();
+  bool streaming() const;  // the last frame came moments ago (recv_mu_)
 
   detail::Fd fd_;
   bool readable_;
@@ -170,6 +171,7 @@ class Connection {
   std::size_t in_begin_ = 0;
   std::size_t in_end_ = 0;
   std::atomic<bool> frame_buffered_{false};  // a whole frame lies in in_
+  std::int64_t last_frame_ns_ = 0;            // steady clock, when the last recv ended (recv_mu_)
 };
 
 // A connected pair. duplex: both ends send and receive (a socketpair). Not duplex: the
