@@ -203,6 +203,10 @@ void Connection::note_buffered() {
 }
 
 std::string_view Connection::next_frame(std::string& big) {
+  struct Noted {  // however this ends: is a whole frame still waiting in the buffer?
+    Connection* conn;
+    ~Noted() { conn->note_buffered(); }  // looks only: the frame handed out stays where it is
+  } noted{this};
   const std::size_t got = fill(4);
   if (got == 0) throw EOFError();
   if (got < 4)
@@ -244,10 +248,6 @@ std::string_view Connection::next_frame(std::string& big) {
 std::string Connection::recv_bytes() {
   require(readable_, "recv");
   std::lock_guard guard(recv_mu_);
-  struct Noted {  // however this ends: is a whole frame still waiting in the buffer?
-    Connection* conn;
-    ~Noted() { conn->note_buffered(); }
-  } noted{this};
   std::string big;
   const std::string_view payload = next_frame(big);
   if (!big.empty() && payload.data() == big.data()) return big;
@@ -280,10 +280,6 @@ void Connection::send(const nlohmann::json& value, const Saying& saying) {
 nlohmann::json Connection::recv() {
   require(readable_, "recv");
   std::lock_guard guard(recv_mu_);
-  struct Noted {  // however this ends: is a whole frame still waiting in the buffer?
-    Connection* conn;
-    ~Noted() { conn->note_buffered(); }
-  } noted{this};
   std::string big;
   const std::string_view bytes = next_frame(big);  // decoded here, before the buffer moves on
   try {
