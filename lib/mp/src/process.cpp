@@ -248,7 +248,9 @@ void Process::start() {
 
 std::optional<std::pair<std::string, pid_t>> Process::unexpected_end() {
   std::unique_lock lock(mu_, std::try_to_lock);
-  if (!lock.owns_lock() || !pid_ || signalled_ || supervised_) return std::nullopt;
+  // A child whose end its parent has already seen (it was joined, say, with exit code 7)
+  // did not die unexpectedly, whatever its code.
+  if (!lock.owns_lock() || !pid_ || signalled_ || supervised_ || end_seen_) return std::nullopt;
   if (!reap(false, 0)) return std::nullopt;
   if (!exitcode_) {  // a fork-server child whose server died: nobody could tell how it ended
     if (!server_died_) return std::nullopt;
@@ -365,7 +367,7 @@ bool Process::join(std::optional<double> timeout_s) {
   // never end; that death fails the join instead.
   for (int waited = 0;; waited += kPeerCheckMs) {
     const int slice = ms < 0 ? kPeerCheckMs : std::min(kPeerCheckMs, ms - waited);
-    if (reap(true, std::max(slice, 0))) return true;
+    if (reap(true, std::max(slice, 0))) return end_seen_ = true;
     if (ms >= 0 && waited + slice >= ms) return false;
     throw_if_a_peer_died(fmt::format("{} (pid {}) to end", name_, *pid_), this);
   }
@@ -373,12 +375,15 @@ bool Process::join(std::optional<double> timeout_s) {
 
 bool Process::is_alive() {
   std::lock_guard guard(mu_);
-  return pid_ && !reap(false, 0);
+  if (!pid_) return false;
+  if (!reap(false, 0)) return true;
+  end_seen_ = true;
+  return false;
 }
 
 std::optional<int> Process::exitcode() {
   std::lock_guard guard(mu_);
-  reap(false, 0);
+  if (reap(false, 0)) end_seen_ = true;
   return exitcode_;
 }
 

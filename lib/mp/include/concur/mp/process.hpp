@@ -143,6 +143,7 @@ class Process {
   bool signalled_ = false;         // guarded by mu_: terminate(), kill() or the destructor
   bool server_died_ = false;    // guarded by mu_: its fork server died before reporting
   bool supervised_ = false;        // set before start()
+  bool end_seen_ = false;          // guarded by mu_: join(), exitcode() or is_alive() saw it end
 };
 
 // multiprocessing.set_start_method(): the method every Process made without one uses, for
