@@ -129,6 +129,42 @@ TEST_P(EveryStartMethod, TheSentinelBecomesReadableWhenTheChildEnds) {
   EXPECT_EQ(p.exitcode(), -SIGKILL);
 }
 
+// The manager demo's hang under fault injection: a worker killed while the others wait for
+// it at a barrier. The parent joins the dead one first (and sees its end); joining the next
+// must still fail, naming the dead one, since that child was running when it died.
+TEST_P(EveryStartMethod, AJoinFailsOnAChildThatDiedWhileItRan) {
+  Process victim(Target{"sleep_forever"}, "Victim", GetParam());
+  Process waiter(Target{"sleep_forever"}, "Waiter", GetParam());
+  victim.start();
+  waiter.start();
+  ASSERT_EQ(::kill(*victim.pid(), SIGKILL), 0);  // not through the object: unexpected
+  EXPECT_TRUE(victim.join(30));
+  EXPECT_EQ(victim.exitcode(), -SIGKILL);
+  try {
+    waiter.join();
+    ADD_FAILURE() << "the join of a child that may wait for a dead one returned";
+  } catch (const concur::mp::PeerDiedError& e) {
+    EXPECT_NE(std::string(e.what()).find(fmt::format("Victim (pid {}) was killed by SIGKILL", *victim.pid())),
+              std::string::npos)
+        << e.what();
+  }
+  waiter.kill();
+  EXPECT_TRUE(waiter.join(30));
+}
+
+// But a child whose end was seen before another started cannot be what the other waits
+// for: exit code 7, joined, is not a dead peer of the next child (waits of three slices).
+TEST_P(EveryStartMethod, AChildSeenEndedBeforeAnotherStartedIsNotItsDeadPeer) {
+  Process exits(Target{"exit_with", {{"code", 7}}}, "Seven", GetParam());
+  exits.start();
+  EXPECT_TRUE(exits.join(30));
+  Process sleeper(Target{"sleep_forever"}, "Sleeper", GetParam());
+  sleeper.start();
+  EXPECT_NO_THROW(EXPECT_FALSE(sleeper.join(0.15)));
+  sleeper.kill();
+  EXPECT_TRUE(sleeper.join(30));
+}
+
 INSTANTIATE_TEST_SUITE_P(StartMethods, EveryStartMethod, ::testing::Values(StartMethod::fork, StartMethod::spawn, StartMethod::forkserver),
                          [](const auto& info) { return std::string(concur::mp::to_string(info.param)); });
 

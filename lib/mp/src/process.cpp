@@ -35,6 +35,7 @@ std::array<std::atomic<pid_t>, kMaxChildren> g_children{};
 
 std::atomic<int> g_process_count{0};
 std::atomic<bool> g_warned_fork_with_threads{false};
+std::atomic<std::uint64_t> g_starts{0};  // how many processes this process has started (for Process::started_as())
 
 // Every started Process of this process, for the dead-peer check of blocking waits.
 // A forked child inherits a copy of its parent's list (and perhaps a locked mutex): the
@@ -77,9 +78,16 @@ void throw_if_a_peer_died(std::string_view waiting_for, const Process* except) {
   Started* s = started_here();
   if (s == nullptr) return;
   std::lock_guard guard(s->mu);
+  // Which processes the waiter may be waiting on: the one it joins, or else every one whose
+  // end it has not seen. A child whose end was seen before the oldest of them started
+  // cannot be what they wait for (a child joined with exit code 7, then another started).
+  std::uint64_t dependents_from = except != nullptr ? except->started_as() : UINT64_MAX;
+  if (except == nullptr)
+    for (const Process* q : s->processes)
+      if (q->end_seen_after() == 0) dependents_from = std::min(dependents_from, q->started_as());
   for (Process* p : s->processes) {
     if (p == except) continue;
-    if (const std::optional<std::pair<std::string, pid_t>> end = p->unexpected_end())
+    if (const std::optional<std::pair<std::string, pid_t>> end = p->unexpected_end(dependents_from))
       throw PeerDiedError(fmt::format("{} while this process waited for {}", end->first, waiting_for), end->second);
   }
 }
@@ -238,6 +246,7 @@ void Process::start() {
     }
   }
   pid_ = pid;
+  started_as_ = g_starts.fetch_add(1, std::memory_order_acq_rel) + 1;
   register_child(pid);
   pidfd_ = detail::Fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
   guard.unlock();  // the list's lock is never taken while holding a Process's (see unexpected_end)
@@ -246,11 +255,10 @@ void Process::start() {
   here.processes.push_back(this);
 }
 
-std::optional<std::pair<std::string, pid_t>> Process::unexpected_end() {
+std::optional<std::pair<std::string, pid_t>> Process::unexpected_end(std::uint64_t dependents_from) {
   std::unique_lock lock(mu_, std::try_to_lock);
-  // A child whose end its parent has already seen (it was joined, say, with exit code 7)
-  // did not die unexpectedly, whatever its code.
-  if (!lock.owns_lock() || !pid_ || signalled_ || supervised_ || end_seen_) return std::nullopt;
+  if (!lock.owns_lock() || !pid_ || signalled_ || supervised_) return std::nullopt;
+  if (const std::uint64_t seen = end_seen_after(); seen != 0 && seen < dependents_from) return std::nullopt;
   if (!reap(false, 0)) return std::nullopt;
   if (!exitcode_) {  // a fork-server child whose server died: nobody could tell how it ended
     if (!server_died_) return std::nullopt;
@@ -367,7 +375,10 @@ bool Process::join(std::optional<double> timeout_s) {
   // never end; that death fails the join instead.
   for (int waited = 0;; waited += kPeerCheckMs) {
     const int slice = ms < 0 ? kPeerCheckMs : std::min(kPeerCheckMs, ms - waited);
-    if (reap(true, std::max(slice, 0))) return end_seen_ = true;
+    if (reap(true, std::max(slice, 0))) {
+      note_end_seen();
+      return true;
+    }
     if (ms >= 0 && waited + slice >= ms) return false;
     throw_if_a_peer_died(fmt::format("{} (pid {}) to end", name_, *pid_), this);
   }
@@ -377,14 +388,19 @@ bool Process::is_alive() {
   std::lock_guard guard(mu_);
   if (!pid_) return false;
   if (!reap(false, 0)) return true;
-  end_seen_ = true;
+  note_end_seen();
   return false;
 }
 
 std::optional<int> Process::exitcode() {
   std::lock_guard guard(mu_);
-  if (reap(false, 0)) end_seen_ = true;
+  if (reap(false, 0)) note_end_seen();
   return exitcode_;
+}
+
+void Process::note_end_seen() {
+  if (end_seen_after_.load(std::memory_order_relaxed) == 0)
+    end_seen_after_.store(g_starts.load(std::memory_order_acquire), std::memory_order_release);
 }
 
 void Process::terminate() {

@@ -34,6 +34,8 @@
 // returned (or is_alive() said false).
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -119,8 +121,17 @@ class Process {
   // it has ended unexpectedly: by a signal not sent through this object, or with a
   // nonzero exit code. Empty while it runs, after a normal end, or while another thread
   // holds it (a join in progress learns of the end itself).
-  // Returns the sentence and the pid.
-  std::optional<std::pair<std::string, pid_t>> unexpected_end();
+  // Returns the sentence and the pid. A child whose end this process already saw (join(),
+  // exitcode(), is_alive()) before the start of every process the wait may depend on is
+  // not reported: `dependents_from` is the start number (started_as()) of the oldest of
+  // those.
+  std::optional<std::pair<std::string, pid_t>> unexpected_end(std::uint64_t dependents_from);
+
+  // Internal: this process's start number here (1 for the first started, then 2, ...; 0
+  // before start()), and the number of starts there had been when its end was first seen
+  // (0 while not seen).
+  std::uint64_t started_as() const { return started_as_; }
+  std::uint64_t end_seen_after() const { return end_seen_after_.load(std::memory_order_acquire); }
 
  private:
   bool reap(bool block, int timeout_ms);  // call with mu_ held; true once it has ended
@@ -143,7 +154,9 @@ class Process {
   bool signalled_ = false;         // guarded by mu_: terminate(), kill() or the destructor
   bool server_died_ = false;    // guarded by mu_: its fork server died before reporting
   bool supervised_ = false;        // set before start()
-  bool end_seen_ = false;          // guarded by mu_: join(), exitcode() or is_alive() saw it end
+  std::uint64_t started_as_ = 0;   // set by start(), before it is listed
+  std::atomic<std::uint64_t> end_seen_after_{0};  // see end_seen_after()
+  void note_end_seen();            // call with mu_ held, once it has ended
 };
 
 // multiprocessing.set_start_method(): the method every Process made without one uses, for
