@@ -353,8 +353,11 @@ std::vector<std::string> split(std::string_view words) {
   return {std::istream_iterator<std::string>(in), std::istream_iterator<std::string>()};
 }
 
-// The concur side of a workload: argv, and the name to show for it.
-std::pair<std::vector<std::string>, std::string> concur_command(const std::vector<const cmp::Row*>& rows, const Paths& paths) {
+// The concur side of a workload: argv, and the name to show for it. A benchmark program
+// writes its JSON to `json`, not to its standard output, where a line the library says
+// (a warning, say) would break it.
+std::pair<std::vector<std::string>, std::string> concur_command(const std::vector<const cmp::Row*>& rows, const Paths& paths,
+                                                                const fs::path& json) {
   const cmp::Source& first = rows.front()->concur;
   if (first.kind == cmp::Source::Kind::example) {
     std::vector<std::string> argv{paths.concur.string()};
@@ -368,7 +371,8 @@ std::pair<std::vector<std::string>, std::string> concur_command(const std::vecto
       if (s->kind == cmp::Source::Kind::benchmark && std::find(names.begin(), names.end(), s->name) == names.end())
         names.push_back(s->name);
   return {{(paths.bench / first.program).string(), "--benchmark_filter=" + cmp::filter_regex(names),
-           "--benchmark_format=json", fmt::format("--benchmark_min_time={}", kMinTime), "--benchmark_repetitions=1"},
+           "--benchmark_out=" + json.string(), "--benchmark_out_format=json",
+           fmt::format("--benchmark_min_time={}", kMinTime), "--benchmark_repetitions=1"},
           first.program};
 }
 
@@ -389,11 +393,11 @@ enum class Side { concur, python };
 // Runs one side of a workload and adds what it measured, or why not, to its rows' cells:
 // the concur and floor cells, or the CPython cell. False if the program failed.
 bool measure(Side side, const std::vector<std::string>& argv, const std::string& shown, const std::string& progress,
-             const std::vector<cmp::RowResult*>& rows, const fs::path& dir, const fs::path& twin_json, int cores) {
+             const std::vector<cmp::RowResult*>& rows, const fs::path& dir, const fs::path& json, int cores) {
   const auto started = std::chrono::steady_clock::now();
   fmt::print(stderr, "{} ...", progress);
   std::error_code ignored;
-  fs::remove(twin_json, ignored);
+  fs::remove(json, ignored);
   const Ran ran = run(argv, dir);
   fmt::print(stderr, " {:.1f} s\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   if (g_interrupted) return false;
@@ -404,11 +408,11 @@ bool measure(Side side, const std::vector<std::string>& argv, const std::string&
   } else {
     try {
       if (side == Side::python)
-        figures = cmp::parse_twin_json(file_text(twin_json));
+        figures = cmp::parse_twin_json(file_text(json));
       else if (rows.front()->row.concur.kind == cmp::Source::Kind::example)
         figures = cmp::parse_example_json(ran.out, cores);
       else
-        figures = cmp::parse_benchmark_json(ran.out);
+        figures = cmp::parse_benchmark_json(file_text(json));
     } catch (const std::exception& e) {
       failure = fmt::format("`{}`: {}", shown, e.what());
     }
@@ -492,7 +496,7 @@ int main(int argc, char** argv) {
   for (const cmp::RowResult& r : results) rows.push_back(r.row);
 
   bool ok = true;
-  const fs::path twin_json = dir / "twin.json";
+  const fs::path json = dir / "figures.json";  // where each program writes what it measured
   for (int rep = 1; rep <= options.reps && !g_interrupted; ++rep) {
     for (const cmp::Workload& w : cmp::workloads(rows)) {
       if (g_interrupted) break;
@@ -501,12 +505,12 @@ int main(int argc, char** argv) {
       for (std::size_t i : w.rows) ws.push_back(&results[i]), ws_rows.push_back(&results[i].row);
       const std::string what = fmt::format("[{}/{}] {}{}", rep, options.reps, w.group,
                                            w.placement >= 0 ? fmt::format(" placement:{}", w.placement) : "");
-      const auto [concur_argv, concur_shown] = concur_command(ws_rows, paths);
-      ok &= measure(Side::concur, concur_argv, concur_shown, what + ": " + concur_shown, ws, dir, twin_json, header.cores);
+      const auto [concur_argv, concur_shown] = concur_command(ws_rows, paths, json);
+      ok &= measure(Side::concur, concur_argv, concur_shown, what + ": " + concur_shown, ws, dir, json, header.cores);
       const cmp::Source& twin = ws_rows.front()->python;
       if (!header.python || twin.kind == cmp::Source::Kind::none || g_interrupted) continue;
-      ok &= measure(Side::python, twin_command(ws_rows, w.placement, paths, twin_json), twin.program,
-                    what + ": " + twin.program, ws, dir, twin_json, header.cores);
+      ok &= measure(Side::python, twin_command(ws_rows, w.placement, paths, json), twin.program,
+                    what + ": " + twin.program, ws, dir, json, header.cores);
     }
   }
   if (g_interrupted) {
