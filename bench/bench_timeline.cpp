@@ -1,6 +1,7 @@
 // bench_timeline - what one recorded timeline event costs the thread that records it,
-// next to floors measured in the same run: a RunClock read, and a plain std::mutex
-// lock/unlock for the recorded concur::Mutex lock/unlock.
+// next to floors measured in the same run: a RunClock read (what every event read before
+// the timeline had a clock of its own), the TimelineClock reads events take now, and a
+// plain std::mutex lock/unlock for the recorded concur::Mutex lock/unlock.
 //
 // A track keeps at most Recorder::kMaxEventsPerTrack events per run and only counts the
 // rest, which is cheaper; so RecordedRun restarts the run, with the timer paused, every
@@ -23,6 +24,7 @@ namespace {
 using concur::Recorder;
 using concur::RunClock;
 using concur::SpanKind;
+using concur::TimelineClock;
 
 // A recorded run around a benchmark's loop: begin_run() before, end_run() after.
 class RecordedRun {
@@ -71,19 +73,31 @@ void events_per_run(benchmark::internal::Benchmark* b) {
   b->ArgName("events_per_run")->Arg(256)->Arg(Recorder::kMaxEventsPerTrack / 2);
 }
 
-// Floor: the clock read every event needs.
+// Floors: the clock reads. The narration's (the steady clock), which every event read
+// before the timeline had a clock of its own, and the timeline's two reads.
 void BM_ClockRead(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(RunClock::elapsed_ns());
 }
 BENCHMARK(BM_ClockRead)->Name("Floor/RunClock::elapsed_ns");
 
-// A span as a primitive records one: two clock reads around the work, then span().
+void BM_TimelineNow(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(TimelineClock::now());
+}
+BENCHMARK(BM_TimelineNow)->Name("Floor/TimelineClock::now");
+
+void BM_TimelineNowBeforeRelease(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(TimelineClock::now_before_release());
+}
+BENCHMARK(BM_TimelineNowBeforeRelease)->Name("Floor/TimelineClock::now_before_release");
+
+// A span as a lock records one: now() once the lock is taken, now_before_release() just
+// before it is let go, then span(). (ScopedSpan reads now() at both ends.)
 void BM_Span(benchmark::State& state) {
   RecordedRun run(state);
   for (auto _ : state) {
-    const std::int64_t start = RunClock::elapsed_ns();
-    const std::int64_t end = RunClock::elapsed_ns();
-    Recorder::span(SpanKind::waiting, kLabel, start, end);
+    const TimelineClock::Ticks start = TimelineClock::now();
+    const TimelineClock::Ticks end = TimelineClock::now_before_release();
+    Recorder::span(SpanKind::holding, kLabel, start, end);
     run.after_event();
   }
 }
@@ -120,7 +134,8 @@ BENCHMARK(BM_ScopedSpan)->Name("Recorded/ScopedSpan")->Apply(events_per_run);
 // Outside a run every call is one relaxed load and a branch. (A primitive asks active()
 // before reading the clock, as ScopedSpan does, so no clock read is counted here.)
 void BM_InactiveSpan(benchmark::State& state) {
-  for (auto _ : state) Recorder::span(SpanKind::waiting, kLabel, 0, 0);
+  const TimelineClock::Ticks t = TimelineClock::now();
+  for (auto _ : state) Recorder::span(SpanKind::waiting, kLabel, t, t);
 }
 BENCHMARK(BM_InactiveSpan)->Name("NotRecording/span");
 
