@@ -264,8 +264,9 @@ RecordingPaused::~RecordingPaused() {
   if (was_active_) g_active.store(true, std::memory_order_release);
 }
 
-ScopedSpan::ScopedSpan(SpanKind kind, std::uint32_t label) noexcept
-    : kind_(kind), label_(label), start_(Recorder::active() ? TimelineClock::now() : kNotRecording) {}
+ScopedSpan::ScopedSpan(SpanKind kind, std::uint32_t label) noexcept : kind_(kind), label_(label), start_(kNotRecording) {
+  if (Recorder::active()) start_ = TimelineClock::now();
+}
 
 ScopedSpan::~ScopedSpan() {
   if (start_ != kNotRecording) Recorder::span(kind_, label_, start_, TimelineClock::now());
