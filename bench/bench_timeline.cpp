@@ -1,6 +1,7 @@
 // bench_timeline - what one recorded timeline event costs the thread that records it,
-// next to floors measured in the same run: a RunClock read, and a plain std::mutex
-// lock/unlock for the recorded concur::Mutex lock/unlock.
+// next to floors measured in the same run: a RunClock read (what every event read before
+// the timeline had a clock of its own), the TimelineClock reads events take now, and a
+// plain std::mutex lock/unlock for the recorded concur::Mutex lock/unlock.
 //
 // A track keeps at most Recorder::kMaxEventsPerTrack events per run and only counts the
 // rest, which is cheaper; so RecordedRun restarts the run, with the timer paused, every
@@ -18,11 +19,19 @@
 #include <concur/threads/mutex.hpp>
 #include <concur/core/timeline.hpp>
 
+// Every loop starts a 64-byte line. The NotRecording loops are five instructions, and
+// where one happened to straddle two lines it read 0.3-0.6 ns (20-30%) slower with the
+// very same instructions, so any change elsewhere in the file moved their figures.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("align-loops=64")
+#endif
+
 namespace {
 
 using concur::Recorder;
 using concur::RunClock;
 using concur::SpanKind;
+using concur::TimelineClock;
 
 // A recorded run around a benchmark's loop: begin_run() before, end_run() after.
 class RecordedRun {
@@ -71,19 +80,21 @@ void events_per_run(benchmark::internal::Benchmark* b) {
   b->ArgName("events_per_run")->Arg(256)->Arg(Recorder::kMaxEventsPerTrack / 2);
 }
 
-// Floor: the clock read every event needs.
+// Floor: the narration's clock read (the steady clock), which every event read before
+// the timeline had a clock of its own. The timeline's two reads are floors at the end.
 void BM_ClockRead(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(RunClock::elapsed_ns());
 }
 BENCHMARK(BM_ClockRead)->Name("Floor/RunClock::elapsed_ns");
 
-// A span as a primitive records one: two clock reads around the work, then span().
+// A span as a lock records one: now() once the lock is taken, now_before_release() just
+// before it is let go, then span(). (ScopedSpan reads now() at both ends.)
 void BM_Span(benchmark::State& state) {
   RecordedRun run(state);
   for (auto _ : state) {
-    const std::int64_t start = RunClock::elapsed_ns();
-    const std::int64_t end = RunClock::elapsed_ns();
-    Recorder::span(SpanKind::waiting, kLabel, start, end);
+    const TimelineClock::Ticks start = TimelineClock::now();
+    const TimelineClock::Ticks end = TimelineClock::now_before_release();
+    Recorder::span(SpanKind::holding, kLabel, start, end);
     run.after_event();
   }
 }
@@ -120,7 +131,8 @@ BENCHMARK(BM_ScopedSpan)->Name("Recorded/ScopedSpan")->Apply(events_per_run);
 // Outside a run every call is one relaxed load and a branch. (A primitive asks active()
 // before reading the clock, as ScopedSpan does, so no clock read is counted here.)
 void BM_InactiveSpan(benchmark::State& state) {
-  for (auto _ : state) Recorder::span(SpanKind::waiting, kLabel, 0, 0);
+  const TimelineClock::Ticks t = TimelineClock::now();
+  for (auto _ : state) Recorder::span(SpanKind::waiting, kLabel, t, t);
 }
 BENCHMARK(BM_InactiveSpan)->Name("NotRecording/span");
 
@@ -166,6 +178,19 @@ void BM_StdMutex(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_StdMutex)->Name("Floor/std::mutex_lock_unlock");
+
+// Floors: the timeline's clock reads (core/clock.hpp). Last in the file, so that the
+// functions above keep their places in the binary: a loop of five instructions measures
+// its alignment too.
+void BM_TimelineNow(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(TimelineClock::now());
+}
+BENCHMARK(BM_TimelineNow)->Name("Floor/TimelineClock::now");
+
+void BM_TimelineNowBeforeRelease(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(TimelineClock::now_before_release());
+}
+BENCHMARK(BM_TimelineNowBeforeRelease)->Name("Floor/TimelineClock::now_before_release");
 
 }  // namespace
 

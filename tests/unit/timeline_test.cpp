@@ -3,6 +3,8 @@
 // time, a semaphore by at most K).
 #include <gtest/gtest.h>
 
+#include <concur/core/clock.hpp>
+#include <concur/mp/process.hpp>
 #include <concur/threads/event.hpp>
 #include <concur/threads/mutex.hpp>
 #include <concur/threads/semaphore.hpp>
@@ -10,12 +12,15 @@
 #include <concur/core/timeline.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <deque>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -24,6 +29,7 @@ namespace {
 using concur::Recorder;
 using concur::SpanKind;
 using concur::Timeline;
+using concur::TimelineClock;
 using concur::TimelineEvent;
 
 // Every recorded run is ended, even when an assertion returns early.
@@ -91,7 +97,8 @@ TEST_F(TimelineTest, EventsLandOnTheRecordingThreadsTrack) {
   const std::uint32_t counter_label = Recorder::intern("test counter");
   Recorder::begin_run();
   EXPECT_TRUE(Recorder::active());
-  Recorder::span(SpanKind::waiting, span_label, 10, 20);
+  const TimelineClock::Ticks start = TimelineClock::now();
+  Recorder::span(SpanKind::waiting, span_label, start, TimelineClock::now_before_release());
   Recorder::instant(instant_label);
   Recorder::counter(counter_label, 7);
   const Timeline tl = Recorder::end_run();
@@ -109,19 +116,20 @@ TEST_F(TimelineTest, EventsLandOnTheRecordingThreadsTrack) {
   EXPECT_EQ(span.type, TimelineEvent::Type::span);
   EXPECT_EQ(span.kind, SpanKind::waiting);
   EXPECT_EQ(tl.label(span), "test span");
-  EXPECT_EQ(span.start_ns, 10);
-  EXPECT_EQ(span.end_ns, 20);
+  EXPECT_LE(span.start_ns, span.end_ns);
 
   const TimelineEvent& instant = track.events[1];
   EXPECT_EQ(instant.type, TimelineEvent::Type::instant);
   EXPECT_EQ(tl.label(instant), "test instant");
   EXPECT_EQ(instant.start_ns, instant.end_ns);
+  EXPECT_GE(instant.start_ns, span.end_ns);  // in the order they were recorded
 
   const TimelineEvent& counter = track.events[2];
   EXPECT_EQ(counter.type, TimelineEvent::Type::counter);
   EXPECT_EQ(tl.label(counter), "test counter");
   EXPECT_EQ(counter.value, 7);
   EXPECT_EQ(counter.start_ns, counter.end_ns);
+  EXPECT_GE(counter.start_ns, instant.start_ns);
 }
 
 TEST_F(TimelineTest, AConcurThreadGetsATrackNamedAfterIt) {
@@ -179,7 +187,7 @@ TEST_F(TimelineTest, NothingIsRecordedWhenNotActive) {
   Recorder::begin_run();
   Recorder::end_run();
   ASSERT_FALSE(Recorder::active());
-  Recorder::span(SpanKind::running, label, 1, 2);
+  Recorder::span(SpanKind::running, label, TimelineClock::now(), TimelineClock::now());
   Recorder::instant(label);
   Recorder::counter(label, 1);
   { concur::ScopedSpan s(SpanKind::waiting, label); }
@@ -453,6 +461,10 @@ TEST_F(TimelineTest, AdoptedTracksJoinTheRunWithTheirLabelsMatchedByText) {
   EXPECT_EQ(theirs.pid, 4242);
   EXPECT_EQ(theirs.id, 2u);
   ASSERT_EQ(theirs.events.size(), 2u);
+  // Already run-clock nanoseconds, converted by the process that recorded them: kept.
+  EXPECT_EQ(theirs.events[0].start_ns, 10);
+  EXPECT_EQ(theirs.events[0].end_ns, 20);
+  EXPECT_EQ(theirs.events[1].start_ns, 30);
   EXPECT_EQ(tl.label(theirs.events[0]), "shared label");
   EXPECT_EQ(tl.label(theirs.events[1]), "only theirs");
   EXPECT_EQ(tl.label(tl.tracks[0].events[0]), "shared label");
@@ -463,3 +475,197 @@ TEST_F(TimelineTest, AdoptOutsideARunIsIgnored) {
   Recorder::begin_run();
   EXPECT_TRUE(Recorder::end_run().tracks.empty());
 }
+
+// ---- on either clock: the order of spans across threads, and a child's tracks ---------
+//
+// The timeline records raw TSC ticks where it can, or steady-clock nanoseconds
+// (CONCUR_TIMELINE_CLOCK=steady); these run every test below on both.
+
+namespace {
+
+namespace mp = concur::mp;
+using Source = TimelineClock::Source;
+
+std::string name_of(Source source) { return source == Source::tsc ? "tsc" : "steady"; }
+
+// Chooses the clock a test asks for, and the machine's choice again afterwards.
+void record_with(Source source) {
+  if (source == Source::steady)
+    ::setenv("CONCUR_TIMELINE_CLOCK", "steady", 1);
+  else
+    ::unsetenv("CONCUR_TIMELINE_CLOCK");
+  concur::detail::choose_timeline_clock();
+}
+
+bool skip_tsc_here(Source source) { return source == Source::tsc && !TimelineClock::tsc_usable(); }
+
+class OnEachClock : public ::testing::TestWithParam<Source> {
+ protected:
+  void SetUp() override {
+    if (skip_tsc_here(GetParam())) GTEST_SKIP() << "no usable TSC here";
+    record_with(GetParam());
+    ASSERT_EQ(TimelineClock::source(), GetParam());
+  }
+  void TearDown() override {
+    if (Recorder::active()) Recorder::end_run();
+    ::unsetenv("CONCUR_TIMELINE_CLOCK");
+    concur::detail::choose_timeline_clock();
+  }
+};
+
+std::vector<const TimelineEvent*> events_labelled(const concur::Track& track, const Timeline& tl,
+                                                  std::string_view label) {
+  std::vector<const TimelineEvent*> out;
+  for (const TimelineEvent& e : track.events)
+    if (tl.label(e) == label) out.push_back(&e);
+  return out;
+}
+
+// Threads take turns at one lock; inside it each runs a scoped span with an instant in it.
+// On every track the spans nest (wait, then hold; inside the hold the span, inside that
+// the instant), and over all tracks no two holds of the lock overlap.
+TEST_P(OnEachClock, SpansFromSeveralThreadsNestAndOrder) {
+  constexpr int kThreads = 3;
+  constexpr int kRounds = 40;
+  concur::Mutex m("nest lock");
+  const std::uint32_t inside = Recorder::intern("inside the lock");
+  const std::uint32_t tick = Recorder::intern("tick inside");
+  Recorder::begin_run();
+  std::deque<concur::Thread> threads;
+  for (int i = 1; i <= kThreads; ++i)
+    threads.emplace_back(
+        [&] {
+          for (int r = 0; r < kRounds; ++r) {
+            std::lock_guard hold(m);
+            concur::ScopedSpan span(SpanKind::running, inside);
+            Recorder::instant(tick);
+          }
+        },
+        "Nester-" + std::to_string(i));
+  for (auto& t : threads) t.start();
+  for (auto& t : threads) t.join();
+  const Timeline tl = Recorder::end_run();
+
+  for (int i = 1; i <= kThreads; ++i) {
+    const concur::Track* track = tl.find_track("Nester-" + std::to_string(i));
+    ASSERT_NE(track, nullptr);
+    const auto holds = events_labelled(*track, tl, "holding nest lock");
+    const auto scoped = events_labelled(*track, tl, "inside the lock");
+    const auto ticks = events_labelled(*track, tl, "tick inside");
+    const auto waits = events_labelled(*track, tl, "waiting for nest lock");
+    const auto body = events_labelled(*track, tl, "running");
+    ASSERT_EQ(holds.size(), std::size_t{kRounds});
+    ASSERT_EQ(scoped.size(), std::size_t{kRounds});
+    ASSERT_EQ(ticks.size(), std::size_t{kRounds});
+    ASSERT_EQ(body.size(), 1u);
+    for (int r = 0; r < kRounds; ++r) {
+      const TimelineEvent& h = *holds[r];
+      const TimelineEvent& s = *scoped[r];
+      const std::int64_t t = ticks[r]->start_ns;
+      EXPECT_LE(body[0]->start_ns, h.start_ns) << track->name << " round " << r;
+      EXPECT_LE(h.start_ns, s.start_ns) << track->name << " round " << r;
+      EXPECT_LE(s.start_ns, t) << track->name << " round " << r;
+      EXPECT_LE(t, s.end_ns) << track->name << " round " << r;
+      EXPECT_LE(s.end_ns, h.end_ns) << track->name << " round " << r;
+      EXPECT_LE(h.end_ns, body[0]->end_ns) << track->name << " round " << r;
+    }
+    // A wait for the lock ends before the hold it led to starts.
+    for (const TimelineEvent* w : waits) {
+      EXPECT_LE(w->start_ns, w->end_ns);
+      const auto next = std::find_if(holds.begin(), holds.end(), [&](const TimelineEvent* h) { return h->end_ns >= w->end_ns; });
+      ASSERT_NE(next, holds.end());
+      EXPECT_LE(w->end_ns, (*next)->start_ns) << track->name;
+    }
+  }
+  std::vector<Interval> held = spans(tl, SpanKind::holding, "holding nest lock");
+  EXPECT_EQ(held.size(), std::size_t{kThreads * kRounds});
+  std::sort(held.begin(), held.end(), [](const Interval& a, const Interval& b) { return a.start_ns < b.start_ns; });
+  for (std::size_t i = 1; i < held.size(); ++i) EXPECT_GE(held[i].start_ns, held[i - 1].end_ns) << "overlap at " << i;
+}
+
+// A waiter's "waiting" span never ends before the set() that ended it (Event::set records
+// its instant before raising the flag), on whatever thread and CPU each ran.
+TEST_P(OnEachClock, AWaitEndsAfterTheSetThatEndedIt) {
+  constexpr int kWaiters = 3;
+  concur::Event go("go");
+  Recorder::begin_run();
+  std::deque<concur::Thread> waiters;
+  for (int i = 1; i <= kWaiters; ++i) waiters.emplace_back([&] { go.wait(); }, "Waiter-" + std::to_string(i));
+  for (auto& t : waiters) t.start();
+  go.set();
+  for (auto& t : waiters) t.join();
+  const Timeline tl = Recorder::end_run();
+
+  const concur::Track* main = tl.find_track("MainThread");
+  ASSERT_NE(main, nullptr);
+  const auto sets = events_labelled(*main, tl, "go set()");
+  ASSERT_EQ(sets.size(), 1u);
+  const std::int64_t set_at = sets[0]->start_ns;
+  for (const Interval& w : spans(tl, SpanKind::waiting, "waiting for go")) {
+    EXPECT_LE(w.start_ns, set_at);  // it began waiting while the flag was down
+    EXPECT_GE(w.end_ns, set_at);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Sources, OnEachClock, ::testing::Values(Source::tsc, Source::steady),
+                         [](const auto& info) { return name_of(info.param); });
+
+// What the child below runs: a few milliseconds of nothing, on its "running" span.
+void sleep_a_little(const nlohmann::json&, mp::Handed) { std::this_thread::sleep_for(std::chrono::milliseconds(2)); }
+CONCUR_ENTRY(sleep_a_little);
+
+class ChildOnEachClock : public ::testing::TestWithParam<std::tuple<Source, mp::StartMethod>> {
+ protected:
+  void SetUp() override {
+    if (skip_tsc_here(std::get<0>(GetParam()))) GTEST_SKIP() << "no usable TSC here";
+    record_with(std::get<0>(GetParam()));
+  }
+  void TearDown() override {
+    if (Recorder::active()) Recorder::end_run();
+    ::unsetenv("CONCUR_TIMELINE_CLOCK");
+    concur::detail::choose_timeline_clock();
+  }
+};
+
+// A child converts its own ticks when its run ends, against the zero its parent gave it:
+// its span lies between what the parent recorded before starting it and after joining it.
+// (A spawned child reads CONCUR_TIMELINE_CLOCK itself, from the environment it inherits.)
+TEST_P(ChildOnEachClock, AChildsSpansLieWhereTheParentSawThemHappen) {
+  const std::uint32_t before = Recorder::intern("before the child");
+  const std::uint32_t after = Recorder::intern("after the child");
+  Recorder::begin_run();
+  Recorder::instant(before);
+  mp::Process child(mp::Target{"sleep_a_little", {}, {}}, "Sleeper", std::get<1>(GetParam()));
+  child.start();
+  ASSERT_TRUE(child.join(30.0));
+  Recorder::instant(after);
+  const Timeline tl = Recorder::end_run();
+  EXPECT_EQ(child.exitcode(), 0);
+
+  const concur::Track* main = tl.find_track("MainThread");
+  ASSERT_NE(main, nullptr);
+  const auto befores = events_labelled(*main, tl, "before the child");
+  const auto afters = events_labelled(*main, tl, "after the child");
+  ASSERT_EQ(befores.size(), 1u);
+  ASSERT_EQ(afters.size(), 1u);
+  const concur::Track* theirs = nullptr;
+  for (const concur::Track& t : tl.tracks)
+    if (t.pid == *child.pid()) theirs = &t;
+  ASSERT_NE(theirs, nullptr) << "no track from the child";
+  const auto running = events_labelled(*theirs, tl, "running sleep_a_little");
+  ASSERT_EQ(running.size(), 1u);
+  EXPECT_LT(befores[0]->start_ns, running[0]->start_ns);
+  EXPECT_LE(running[0]->start_ns, running[0]->end_ns);
+  EXPECT_LT(running[0]->end_ns, afters[0]->start_ns);
+}
+
+INSTANTIATE_TEST_SUITE_P(SourcesAndStartMethods, ChildOnEachClock,
+                         ::testing::Combine(::testing::Values(Source::tsc, Source::steady),
+                                            ::testing::Values(mp::StartMethod::fork, mp::StartMethod::spawn,
+                                                              mp::StartMethod::forkserver)),
+                         [](const auto& info) {
+                           return name_of(std::get<0>(info.param)) + "_" +
+                                  std::string(mp::to_string(std::get<1>(info.param)));
+                         });
+
+}  // namespace

@@ -7,7 +7,13 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <ctime>
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
 
 namespace concur {
 namespace {
@@ -40,6 +46,134 @@ std::chrono::nanoseconds RunClock::elapsed() noexcept {
 std::int64_t RunClock::since_start_ns(Clock::time_point t) noexcept {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count() -
          g_start_ns.load(std::memory_order_relaxed);
+}
+
+// ---- the timeline's clock --------------------------------------------------------------
+
+namespace {
+
+using Source = TimelineClock::Source;
+using Ticks = TimelineClock::Ticks;
+using Reading = TimelineClock::Calibration::Reading;
+
+bool cpu_and_kernel_allow_tsc() noexcept {
+#if defined(__x86_64__)
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (__get_cpuid(0x80000000u, &a, &b, &c, &d) == 0 || a < 0x80000007u) return false;
+  __get_cpuid(0x80000001u, &a, &b, &c, &d);
+  if ((d & (1u << 27)) == 0) return false;  // no rdtscp
+  __get_cpuid(0x80000007u, &a, &b, &c, &d);
+  if ((d & (1u << 8)) == 0) return false;  // not invariant: its rate follows the CPU's frequency or stops when idle
+  // The kernel keeps time with the TSC only once it has checked that every CPU's counter
+  // agrees; if it chose another clocksource, readings from two CPUs may not compare.
+  std::FILE* f = std::fopen("/sys/devices/system/clocksource/clocksource0/current_clocksource", "r");
+  if (f == nullptr) return false;
+  char name[32] = {};
+  const bool tsc = std::fgets(name, sizeof name, f) != nullptr && std::strcmp(name, "tsc\n") == 0;
+  std::fclose(f);
+  return tsc;
+#else
+  return false;
+#endif
+}
+
+#if defined(__x86_64__)
+std::int64_t read_tsc_ordered() noexcept {
+  unsigned cpu = 0;
+  return static_cast<std::int64_t>(__builtin_ia32_rdtscp(&cpu));
+}
+
+// Both clocks at once: the steady clock between two TSC readings, placed at their middle.
+// Of a few tries the narrowest wins, so an interrupt in the middle of one does not count.
+Reading read_both() noexcept {
+  Reading best{};
+  std::int64_t narrowest = -1;
+  for (int i = 0; i < 4; ++i) {
+    const std::int64_t before = read_tsc_ordered();
+    const std::int64_t ns = now_ns();
+    const std::int64_t after = read_tsc_ordered();
+    if (narrowest < 0 || after - before < narrowest) {
+      narrowest = after - before;
+      best = {before + narrowest / 2, ns};
+    }
+  }
+  return best;
+}
+#else
+Reading read_both() noexcept { return {now_ns(), now_ns()}; }
+#endif
+
+// What the process found when it first looked, kept for its whole life (a forked child's
+// too: the TSC is the machine's, not the process's).
+struct Machine {
+  bool tsc_usable;
+  Reading first;  // the earliest reading of both clocks, where the TSC is usable
+};
+
+const Machine& machine() noexcept {
+  static const Machine m = [] {
+    const bool usable = cpu_and_kernel_allow_tsc();
+    return Machine{usable, usable ? read_both() : Reading{}};
+  }();
+  return m;
+}
+
+Source choose() noexcept {
+  const char* wanted = std::getenv("CONCUR_TIMELINE_CLOCK");
+  if (wanted != nullptr && std::strcmp(wanted, "steady") == 0) return Source::steady;
+  return machine().tsc_usable ? Source::tsc : Source::steady;
+}
+
+Source chosen() noexcept {
+  const std::uint8_t s = detail::timeline_source.load(std::memory_order_relaxed);
+  if (s != 0) return static_cast<Source>(s - 1);
+  detail::choose_timeline_clock();
+  return static_cast<Source>(detail::timeline_source.load(std::memory_order_relaxed) - 1);
+}
+
+}  // namespace
+
+void detail::choose_timeline_clock() noexcept {
+  detail::timeline_source.store(static_cast<std::uint8_t>(static_cast<std::uint8_t>(choose()) + 1),
+                                std::memory_order_relaxed);
+}
+
+TimelineClock::Ticks detail::timeline_now_slowly() noexcept {
+  if (chosen() == Source::tsc) return TimelineClock::now();
+  return TimelineClock::Ticks{now_ns()};
+}
+
+TimelineClock::Source TimelineClock::source() noexcept { return chosen(); }
+
+bool TimelineClock::tsc_usable() noexcept { return machine().tsc_usable; }
+
+TimelineClock::Calibration TimelineClock::Calibration::start() noexcept {
+  Calibration c;
+  c.source_ = chosen();
+  if (c.source_ == Source::tsc) c.begin_ = read_both();
+  return c;
+}
+
+void TimelineClock::Calibration::finish() noexcept {
+  zero_ns_ = RunClock::start_ns();
+  if (source_ != Source::tsc) return;
+  const Reading end = read_both();
+  // The run's own two readings, when far enough apart to fix the rate to about a
+  // millionth; otherwise the process's first reading, which is earlier still.
+  const Reading from =
+      end.steady_ns - begin_.steady_ns >= std::chrono::nanoseconds(kOwnRateMin).count() ? begin_ : machine().first;
+  const std::int64_t ticks = end.ticks - from.ticks;
+  const std::int64_t ns = end.steady_ns - from.steady_ns;
+  // Both are positive unless the run lasted less than one reading: then any rate will do.
+  ns_per_tick_ = ticks > 0 && ns > 0 ? static_cast<double>(ns) / static_cast<double>(ticks) : 0.0;
+}
+
+std::int64_t TimelineClock::Calibration::run_ns(Ticks t) const noexcept {
+  const std::int64_t ticks = static_cast<std::int64_t>(t);
+  if (source_ != Source::tsc) return ticks - zero_ns_;
+  // Rounded half away from zero, as std::llround() would, without a call per event.
+  const double ns = static_cast<double>(ticks - begin_.ticks) * ns_per_tick_;
+  return begin_.steady_ns + static_cast<std::int64_t>(ns >= 0 ? ns + 0.5 : ns - 0.5) - zero_ns_;
 }
 
 std::chrono::nanoseconds process_cpu_time() noexcept {

@@ -28,17 +28,16 @@ void Coroutine::will_wait_for(std::uint32_t label) noexcept {
   if (t_current != nullptr) t_current->wait_label_ = label;
 }
 
-void Coroutine::start_running(std::int64_t now_ns) { running_since_ns_ = now_ns; }
+void Coroutine::start_running(TimelineClock::Ticks now) { running_since_ = now; }
 
-void Coroutine::stop_running(std::int64_t now_ns) {
-  if (running_since_ns_ >= 0 && Recorder::active())
-    Recorder::span(SpanKind::running, running_label_, running_since_ns_, now_ns);
-  running_since_ns_ = -1;
+void Coroutine::stop_running(TimelineClock::Ticks now) {
+  if (running_since_ != kNever && Recorder::active()) Recorder::span(SpanKind::running, running_label_, running_since_, now);
+  running_since_ = kNever;
 }
 
 Coroutine::Turn::Turn(Coroutine& coroutine) : me_(coroutine), outer_(t_current) {
   const bool recording = Recorder::active();
-  const std::int64_t now = recording ? RunClock::elapsed_ns() : 0;
+  const TimelineClock::Ticks now = recording ? TimelineClock::now() : kNever;
   if (outer_ != nullptr) outer_->stop_running(now);  // its span resumes when this turn ends
 
   // Which thread this is, without a system call (gettid costs more than the rest of a turn).
@@ -58,18 +57,18 @@ Coroutine::Turn::Turn(Coroutine& coroutine) : me_(coroutine), outer_(t_current) 
   outer_actor_ = override_actor(&me_.actor_);
 
   if (recording) {
-    if (me_.suspended_at_ns_ >= 0) Recorder::span(SpanKind::waiting, me_.wait_label_, me_.suspended_at_ns_, now);
+    if (me_.suspended_at_ != kNever) Recorder::span(SpanKind::waiting, me_.wait_label_, me_.suspended_at_, now);
     me_.start_running(now);
   }
-  me_.suspended_at_ns_ = -1;  // a turn nested in one of its own (a handler of it run inline) waits for nothing
+  me_.suspended_at_ = kNever;  // a turn nested in one of its own (a handler of it run inline) waits for nothing
   me_.wait_label_ = suspended_label();
 }
 
 Coroutine::Turn::~Turn() {
   const bool recording = Recorder::active();
-  const std::int64_t now = recording ? RunClock::elapsed_ns() : 0;
+  const TimelineClock::Ticks now = recording ? TimelineClock::now() : kNever;
   me_.stop_running(now);
-  me_.suspended_at_ns_ = recording ? now : -1;
+  me_.suspended_at_ = now;
   override_actor(outer_actor_);
   detail::switch_slot(outer_slot_);
   t_current = outer_;

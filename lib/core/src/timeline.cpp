@@ -19,18 +19,28 @@
 namespace concur {
 namespace {
 
+using Ticks = TimelineClock::Ticks;
+
 // A span left open by a thread that ended, waiting for end_run() to decide about it.
 struct LeftOpen {
   Track* track;
   const void* key;
   SpanKind kind;
   std::uint32_t label;
-  std::int64_t start_ns;
+  Ticks start;
+};
+
+// A track of the run: recorded here, its times in ticks until end_run() converts them, or
+// adopted from a child process, already in nanoseconds.
+struct RunTrack {
+  std::unique_ptr<Track> track;
+  bool in_ticks;
 };
 
 struct State {
   std::mutex mu;
-  std::vector<std::unique_ptr<Track>> tracks;                // guarded by mu
+  std::vector<RunTrack> tracks;                              // guarded by mu
+  TimelineClock::Calibration calibration;                    // guarded by mu: of the run being recorded
   std::vector<LeftOpen> left_open;                           // guarded by mu
   std::unordered_map<const void*, int> released_elsewhere;   // guarded by mu
   std::vector<std::string> labels;                           // guarded by mu
@@ -96,7 +106,7 @@ Track& my_track() {
     me.track = track.get();
     me.epoch = epoch;
     me.open_count = 0;
-    s.tracks.push_back(std::move(track));
+    s.tracks.push_back({std::move(track), true});
   }
   return *me.track;
 }
@@ -143,7 +153,7 @@ void detail::hand_over_open_spans(TrackSlot& slot) {
   State& s = state();
   std::lock_guard guard(s.mu);
   for (std::size_t i = 0; i < slot.open_count; ++i)
-    s.left_open.push_back({slot.track, slot.open[i].key, slot.open[i].kind, slot.open[i].label, slot.open[i].start_ns});
+    s.left_open.push_back({slot.track, slot.open[i].key, slot.open[i].kind, slot.open[i].label, slot.open[i].start});
   slot.open_count = 0;
 }
 
@@ -161,18 +171,20 @@ void Recorder::begin_run() {
     s.tracks.clear();
     s.left_open.clear();
     s.released_elsewhere.clear();
+    s.calibration = TimelineClock::Calibration::start();
   }
   g_epoch.fetch_add(1, std::memory_order_acq_rel);
   g_active.store(true, std::memory_order_release);
 }
 
 Timeline Recorder::end_run() {
-  const std::int64_t end_ns = RunClock::elapsed_ns();
+  const Ticks end = TimelineClock::now();
   detail::hand_over_open_spans(slot());  // what the caller itself still holds
   g_active.store(false, std::memory_order_release);
   State& s = state();
   Timeline timeline;
   std::lock_guard guard(s.mu);
+  s.calibration.finish();
   // Spans their threads left open: settled by a release from elsewhere, or never released.
   for (const LeftOpen& o : s.left_open) {
     if (auto it = s.released_elsewhere.find(o.key); it != s.released_elsewhere.end() && it->second > 0) {
@@ -183,7 +195,8 @@ Timeline Recorder::end_run() {
       ++o.track->dropped;
       continue;
     }
-    TimelineEvent e{TimelineEvent::Type::span, o.kind, o.label, o.start_ns, std::max(end_ns, o.start_ns), 0};
+    TimelineEvent e{TimelineEvent::Type::span, o.kind, o.label, static_cast<std::int64_t>(o.start),
+                    static_cast<std::int64_t>(std::max(end, o.start)), 0};
     e.unreleased = true;
     o.track->events.push_back(e);
   }
@@ -191,26 +204,33 @@ Timeline Recorder::end_run() {
   s.released_elsewhere.clear();
   timeline.labels = s.labels;
   timeline.tracks.reserve(s.tracks.size());
-  for (auto& t : s.tracks) timeline.tracks.push_back(std::move(*t));
+  for (RunTrack& t : s.tracks) {
+    if (t.in_ticks)
+      for (TimelineEvent& e : t.track->events) {
+        e.start_ns = s.calibration.run_ns(Ticks{e.start_ns});
+        e.end_ns = s.calibration.run_ns(Ticks{e.end_ns});
+      }
+    timeline.tracks.push_back(std::move(*t.track));
+  }
   s.tracks.clear();
   g_epoch.fetch_add(1, std::memory_order_acq_rel);
   return timeline;
 }
 
-void Recorder::span(SpanKind kind, std::uint32_t label, std::int64_t start_ns, std::int64_t end_ns) {
+void Recorder::span(SpanKind kind, std::uint32_t label, Ticks start, Ticks end) {
   if (!active()) return;
-  append({TimelineEvent::Type::span, kind, label, start_ns, end_ns, 0});
+  append({TimelineEvent::Type::span, kind, label, static_cast<std::int64_t>(start), static_cast<std::int64_t>(end), 0});
 }
 
 void Recorder::instant(std::uint32_t label) {
   if (!active()) return;
-  const std::int64_t now = RunClock::elapsed_ns();
+  const auto now = static_cast<std::int64_t>(TimelineClock::now());
   append({TimelineEvent::Type::instant, SpanKind::running, label, now, now, 0});
 }
 
 void Recorder::counter(std::uint32_t label, std::int64_t value) {
   if (!active()) return;
-  const std::int64_t now = RunClock::elapsed_ns();
+  const auto now = static_cast<std::int64_t>(TimelineClock::now());
   append({TimelineEvent::Type::counter, SpanKind::running, label, now, now, value});
 }
 
@@ -219,7 +239,7 @@ void Recorder::open(const void* key, SpanKind kind, std::uint32_t label) {
   my_track();  // resets the open list when this is the thread's first event of the run
   TrackSlot& me = slot();
   if (me.open_count == me.open.size()) return;  // too deep: not drawn, still correct
-  me.open[me.open_count++] = {key, kind, label, RunClock::elapsed_ns()};
+  me.open[me.open_count++] = {key, kind, label, TimelineClock::now()};
 }
 
 bool Recorder::close(const void* key) {
@@ -231,7 +251,8 @@ bool Recorder::close(const void* key) {
     const detail::OpenSpan span = me.open[i];
     for (std::size_t j = i + 1; j < me.open_count; ++j) me.open[j - 1] = me.open[j];
     --me.open_count;
-    if (active()) Recorder::span(span.kind, span.label, span.start_ns, RunClock::elapsed_ns());
+    // Read just before the caller unlocks: the cheaper read is safe there (core/clock.hpp).
+    if (active()) Recorder::span(span.kind, span.label, span.start, TimelineClock::now_before_release());
     return true;
   }
   return false;
@@ -243,11 +264,12 @@ RecordingPaused::~RecordingPaused() {
   if (was_active_) g_active.store(true, std::memory_order_release);
 }
 
-ScopedSpan::ScopedSpan(SpanKind kind, std::uint32_t label) noexcept
-    : kind_(kind), label_(label), start_ns_(Recorder::active() ? RunClock::elapsed_ns() : -1) {}
+ScopedSpan::ScopedSpan(SpanKind kind, std::uint32_t label) noexcept : kind_(kind), label_(label), start_(kNotRecording) {
+  if (Recorder::active()) start_ = TimelineClock::now();
+}
 
 ScopedSpan::~ScopedSpan() {
-  if (start_ns_ >= 0) Recorder::span(kind_, label_, start_ns_, RunClock::elapsed_ns());
+  if (start_ != kNotRecording) Recorder::span(kind_, label_, start_, TimelineClock::now());
 }
 
 void Recorder::adopt(const Timeline& foreign) {
@@ -265,7 +287,7 @@ void Recorder::adopt(const Timeline& foreign) {
     auto track = std::make_unique<Track>(t);
     track->id = static_cast<std::uint32_t>(s.tracks.size() + 1);
     for (TimelineEvent& e : track->events) e.label = label_map.at(e.label);
-    s.tracks.push_back(std::move(track));
+    s.tracks.push_back({std::move(track), false});
   }
 }
 

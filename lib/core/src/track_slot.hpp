@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <string>
 
+#include "concur/core/clock.hpp"
+
 namespace concur {
 // Both defined in concur/core/timeline.hpp, not included here: timeline.cpp includes this.
 struct Track;
@@ -23,7 +25,7 @@ struct OpenSpan {
   const void* key;
   SpanKind kind;
   std::uint32_t label;
-  std::int64_t start_ns;
+  TimelineClock::Ticks start;
 };
 
 struct TrackSlot {

@@ -1,10 +1,15 @@
-// concur/core/clock.hpp - the run clock and CPU time.
+// concur/core/clock.hpp - the run clock, the timeline's clock, and CPU time.
 //
 // Every timestamp concur prints or records is relative to the start of the current run
-// ("+12.345 ms"), read from one steady clock, so lines written by different threads
-// compare directly. The runner restarts the clock at the start of each run.
+// ("+12.345 ms"), on one steady clock, so lines written by different threads compare
+// directly. The runner restarts the clock at the start of each run.
+//
+// The timeline (core/timeline.hpp) records far more often than anything prints, so it
+// reads a cheaper clock while the run lasts (TimelineClock) and converts its readings to
+// the run clock's nanoseconds when the run ends.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 
@@ -33,6 +38,125 @@ class RunClock {
   // Converts an absolute steady-clock time to nanoseconds since the run's start.
   static std::int64_t since_start_ns(Clock::time_point t) noexcept;
 };
+
+// The clock the timeline records with. A span reads a clock twice, and the steady clock
+// costs about 30 ns a read on a virtual machine (clock_gettime through the vDSO, then a
+// conversion to nanoseconds); the processor's time-stamp counter (TSC) costs 12 to 23 ns
+// (bench/README.md, bench_timeline). So where the TSC ticks at one constant rate on every
+// CPU, the timeline stores raw ticks and the run's Calibration turns them into run-clock
+// nanoseconds when it ends. Elsewhere (not x86-64, a TSC that stops or changes speed, a
+// kernel that does not keep time with it, or CONCUR_TIMELINE_CLOCK=steady in the
+// environment) the ticks are steady-clock nanoseconds, and the conversion only subtracts
+// the run's start: the timeline as it was before it had a clock of its own. Chosen once
+// per process; a forked child keeps its parent's choice, a spawned one makes its own
+// (each process converts its own ticks, so their tracks line up either way).
+//
+// Memory ordering: a processor may read the TSC before the instructions ahead of it have
+// finished. now() waits for them (rdtscp): a reading taken after a lock was taken or a
+// wait ended is never earlier than what another thread read before the unlock or set()
+// that allowed it, so the timeline never shows two holders of one lock at once, nor a
+// wait that ends before its set(). now_before_release() does not wait; it is for the end
+// of a holding span, read just before the unlock: read early, it only shortens the hold,
+// and nothing after it (the unlock included) is visible to another thread before it has
+// been read. It never comes out earlier than the same thread's previous reading, so a
+// thread's readings stay in order.
+class TimelineClock {
+ public:
+  enum class Source : std::uint8_t { steady, tsc };
+  // A reading, in ticks of whichever source this process uses: only a Calibration knows
+  // what one is worth. Always positive.
+  enum class Ticks : std::int64_t {};
+
+  // The source this process records with.
+  static Source source() noexcept;
+  // True where the TSC could be used (x86-64, invariant TSC with rdtscp, and the kernel
+  // keeping time with it), whatever CONCUR_TIMELINE_CLOCK says.
+  static bool tsc_usable() noexcept;
+
+  // The time now, never earlier than anything this thread has done or seen before: after
+  // a lock was taken, a wait ended, a value was read under a lock.
+  static Ticks now() noexcept;
+  // The time now, for the end of a holding span, just before the unlock (see above):
+  // about half the cost of now() with the TSC, the same without.
+  static Ticks now_before_release() noexcept;
+
+  // How one run's ticks become run-clock nanoseconds. start() reads the steady clock and
+  // the ticks together when the run begins, finish() again when it ends, and the ticks in
+  // between are placed on the straight line through the two readings. A run too short to
+  // measure the TSC's rate well (under kOwnRateMin) uses the rate measured since the
+  // process first read both clocks, which includes the run. Thread-compatible: one thread
+  // at a time.
+  class Calibration {
+   public:
+    static constexpr std::chrono::milliseconds kOwnRateMin{20};
+
+    static Calibration start() noexcept;
+    void finish() noexcept;
+    // Nanoseconds since the run clock's zero (RunClock::start_ns() when finish() was
+    // called), as RunClock::elapsed_ns() would have said at that moment. Never decreases
+    // as `t` increases. Only after finish().
+    std::int64_t run_ns(Ticks t) const noexcept;
+
+    // Both clocks read together.
+    struct Reading {
+      std::int64_t ticks = 0;
+      std::int64_t steady_ns = 0;
+    };
+
+   private:
+    Source source_ = Source::steady;
+    Reading begin_;
+    double ns_per_tick_ = 1.0;
+    std::int64_t zero_ns_ = 0;  // RunClock::start_ns() at finish()
+  };
+};
+
+namespace detail {
+// Chooses the timeline clock again, reading CONCUR_TIMELINE_CLOCK anew: for tests, which
+// set the variable and call this between runs (never while one is being recorded).
+void choose_timeline_clock() noexcept;
+
+// A reading is inlined where it is taken (two of them are most of a span's cost), so the
+// state it needs is here; clock.cpp owns it. 0 until chosen, then 1 + Source. Relaxed:
+// every thread that chooses chooses the same, and tests change it only between runs.
+inline std::atomic<std::uint8_t> timeline_source{0};
+inline constexpr std::uint8_t kTimelineTsc = static_cast<std::uint8_t>(TimelineClock::Source::tsc) + 1;
+// The calling thread's latest TSC reading: now_before_release() never goes back before it.
+inline thread_local std::int64_t latest_tick = 0;
+// The steady clock, or the first reading of the process (which chooses).
+TimelineClock::Ticks timeline_now_slowly() noexcept;
+}  // namespace detail
+
+// rdtscp as one instruction rather than <x86intrin.h>'s __rdtscp(), which stores the CPU
+// number it also returns: that store gave every caller a stack frame, the ones that are
+// not recording too. The plain read is GCC's and Clang's builtin for rdtsc (what
+// __rdtsc() calls), so that every file including this one does not include that header.
+inline TimelineClock::Ticks TimelineClock::now() noexcept {
+#if defined(__x86_64__)
+  if (detail::timeline_source.load(std::memory_order_relaxed) == detail::kTimelineTsc) {
+    std::uint64_t low, high;
+    asm volatile("rdtscp" : "=a"(low), "=d"(high) : : "rcx");
+    const auto t = static_cast<std::int64_t>(high << 32 | low);
+    detail::latest_tick = t;
+    return Ticks{t};
+  }
+#endif
+  return detail::timeline_now_slowly();
+}
+
+inline TimelineClock::Ticks TimelineClock::now_before_release() noexcept {
+#if defined(__x86_64__)
+  if (detail::timeline_source.load(std::memory_order_relaxed) == detail::kTimelineTsc) {
+    // Unordered, the read may run ahead of the instructions before it, even of this
+    // thread's previous reading: it never comes out earlier than that one.
+    auto t = static_cast<std::int64_t>(__builtin_ia32_rdtsc());
+    if (t < detail::latest_tick) t = detail::latest_tick;
+    detail::latest_tick = t;
+    return Ticks{t};
+  }
+#endif
+  return detail::timeline_now_slowly();
+}
 
 // CPU time used so far by the whole process, every thread included (user + system).
 // The difference over a run is its CPU time: more than the wall time means threads

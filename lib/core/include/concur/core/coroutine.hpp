@@ -24,6 +24,8 @@
 #include <memory>
 #include <string>
 
+#include "concur/core/clock.hpp"
+
 namespace concur {
 
 namespace detail {
@@ -65,8 +67,8 @@ class Coroutine {
   };
 
  private:
-  void start_running(std::int64_t now_ns);
-  void stop_running(std::int64_t now_ns);
+  void start_running(TimelineClock::Ticks now);
+  void stop_running(TimelineClock::Ticks now);
 
   std::string name_;
   std::string actor_;            // "NAME@THREAD" for the thread of the latest turn
@@ -74,8 +76,10 @@ class Coroutine {
   std::unique_ptr<detail::TrackSlot> slot_;  // its track; null until a turn is recorded
   std::uint32_t running_label_ = 0;  // "running on THREAD", interned for actor_thread_
   std::uint32_t wait_label_;
-  std::int64_t running_since_ns_ = -1;
-  std::int64_t suspended_at_ns_ = -1;
+  // TimelineClock readings; kNever outside a recorded run.
+  static constexpr TimelineClock::Ticks kNever{-1};
+  TimelineClock::Ticks running_since_ = kNever;
+  TimelineClock::Ticks suspended_at_ = kNever;
   std::uint64_t turns_ = 0;
 };
 

@@ -12,6 +12,11 @@
 // through a thread-local pointer), so the only shared step is creating the track, once per
 // thread per run. Outside a run nothing is recorded and each call costs one relaxed load.
 // A track keeps at most kMaxEventsPerTrack events per run and counts the rest as dropped.
+//
+// While the run lasts, events carry TimelineClock ticks (core/clock.hpp: the processor's
+// time-stamp counter where it can be trusted, cheaper to read than the steady clock);
+// end_run() converts them, so a finished Timeline is in run-clock nanoseconds, on the
+// same time line as the narration's "+12.345 ms" and as a child process's tracks.
 #pragma once
 
 #include <cstddef>
@@ -19,6 +24,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "concur/core/clock.hpp"
 
 namespace concur {
 
@@ -30,7 +37,7 @@ struct TimelineEvent {
   Type type = Type::span;
   SpanKind kind = SpanKind::running;  // spans only
   std::uint32_t label = 0;            // index into Timeline::labels
-  std::int64_t start_ns = 0;          // since the run's start
+  std::int64_t start_ns = 0;          // since the run clock's zero (TimelineClock ticks until end_run())
   std::int64_t end_ns = 0;            // spans: their end; instants and counters: == start_ns
   std::int64_t value = 0;             // counters only
   // A holding span still open when its thread ended (or the run did): drawn up to the end
@@ -75,8 +82,10 @@ class Recorder {
   // have finished (been joined) before this is called.
   static Timeline end_run();
 
-  // Records on the calling thread's track. Times are run-clock nanoseconds.
-  static void span(SpanKind kind, std::uint32_t label, std::int64_t start_ns, std::int64_t end_ns);
+  // Records on the calling thread's track. A span's times are TimelineClock readings taken
+  // on this thread: now(), or now_before_release() for the end of a holding span read
+  // just before the unlock (core/clock.hpp says why only there).
+  static void span(SpanKind kind, std::uint32_t label, TimelineClock::Ticks start, TimelineClock::Ticks end);
   static void instant(std::uint32_t label);
   static void counter(std::uint32_t label, std::int64_t value);
 
@@ -93,7 +102,10 @@ class Recorder {
   static void released_elsewhere(const void* key);
 
   // Adds the tracks another process recorded (a child's, sent back when it ended) to the
-  // run being recorded; ignored when none is. Their labels are matched by text.
+  // run being recorded; ignored when none is. Their labels are matched by text. Their
+  // times are kept as they are: the child converted them at its own end_run(), against
+  // the run clock's zero it took from its parent, so they already share the parent's time
+  // line (the steady clock is the machine's).
   static void adopt(const Timeline& foreign);
 };
 
@@ -127,7 +139,8 @@ class ScopedSpan {
  private:
   SpanKind kind_;
   std::uint32_t label_;
-  std::int64_t start_ns_;  // -1 when not recording
+  TimelineClock::Ticks start_;  // kNotRecording when not recording
+  static constexpr TimelineClock::Ticks kNotRecording{-1};
 };
 
 }  // namespace concur
