@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -39,6 +40,20 @@ class TimelineTest : public ::testing::Test {
     if (Recorder::active()) Recorder::end_run();
   }
 };
+
+// Starts `count` threads named PREFIX-1, PREFIX-2, ..., each running `round` `rounds`
+// times, and joins them all.
+void run_threads(int count, const std::string& prefix, int rounds, const std::function<void()>& round) {
+  std::deque<concur::Thread> threads;
+  for (int i = 1; i <= count; ++i)
+    threads.emplace_back(
+        [&] {
+          for (int r = 0; r < rounds; ++r) round();
+        },
+        prefix + "-" + std::to_string(i));
+  for (auto& t : threads) t.start();
+  for (auto& t : threads) t.join();
+}
 
 struct Interval {
   std::int64_t start_ns;
@@ -341,19 +356,11 @@ TEST_F(TimelineTest, SemaphoreHoldingSpansNeverExceedItsPermits) {
   constexpr int kRounds = 40;
   concur::Semaphore room(kPermits, "room");
   Recorder::begin_run();
-  std::deque<concur::Thread> threads;
-  for (int i = 1; i <= kThreads; ++i)
-    threads.emplace_back(
-        [&] {
-          for (int r = 0; r < kRounds; ++r) {
-            room.acquire();
-            std::this_thread::yield();
-            room.release();
-          }
-        },
-        "Visitor-" + std::to_string(i));
-  for (auto& t : threads) t.start();
-  for (auto& t : threads) t.join();
+  run_threads(kThreads, "Visitor", kRounds, [&] {
+    room.acquire();
+    std::this_thread::yield();
+    room.release();
+  });
   const Timeline tl = Recorder::end_run();
 
   const std::vector<Interval> held = spans(tl, SpanKind::holding, "holding room");
@@ -531,19 +538,11 @@ TEST_P(OnEachClock, SpansFromSeveralThreadsNestAndOrder) {
   const std::uint32_t inside = Recorder::intern("inside the lock");
   const std::uint32_t tick = Recorder::intern("tick inside");
   Recorder::begin_run();
-  std::deque<concur::Thread> threads;
-  for (int i = 1; i <= kThreads; ++i)
-    threads.emplace_back(
-        [&] {
-          for (int r = 0; r < kRounds; ++r) {
-            std::lock_guard hold(m);
-            concur::ScopedSpan span(SpanKind::running, inside);
-            Recorder::instant(tick);
-          }
-        },
-        "Nester-" + std::to_string(i));
-  for (auto& t : threads) t.start();
-  for (auto& t : threads) t.join();
+  run_threads(kThreads, "Nester", kRounds, [&] {
+    std::lock_guard hold(m);
+    concur::ScopedSpan span(SpanKind::running, inside);
+    Recorder::instant(tick);
+  });
   const Timeline tl = Recorder::end_run();
 
   for (int i = 1; i <= kThreads; ++i) {
