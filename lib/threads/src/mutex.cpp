@@ -6,6 +6,7 @@
 
 #include "concur/core/actor.hpp"
 #include "concur/core/clock.hpp"
+#include "concur/threads/control.hpp"
 #include "concur/threads/timed_lock.hpp"
 #include "concur/core/jitter.hpp"
 #include "concur/core/timeline.hpp"
@@ -35,6 +36,8 @@ void Mutex::lock() {
   jitter::point();
   // Locking a std::timed_mutex we already own is undefined: report it before touching mu_.
   if (held_by_me()) throw DeadlockError::self(current_actor(), name_);
+  if (control::active())  // in a controlled run: a step, taken once the lock is free
+    control::point(control::Op::lock, this, "lock " + name_, [this] { return !locked(); });
   // Only a lock that is really contended gets a waiting span: the free case stays cheap.
   if (!mu_.try_lock()) {
     ScopedSpan waiting(SpanKind::waiting, waiting_label_);
@@ -45,6 +48,7 @@ void Mutex::lock() {
 
 bool Mutex::try_lock() {
   jitter::point();
+  if (control::active()) control::point(control::Op::try_lock, this, "try to lock " + name_);
   if (held_by_me() || !mu_.try_lock()) return false;
   took_it();
   return true;
@@ -53,6 +57,7 @@ bool Mutex::try_lock() {
 void Mutex::unlock() {
   if (owner_.load(std::memory_order_relaxed) != this_thread_key())
     throw std::runtime_error("release of '" + name_ + "', which this thread does not hold");
+  if (control::active()) control::point(control::Op::unlock, this, "unlock " + name_);
   Recorder::close(this);
   owner_.store(0, std::memory_order_relaxed);
   mu_.unlock();

@@ -19,6 +19,7 @@
 #include "concur/core/jitter.hpp"
 #include "concur/core/timeline.hpp"
 #include "concur/core/timeout.hpp"
+#include "concur/threads/control.hpp"
 
 namespace concur {
 namespace {
@@ -55,6 +56,8 @@ Thread::~Thread() {
   if (!thread_.joinable()) return;
   // Unwinding: whoever would have fed or stopped this thread is gone, so ask it to stop.
   if (daemon_ || std::uncaught_exceptions() > 0) thread_.request_stop();
+  // In a controlled run it may be waiting for a turn nobody will give it now.
+  if (control_number_ >= 0 && std::uncaught_exceptions() > 0) control::abandon();
   thread_.join();
 }
 
@@ -77,6 +80,7 @@ void Thread::start() {
     started_ = true;
   }
   Console::note_actor(name_);  // its lines will line up with the others'
+  control_number_ = control::created(name_);  // -1 outside a controlled run
   try {
     std::lock_guard join_guard(join_mu_);  // a joiner on another thread reads thread_
     thread_ = std::jthread([this](std::stop_token token) { bootstrap(std::move(token)); });
@@ -116,6 +120,7 @@ void Thread::bootstrap(std::stop_token token) {
   {
     ScopedSpan running(SpanKind::running, Recorder::intern("running"));
     try {
+      control::begins(control_number_);  // in a controlled run, waits for the first turn
       run();
     } catch (const ThreadStopped&) {
       // Asked to stop while it waited: the owner is unwinding; nothing to report.
@@ -127,6 +132,7 @@ void Thread::bootstrap(std::stop_token token) {
       Console::get().event(name_, "raised an exception");
     }
   }
+  control::ends(control_number_);
   {
     std::lock_guard guard(g_running_mu);
     std::erase(g_running, this);
@@ -146,6 +152,11 @@ bool Thread::join(std::optional<double> timeout_s) {
   if (!started_) throw std::logic_error("Thread::join: cannot join a thread before it is started");
   if (foreign_) throw std::logic_error("Thread::join: this thread was not started by concur");
   if (t_current == this) throw std::logic_error("Thread::join: a thread cannot join itself");
+  if (control_number_ >= 0 && control::active()) {  // a visible step: waits until the thread has ended
+    lock.unlock();
+    control::join_point(control_number_, name_);
+    lock.lock();
+  }
   if (timeout_s) {
     const auto limit = timeout_duration(*timeout_s);
     if (!finished_cv_.wait_for(lock, limit, [&] { return finished_; })) return false;

@@ -136,6 +136,7 @@ class Thread {
   std::optional<long> native_id_;         // guarded by mu_
   std::exception_ptr exception_;          // guarded by mu_
   std::stop_token stop_token_;            // guarded by mu_
+  int control_number_ = -1;               // its number in a controlled run (control.hpp), set by start()
 };
 
 // The Thread object of the caller, like threading.current_thread(). For a thread concur

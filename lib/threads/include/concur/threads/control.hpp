@@ -1,0 +1,170 @@
+// concur/threads/control.hpp - controlled execution: a scheduler decides who runs next.
+//
+// A race or a deadlock is a fact about one interleaving. In a controlled run the machine
+// does not choose it: the threads take turns, one at a time, and at each visible
+// operation (a read or a write of a Shared value, a lock or an unlock, a join) the
+// running thread stops and a Chooser picks which thread does its next visible operation.
+// Between two visible operations a thread runs alone, so a run is decided entirely by its
+// schedule: the thread of every visible step, in order ("1,1,2,2"). The same schedule
+// gives the same run again.
+//
+//     concur::control::Controlled run(chooser);   // this thread becomes MainThread, 0
+//     ... start concur::Threads, join them ...     // each started one gets 1, 2, ...
+//     concur::control::Outcome what = run.finish();
+//
+// A thread whose next operation cannot go on (a lock held by another, a join of a thread
+// still running) is not offered to the Chooser until it can. When no thread can go on and
+// some have not finished, that is a deadlock: the run is stopped. Every thread that was
+// waiting gets ThreadStopped thrown out of its wait (a concur::Thread ends quietly with
+// it, its guards releasing what it held), and the main thread's wait throws Deadlock
+// naming each stuck thread, what it holds and what it waits for.
+//
+// Only concur::Threads started during the run, and the thread that made it, take part.
+// Starting a thread and the end of a join are not choices: a thread that has just been
+// started, or whose join can return, runs at once (lowest number first) until its next
+// visible operation. So a race of 2 threads x 2 increments, whose only visible operations
+// are the 8 reads and writes of the counter, has exactly C(8,4) = 70 schedules.
+//
+// Outside a controlled run, point() is one relaxed load and a branch.
+//
+// Memory ordering: one thread runs at a time, and the hand-over goes through the
+// controller's mutex, so everything a thread did before its step is visible to the thread
+// that runs next.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace concur::control {
+
+// What a visible operation does to its object: reads and writes of shared data, and the
+// operations of the synchronization primitives.
+enum class Op : std::uint8_t { read, write, lock, try_lock, unlock, join };
+
+// A controlled run found that no thread can go on.
+class Deadlock : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// One visible operation of one thread, as the chooser and the history show it.
+struct Step {
+  int thread = 0;      // 0 for MainThread, then 1, 2, ... in the order they were started
+  Op op = Op::read;
+  const void* object = nullptr;
+  std::string text;    // "read counter", "lock account A"
+};
+
+// The threads that can take the next step, each with the step it would take; never empty.
+struct Choice {
+  std::vector<Step> enabled;  // ordered by thread number
+  std::size_t depth = 0;      // how many steps have been taken so far
+  int last = -1;              // the thread of the step before (-1 at the first)
+};
+
+// Picks the thread of the next step: one of choice.enabled[i].thread.
+using Chooser = std::function<int(const Choice& choice)>;
+
+// What a controlled run did.
+struct Outcome {
+  std::vector<Step> steps;             // every visible step, in order
+  std::vector<std::string> threads;    // names, by number (0: MainThread)
+  std::optional<std::string> deadlock; // who was stuck, when the run ended in one
+  // The thread of every step, "1,1,2,2": what --schedule replays.
+  std::string schedule() const;
+};
+
+namespace detail {
+inline std::atomic<bool> g_active{false};
+void point_slow(Op op, const void* object, std::string_view what, const std::function<bool()>& ready);
+}  // namespace detail
+
+// True while a controlled run is in progress in this process.
+inline bool active() noexcept { return detail::g_active.load(std::memory_order_relaxed); }
+
+// Before a visible operation on `object`: in a controlled run, waits until the chooser
+// picks this thread and `ready()` holds (no `ready`: it always can), then returns, and the
+// caller does the operation. Called by a thread outside the run, or outside a controlled
+// run, it returns at once. Throws ThreadStopped (a thread of the run) or Deadlock (its
+// main thread) when the run is stopped while it waits.
+inline void point(Op op, const void* object, std::string_view what, const std::function<bool()>& ready = {}) {
+  if (active()) detail::point_slow(op, object, what, ready);
+}
+
+// The calling thread's number in the controlled run, or -1.
+int current_thread_number() noexcept;
+
+// concur::Thread's hooks. created(): in start(), on the starting thread; returns the new
+// thread's number, or -1 when no run is in progress (or the starter is not in it).
+// begins(): first thing on the new thread, waits for its first turn. ends(): last thing.
+int created(const std::string& name);
+void begins(int number);
+void ends(int number);
+// Thread::join()'s visible operation: waits until thread `number` has ended.
+void join_point(int number, std::string_view name);
+// Stops the run in progress, if any, as Controlled::stop() does: for a Thread destroyed
+// while an exception unwinds, whose thread would otherwise wait for a turn forever.
+void abandon() noexcept;
+
+// A controlled run, on the calling thread, which takes part as MainThread (number 0).
+// One at a time per process. Every thread started in it must be joined before finish().
+class Controlled {
+ public:
+  explicit Controlled(Chooser chooser);
+  ~Controlled();
+  Controlled(const Controlled&) = delete;
+  Controlled& operator=(const Controlled&) = delete;
+
+  // Ends the run (the main thread's part is over) and says what happened.
+  Outcome finish();
+  // Stops the run: every thread waiting for its turn gets ThreadStopped (for `q` in step).
+  void stop();
+};
+
+// ---- exploring every schedule ---------------------------------------------------------
+
+struct ExploreOptions {
+  // At most this many preemptions per schedule (switching away from a thread that could
+  // have gone on); nullopt: no bound.
+  std::optional<int> preemptions;
+  // Stop after this many schedules (a safety net); 0: no limit.
+  long max_schedules = 0;
+};
+
+struct Explored {
+  long schedules = 0;      // complete schedules run
+  long deadlocks = 0;      // of which ended in a deadlock
+  bool complete = true;    // false when max_schedules cut the search short
+  // For each outcome (the text the run returned, or "deadlock"): how many schedules gave
+  // it, and the shortest schedule that did (first found among the shortest).
+  struct Seen {
+    long count = 0;
+    std::string shortest;
+    std::size_t length = 0;
+  };
+  std::vector<std::pair<std::string, Seen>> outcomes;  // in the order first seen
+  std::optional<std::string> first_deadlock;           // its description
+  double seconds = 0;
+};
+
+// Runs `once` (one controlled run: it makes a Controlled with the chooser it is given,
+// starts and joins its threads, and returns the outcome as text) for every schedule, depth
+// first, each choice point's alternatives in thread order. While it explores, this thread
+// and the threads it starts run on one core: a controlled run is sequential anyway, and a
+// hand-over on one core costs a few microseconds instead of a cross-core wake-up.
+Explored explore(const std::function<std::string(const Chooser&)>& once, const ExploreOptions& options = {});
+
+// A chooser that replays `schedule` ("1,1,2,2") and then picks the lowest enabled thread.
+// Throws std::invalid_argument (at the step) when the schedule names a thread that cannot
+// go on there.
+Chooser replay(const std::vector<int>& schedule);
+// "1, 1,2" -> {1, 1, 2}; throws std::invalid_argument naming the bad entry.
+std::vector<int> parse_schedule(std::string_view text);
+
+}  // namespace concur::control

@@ -1,0 +1,191 @@
+// Controlled execution (concur/threads/control.hpp): a schedule decides the run, replaying
+// it gives the same run, and exploring tries every schedule exactly once.
+#include <gtest/gtest.h>
+
+#include <concur/threads/control.hpp>
+#include <concur/threads/mutex.hpp>
+#include <concur/threads/shared.hpp>
+#include <concur/threads/thread.hpp>
+
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+
+#include <fmt/format.h>
+
+namespace {
+
+using concur::Shared;
+using concur::Thread;
+namespace control = concur::control;
+
+// The race of 10.4 at its smallest: `threads` threads add 1 `increments` times each, as a
+// read then a write, optionally under a lock. Returns "counter = N".
+std::string race_once(const control::Chooser& chooser, int threads, int increments, bool locked,
+                      control::Outcome* outcome = nullptr) {
+  control::Controlled run(chooser);  // first: it must outlive the threads
+  Shared<long> counter("counter");
+  concur::Mutex lock("counter lock");
+  std::deque<Thread> workers;
+  for (int t = 1; t <= threads; ++t)
+    workers.emplace_back(
+        [&] {
+          for (int i = 0; i < increments; ++i) {
+            std::unique_lock guard(lock, std::defer_lock);
+            if (locked) guard.lock();
+            const long seen = counter.load();
+            counter.store(seen + 1);
+          }
+        },
+        fmt::format("Thread-{}", t));
+  for (Thread& w : workers) w.start();
+  for (Thread& w : workers) w.join();
+  control::Outcome what = run.finish();
+  if (outcome != nullptr) *outcome = std::move(what);
+  return fmt::format("counter = {}", counter.peek());
+}
+
+// Two clerks each lock two accounts, in opposite orders unless `one_order`.
+std::string transfer_once(const control::Chooser& chooser, bool one_order) {
+  control::Controlled run(chooser);
+  concur::Mutex a("account A"), b("account B");
+  std::deque<Thread> clerks;
+  clerks.emplace_back([&] { std::scoped_lock<concur::Mutex> first(a); std::scoped_lock<concur::Mutex> second(b); }, "Clerk-1");
+  clerks.emplace_back(
+      [&] {
+        concur::Mutex& x = one_order ? a : b;
+        concur::Mutex& y = one_order ? b : a;
+        std::scoped_lock<concur::Mutex> first(x);
+        std::scoped_lock<concur::Mutex> second(y);
+      },
+      "Clerk-2");
+  for (Thread& c : clerks) c.start();
+  for (Thread& c : clerks) c.join();
+  run.finish();
+  return "done";
+}
+
+std::map<std::string, long> counts(const control::Explored& e) {
+  std::map<std::string, long> out;
+  for (const auto& [outcome, seen] : e.outcomes) out[outcome] = seen.count;
+  return out;
+}
+
+TEST(Control, ARaceOfTwoByTwoHasSeventySchedulesEndingAtTwoThreeOrFour) {
+  const control::Explored e = control::explore([](const control::Chooser& c) { return race_once(c, 2, 2, false); });
+  EXPECT_EQ(e.schedules, 70);  // C(8,4): where the 4 steps of Thread-1 fall among 8
+  EXPECT_TRUE(e.complete);
+  EXPECT_EQ(e.deadlocks, 0);
+  const std::map<std::string, long> by = counts(e);
+  ASSERT_EQ(by.size(), 3u);
+  EXPECT_GT(by.at("counter = 2"), 0);
+  EXPECT_GT(by.at("counter = 3"), 0);
+  EXPECT_GT(by.at("counter = 4"), 0);
+  long total = 0;
+  for (const auto& [outcome, n] : by) total += n;
+  EXPECT_EQ(total, 70);
+  for (const auto& [outcome, seen] : e.outcomes) EXPECT_EQ(seen.length, 8u) << outcome;  // every schedule has 8 steps
+}
+
+TEST(Control, ReplayingAScheduleGivesTheSameRunAndTheSameSchedule) {
+  control::Outcome what;
+  // Both read 0, both write 1; both read 1, both write 2.
+  EXPECT_EQ(race_once(control::replay({1, 2, 1, 2, 1, 2, 1, 2}), 2, 2, false, &what), "counter = 2");
+  EXPECT_EQ(what.schedule(), "1,2,1,2,1,2,1,2");
+  ASSERT_EQ(what.steps.size(), 8u);
+  EXPECT_EQ(what.steps[0].text, "read counter");
+  EXPECT_EQ(what.steps[2].text, "write counter = 1");
+  EXPECT_EQ(what.steps[3].text, "write counter = 1");
+  EXPECT_EQ(what.threads.at(1), "Thread-1");
+  // One thread after the other: nothing lost.
+  EXPECT_EQ(race_once(control::replay({2, 2, 2, 2, 1, 1, 1, 1}), 2, 2, false, &what), "counter = 4");
+  EXPECT_EQ(what.schedule(), "2,2,2,2,1,1,1,1");
+}
+
+TEST(Control, AScheduleNamingAThreadThatCannotGoOnIsRefused) {
+  try {
+    race_once(control::replay({1, 1, 1, 1, 1}), 2, 2, false);  // Thread-1 has only 4 steps
+    FAIL() << "no error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("step 5: thread 1 cannot go on here (it can: 2)"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Control, WithTheLockEveryScheduleEndsAtFour) {
+  const control::Explored e = control::explore([](const control::Chooser& c) { return race_once(c, 2, 2, true); });
+  EXPECT_GT(e.schedules, 1);
+  EXPECT_EQ(e.deadlocks, 0);
+  const std::map<std::string, long> by = counts(e);
+  ASSERT_EQ(by.size(), 1u);
+  EXPECT_EQ(by.begin()->first, "counter = 4");
+}
+
+TEST(Control, OppositeLockOrdersDeadlockAndTheCycleIsNamed) {
+  const control::Explored e = control::explore([](const control::Chooser& c) { return transfer_once(c, false); });
+  EXPECT_GT(e.deadlocks, 0);
+  EXPECT_LT(e.deadlocks, e.schedules);  // some orders get through
+  ASSERT_TRUE(e.first_deadlock.has_value());
+  const std::string& d = *e.first_deadlock;
+  EXPECT_NE(d.find("Clerk-1 waits to lock account B (held by Clerk-2), holding account A"), std::string::npos) << d;
+  EXPECT_NE(d.find("Clerk-2 waits to lock account A (held by Clerk-1), holding account B"), std::string::npos) << d;
+}
+
+TEST(Control, OneLockOrderNeverDeadlocks) {
+  const control::Explored e = control::explore([](const control::Chooser& c) { return transfer_once(c, true); });
+  EXPECT_GT(e.schedules, 1);
+  EXPECT_EQ(e.deadlocks, 0);
+}
+
+TEST(Control, NoPreemptionLeavesOnlyTheSerialSchedules) {
+  control::ExploreOptions none;
+  none.preemptions = 0;
+  const control::Explored e = control::explore([](const control::Chooser& c) { return race_once(c, 2, 2, false); }, none);
+  EXPECT_EQ(e.schedules, 2);  // Thread-1 first or Thread-2 first, each to its end
+  const std::map<std::string, long> by = counts(e);
+  ASSERT_EQ(by.size(), 1u);
+  EXPECT_EQ(by.begin()->first, "counter = 4");
+  // One preemption, between a thread's read and its write, and the other thread's whole
+  // work is overwritten: 2. Ending at 3 takes a second switch back.
+  control::ExploreOptions one;
+  one.preemptions = 1;
+  const control::Explored e1 = control::explore([](const control::Chooser& c) { return race_once(c, 2, 2, false); }, one);
+  EXPECT_GT(e1.schedules, 2);
+  EXPECT_LT(e1.schedules, 70);
+  EXPECT_EQ(counts(e1), (std::map<std::string, long>{{"counter = 2", counts(e1)["counter = 2"]},
+                                                     {"counter = 4", counts(e1)["counter = 4"]}}));
+  EXPECT_GT(counts(e1)["counter = 2"], 0);
+  control::ExploreOptions two;
+  two.preemptions = 2;
+  const control::Explored e2 = control::explore([](const control::Chooser& c) { return race_once(c, 2, 2, false); }, two);
+  EXPECT_GT(e2.schedules, e1.schedules);
+  EXPECT_LT(e2.schedules, 70);
+  EXPECT_EQ(counts(e2).size(), 3u);
+}
+
+TEST(Control, OutsideAControlledRunNothingWaits) {
+  EXPECT_FALSE(control::active());
+  Shared<int> x("x");
+  x.store(3);
+  EXPECT_EQ(x.load(), 3);
+  concur::Mutex m("m");
+  m.lock();
+  m.unlock();
+}
+
+TEST(Control, SchedulesParseAndBadEntriesAreNamed) {
+  EXPECT_EQ(control::parse_schedule("1,1, 2 ,0"), (std::vector<int>{1, 1, 2, 0}));
+  EXPECT_THROW(control::parse_schedule(""), std::invalid_argument);
+  try {
+    control::parse_schedule("1,x,2");
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "schedule entry 2 is 'x', not a thread number (0 for MainThread, 1, 2, ...)");
+  }
+  EXPECT_THROW(control::parse_schedule("1,,2"), std::invalid_argument);
+  EXPECT_THROW(control::parse_schedule("-1"), std::invalid_argument);
+}
+
+}  // namespace
