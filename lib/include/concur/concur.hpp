@@ -25,6 +25,8 @@
 //             thread_pool.hpp ThreadPool
 //             futures.hpp     Future, ThreadPoolExecutor, wait, as_completed (concurrent.futures)
 //             http.hpp        LocalWebServer, http_get      (the websites and requests.get)
+//             shared.hpp      Shared<T>: a value whose reads and writes are steps
+//             control.hpp     controlled runs: a scheduler picks who goes next; explore()
 //   mp/       (namespace concur::mp, like `import multiprocessing as mp`)
 //             connection.hpp  Pipe(), Connection            (multiprocessing.Pipe)
 //             entry.hpp       CONCUR_ENTRY, Target          (what a child runs, by name)
@@ -68,6 +70,7 @@
 #include "concur/core/timeout.hpp"
 #include "concur/threads/barrier.hpp"
 #include "concur/threads/condition.hpp"
+#include "concur/threads/control.hpp"
 #include "concur/threads/deadlock.hpp"
 #include "concur/threads/event.hpp"
 #include "concur/threads/futures.hpp"
@@ -78,6 +81,7 @@
 #include "concur/threads/queue.hpp"
 #include "concur/threads/rlock.hpp"
 #include "concur/threads/semaphore.hpp"
+#include "concur/threads/shared.hpp"
 #include "concur/threads/start_line.hpp"
 #include "concur/threads/thread.hpp"
 #include "concur/threads/thread_pool.hpp"

@@ -14,7 +14,7 @@
 
 #include <fmt/format.h>
 
-#include "concur/threads/thread.hpp"
+#include "concur/threads/stopped.hpp"
 
 namespace concur::control {
 namespace {
@@ -56,7 +56,7 @@ std::string object_named(const Step& s) {
   return s.text;
 }
 
-// "Thread-1 waits to lock B (held by Thread-2), holding A; Thread-2 ...": the threads that
+// "Thread-1 waits at "lock B" (held by Thread-2), holding A; Thread-2 ...": the threads that
 // are stuck on something other than a join (or, when only joins are stuck, those).
 std::string describe_deadlock(const Run& run) {
   const bool only_joins = std::all_of(run.members.begin(), run.members.end(), [](const Member& m) {
@@ -69,7 +69,7 @@ std::string describe_deadlock(const Run& run) {
     std::vector<std::string> held;
     for (const auto& [object, holder] : run.holders)
       if (holder.first == static_cast<int>(i)) held.push_back(holder.second);
-    std::string line = fmt::format("{} waits to {}", m.name, m.next.text);
+    std::string line = fmt::format("{} waits at \"{}\"", m.name, m.next.text);
     if (const auto it = run.holders.find(m.next.object); m.next.object != nullptr && it != run.holders.end())
       line += fmt::format(" (held by {})", run.members[static_cast<std::size_t>(it->second.first)].name);
     if (!held.empty()) line += fmt::format(", holding {}", fmt::join(held, " and "));

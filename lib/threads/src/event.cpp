@@ -6,6 +6,7 @@
 #include "concur/core/jitter.hpp"
 #include "concur/core/timeline.hpp"
 #include "concur/core/timeout.hpp"
+#include "concur/threads/control.hpp"
 
 namespace concur {
 
@@ -16,6 +17,7 @@ Event::Event(std::string_view name)
       clear_label_(Recorder::intern(name_ + " clear()")) {}
 
 void Event::set(const Saying& saying) {
+  if (control::active()) control::point(control::Op::set, this, "set " + name_);
   {
     std::lock_guard guard(mu_);
     saying.say();  // before the flag: a waiter that finds it up comes after this line
@@ -29,6 +31,7 @@ void Event::set(const Saying& saying) {
 
 void Event::clear() {
   jitter::point();
+  if (control::active()) control::point(control::Op::clear, this, "clear " + name_);
   {
     std::lock_guard guard(mu_);
     flag_ = false;
@@ -38,12 +41,21 @@ void Event::clear() {
 
 bool Event::is_set() const {
   jitter::point();
+  if (control::active()) control::point(control::Op::read, this, "look at " + name_);
   std::lock_guard guard(mu_);
   return flag_;
 }
 
 bool Event::wait(std::optional<double> timeout_s) {
   jitter::point();
+  if (control::active()) {  // in a controlled run: a step, taken once it is set (see control.hpp for timeouts)
+    const auto is_up = [this] {
+      std::lock_guard guard(mu_);
+      return flag_;
+    };
+    if (timeout_s) control::point(control::Op::wait, this, "wait for " + name_ + " with a timeout");
+    else control::point(control::Op::wait, this, "wait for " + name_, is_up);
+  }
   std::unique_lock lock(mu_);
   if (flag_) return true;
   ScopedSpan waiting(SpanKind::waiting, waiting_label_);

@@ -5,6 +5,7 @@
 #include "concur/core/jitter.hpp"
 #include "concur/core/timeline.hpp"
 #include "concur/core/timeout.hpp"
+#include "concur/threads/control.hpp"
 
 namespace concur {
 
@@ -45,6 +46,8 @@ bool Semaphore::take_if_free() {
 }
 
 void Semaphore::acquire() {
+  if (control::active())  // in a controlled run: a step, taken once a permit is free
+    control::point(control::Op::acquire, this, "acquire " + name_, [this] { return value() > 0; });
   if (!take_if_free()) {
     ScopedSpan waiting(SpanKind::waiting, waiting_label_);
     std::unique_lock lock(mu_);
@@ -55,12 +58,14 @@ void Semaphore::acquire() {
 }
 
 bool Semaphore::try_acquire() {
+  if (control::active()) control::point(control::Op::try_acquire, this, "try to acquire " + name_);
   if (!take_if_free()) return false;
   took_one();
   return true;
 }
 
 bool Semaphore::try_acquire_for(std::chrono::nanoseconds timeout) {
+  if (control::active()) control::point(control::Op::try_acquire, this, "acquire " + name_ + " with a timeout");
   if (!take_if_free()) {
     ScopedSpan waiting(SpanKind::waiting, waiting_label_);
     std::unique_lock lock(mu_);
@@ -89,6 +94,7 @@ void Semaphore::release(std::ptrdiff_t n) { release(Saying{}, n); }
 
 void Semaphore::release(const Saying& saying, std::ptrdiff_t n) {
   if (n < 1) throw std::invalid_argument("Semaphore::release: n must be >= 1");
+  if (control::active()) control::point(control::Op::release, this, "release " + name_);
   std::ptrdiff_t now_in_use = 0;
   {
     std::lock_guard guard(mu_);

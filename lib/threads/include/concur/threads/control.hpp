@@ -12,12 +12,19 @@
 //     ... start concur::Threads, join them ...     // each started one gets 1, 2, ...
 //     concur::control::Outcome what = run.finish();
 //
+// The visible operations so far: Shared<T> load and store; Mutex lock, try_lock, unlock;
+// Semaphore (and BoundedSemaphore) acquire, try_acquire, release; Event set, clear,
+// is_set, wait; Thread join. A wait with a timeout is a step that is always offered: it
+// then waits in real time, while every other thread of the run waits for its turn, so it
+// ends at once when it can and otherwise times out (there is no virtual time yet).
+//
 // A thread whose next operation cannot go on (a lock held by another, a join of a thread
 // still running) is not offered to the Chooser until it can. When no thread can go on and
 // some have not finished, that is a deadlock: the run is stopped. Every thread that was
 // waiting gets ThreadStopped thrown out of its wait (a concur::Thread ends quietly with
 // it, its guards releasing what it held), and the main thread's wait throws Deadlock
-// naming each stuck thread, what it holds and what it waits for.
+// naming each stuck thread, what it waits at, who holds that and what it holds itself:
+// `Clerk-1 waits at "lock account B" (held by Clerk-2), holding account A; ...`.
 //
 // Only concur::Threads started during the run, and the thread that made it, take part.
 // Starting a thread and the end of a join are not choices: a thread that has just been
@@ -45,7 +52,7 @@ namespace concur::control {
 
 // What a visible operation does to its object: reads and writes of shared data, and the
 // operations of the synchronization primitives.
-enum class Op : std::uint8_t { read, write, lock, try_lock, unlock, join };
+enum class Op : std::uint8_t { read, write, lock, try_lock, unlock, join, acquire, try_acquire, release, set, clear, wait };
 
 // A controlled run found that no thread can go on.
 class Deadlock : public std::runtime_error {

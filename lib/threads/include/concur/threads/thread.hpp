@@ -42,14 +42,10 @@
 #include <thread>
 #include <vector>
 
+#include "concur/threads/stopped.hpp"  // ThreadStopped
+
 namespace concur {
 
-// Thrown out of a blocking concur::Queue wait (get, put, join) when the waiting Thread is
-// asked to stop. A Thread whose run() ends with it ends quietly (no "raised" line).
-class ThreadStopped : public std::runtime_error {
- public:
-  ThreadStopped() : std::runtime_error("the thread was asked to stop while it waited") {}
-};
 
 // A target together with the name of the function it calls: CONCUR_TARGET(task). A Thread
 // given one and no name is called "Thread-N (task)", as Python 3.10 and later name it.
