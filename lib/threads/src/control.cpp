@@ -35,7 +35,6 @@ struct Run {
   std::deque<Member> members;      // by number; a deque, so references stay valid
   int current = 0;                 // whose turn it is; -1: nobody's (all finished)
   bool stopping = false;           // a deadlock, a failed chooser or stop(): no more turns
-  bool deadlocked = false;
   std::optional<std::string> deadlock;
   std::optional<std::string> failure;  // what the chooser threw
   Chooser chooser;
@@ -104,23 +103,20 @@ void hand_on(Run& run) {
   if (choice.enabled.empty()) {
     run.current = -1;
     if (waiting) {  // nobody can go on, and somebody has not finished
-      run.deadlocked = true;
       run.deadlock = describe_deadlock(run);
       run.stopping = true;
     }
     run.turn.notify_all();
     return;
   }
+  std::vector<int> can;
+  for (const Step& s : choice.enabled) can.push_back(s.thread);
   int pick = -1;
   try {
     pick = run.chooser(choice);
-    if (std::none_of(choice.enabled.begin(), choice.enabled.end(), [&](const Step& s) { return s.thread == pick; }))
+    if (std::find(can.begin(), can.end(), pick) == can.end())
       throw std::invalid_argument(fmt::format("step {}: thread {} cannot go on here (it can: {})", choice.depth + 1, pick,
-                                              fmt::join([&] {
-                                                std::vector<int> ids;
-                                                for (const Step& s : choice.enabled) ids.push_back(s.thread);
-                                                return ids;
-                                              }(), ", ")));
+                                              fmt::join(can, ", ")));
   } catch (const std::exception& e) {
     run.failure = e.what();
     run.stopping = true;
@@ -137,9 +133,12 @@ void hand_on(Run& run) {
 // which must not throw) or can complete now. A wait that could last forever throws
 // instead: ThreadStopped in a thread of the run, in its main thread the reason.
 void go_on_uncontrolled(const Run& run, int me, const std::function<bool()>* ready) {
-  if (ready == nullptr || (*ready)()) return;
+  if (ready == nullptr) return;
+  // The main thread learns of a deadlock even when the threads' unwinding has let its own
+  // wait end meanwhile (a join of a thread that has now ended).
+  if (me == 0 && run.deadlock) throw Deadlock("deadlock: " + *run.deadlock);
+  if ((*ready)()) return;
   if (me != 0) throw ThreadStopped();
-  if (run.deadlock) throw Deadlock("deadlock: " + *run.deadlock);
   if (run.failure) throw std::invalid_argument(*run.failure);
   throw ThreadStopped();
 }
@@ -165,11 +164,10 @@ void take_step(Run& run, Member& me) {
   if (s.op == Op::unlock) run.holders.erase(s.object);
 }
 
-// The preemptions along a path: switching away from a thread that could have gone on.
+// One choice point of an explored schedule: the threads offered, and which was taken.
 struct Frame {
   std::vector<int> options;
   std::size_t chosen = 0;
-  bool preempts = false;
 };
 
 std::string join_numbers(const std::vector<int>& numbers) { return fmt::format("{}", fmt::join(numbers, ",")); }
@@ -281,9 +279,9 @@ Outcome Controlled::finish() {
            std::all_of(run->members.begin(), run->members.end(), [](const Member& m) { return m.state == State::finished; });
   });
   if (run->failure) throw std::invalid_argument(*run->failure);
+  if (run->deadlock) throw Deadlock("deadlock: " + *run->deadlock);
   out.steps = run->steps;
   for (const Member& m : run->members) out.threads.push_back(m.name);
-  out.deadlock = run->deadlock;
   return out;
 }
 
@@ -347,8 +345,7 @@ Explored explore(const std::function<std::string(const Chooser&)>& once, const E
       if (at == f.options.end())  // a bug here: the same prefix must offer the same choices
         throw std::logic_error(fmt::format("explore: step {} replayed differently (thread {} not offered)", k + 1, pick));
       f.chosen = static_cast<std::size_t>(at - f.options.begin());
-      f.preempts = last_can_go && pick != choice.last;
-      if (f.preempts) ++preemptions;
+      if (last_can_go && pick != choice.last) ++preemptions;  // switched away from a thread that could go on
       path.push_back(std::move(f));
       return pick;
     };

@@ -82,7 +82,6 @@ using Chooser = std::function<int(const Choice& choice)>;
 struct Outcome {
   std::vector<Step> steps;             // every visible step, in order
   std::vector<std::string> threads;    // names, by number (0: MainThread)
-  std::optional<std::string> deadlock; // who was stuck, when the run ended in one
   // The thread of every step, "1,1,2,2": what --schedule replays.
   std::string schedule() const;
 };
@@ -128,7 +127,8 @@ class Controlled {
   Controlled(const Controlled&) = delete;
   Controlled& operator=(const Controlled&) = delete;
 
-  // Ends the run (the main thread's part is over) and says what happened.
+  // Ends the run (the main thread's part is over) and says what happened. Throws Deadlock
+  // when the run ended in one (if the main thread's own wait did not already).
   Outcome finish();
   // Stops the run: every thread waiting for its turn gets ThreadStopped (for `q` in step).
   void stop();
