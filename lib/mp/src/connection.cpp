@@ -2,6 +2,7 @@
 #include "concur/core/timeout.hpp"
 
 #include "cbor.hpp"
+#include "stream_gap.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -191,12 +192,10 @@ std::size_t Connection::fill(std::size_t need) {
   return in_end_ - in_begin_;
 }
 
-bool Connection::streaming() const {
-  return std::chrono::steady_clock::now().time_since_epoch().count() - last_frame_ns_ < 20'000;
-}
+bool Connection::streaming() const { return detail::in_stream(last_frame_ns_); }
 
 void Connection::note_buffered() {
-  last_frame_ns_ = std::chrono::steady_clock::now().time_since_epoch().count();
+  last_frame_ns_ = detail::steady_now_ns();
   const std::size_t left = in_end_ - in_begin_;
   const bool whole = left >= 4 && left - 4 >= frame_size(in_.data() + in_begin_);
   frame_buffered_.store(whole, std::memory_order_release);

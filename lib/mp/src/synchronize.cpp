@@ -20,6 +20,7 @@
 #include "concur/core/timeout.hpp"
 #include "concur/mp/process.hpp"
 #include "spawn.hpp"
+#include "stream_gap.hpp"
 
 namespace concur::mp {
 
@@ -33,10 +34,6 @@ OwnerDiedError::OwnerDiedError(const std::string& lock, pid_t pid)
 
 namespace concur::detail {
 namespace {
-
-std::int64_t steady_now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
-}
 
 // A deadline as steady-clock nanoseconds, the futex's and realtime_deadline()'s unit.
 std::int64_t ns_of(std::chrono::steady_clock::time_point when) {
@@ -151,7 +148,7 @@ namespace {
 thread_local std::int64_t t_last_wait_end_ns = 0;
 
 bool notified_soon(const WaitCell& cell, std::uint32_t seen) {
-  if (steady_now_ns() - t_last_wait_end_ns > 20'000) return false;
+  if (!in_stream(t_last_wait_end_ns)) return false;
   constexpr int kLooks = 4;
   for (int i = 0; i < kLooks; ++i) {
     if (cell.seq.load(std::memory_order_acquire) != seen) return true;

@@ -46,7 +46,6 @@
 
 namespace concur {
 
-
 // A target together with the name of the function it calls: CONCUR_TARGET(task). A Thread
 // given one and no name is called "Thread-N (task)", as Python 3.10 and later name it.
 struct NamedTarget {
