@@ -76,8 +76,11 @@ std::map<std::string, long> counts(const control::Explored& e) {
   return out;
 }
 
+const control::ExploreOptions kEverySchedule{.reduce = false};
+
 TEST(Control, ARaceOfTwoByTwoHasSeventySchedulesEndingAtTwoThreeOrFour) {
-  const control::Explored e = control::explore([](const control::Chooser& c) { return race_once(c, 2, 2, false); });
+  const control::Explored e =
+      control::explore([](const control::Chooser& c) { return race_once(c, 2, 2, false); }, kEverySchedule);
   EXPECT_EQ(e.schedules, 70);  // C(8,4): where the 4 steps of Thread-1 fall among 8
   EXPECT_TRUE(e.complete);
   EXPECT_EQ(e.deadlocks, 0);
@@ -98,7 +101,8 @@ TEST(Control, ReplayingAScheduleGivesTheSameRunAndTheSameSchedule) {
   EXPECT_EQ(race_once(control::replay({1, 2, 1, 2, 1, 2, 1, 2}), 2, 2, false, &what), "counter = 2");
   EXPECT_EQ(what.schedule(), "1,2,1,2,1,2,1,2");
   ASSERT_EQ(what.steps.size(), 8u);
-  EXPECT_EQ(what.steps[0].text, "read counter");
+  EXPECT_EQ(what.steps[0].text, "read counter → 0");
+  EXPECT_EQ(what.steps[1].text, "read counter → 0");
   EXPECT_EQ(what.steps[2].text, "write counter = 1");
   EXPECT_EQ(what.steps[3].text, "write counter = 1");
   EXPECT_EQ(what.threads.at(1), "Thread-1");
@@ -143,7 +147,7 @@ TEST(Control, OneLockOrderNeverDeadlocks) {
 }
 
 TEST(Control, NoPreemptionLeavesOnlyTheSerialSchedules) {
-  control::ExploreOptions none;
+  control::ExploreOptions none = kEverySchedule;
   none.preemptions = 0;
   const control::Explored e = control::explore([](const control::Chooser& c) { return race_once(c, 2, 2, false); }, none);
   EXPECT_EQ(e.schedules, 2);  // Thread-1 first or Thread-2 first, each to its end
@@ -152,7 +156,7 @@ TEST(Control, NoPreemptionLeavesOnlyTheSerialSchedules) {
   EXPECT_EQ(by.begin()->first, "counter = 4");
   // One preemption, between a thread's read and its write, and the other thread's whole
   // work is overwritten: 2. Ending at 3 takes a second switch back.
-  control::ExploreOptions one;
+  control::ExploreOptions one = kEverySchedule;
   one.preemptions = 1;
   const control::Explored e1 = control::explore([](const control::Chooser& c) { return race_once(c, 2, 2, false); }, one);
   EXPECT_GT(e1.schedules, 2);
@@ -160,12 +164,106 @@ TEST(Control, NoPreemptionLeavesOnlyTheSerialSchedules) {
   EXPECT_EQ(counts(e1), (std::map<std::string, long>{{"counter = 2", counts(e1)["counter = 2"]},
                                                      {"counter = 4", counts(e1)["counter = 4"]}}));
   EXPECT_GT(counts(e1)["counter = 2"], 0);
-  control::ExploreOptions two;
+  control::ExploreOptions two = kEverySchedule;
   two.preemptions = 2;
   const control::Explored e2 = control::explore([](const control::Chooser& c) { return race_once(c, 2, 2, false); }, two);
   EXPECT_GT(e2.schedules, e1.schedules);
   EXPECT_LT(e2.schedules, 70);
   EXPECT_EQ(counts(e2).size(), 3u);
+}
+
+// A schedule's class: schedules that differ only in the order of independent steps
+// (control::independent) are equivalent. Its canonical member: at each point, the lowest
+// thread whose next step depends on nothing still to come before it.
+std::vector<int> canonical(const std::vector<control::Step>& steps) {
+  std::vector<bool> placed(steps.size(), false);
+  std::vector<int> out;
+  while (out.size() < steps.size()) {
+    std::size_t best = steps.size();
+    for (std::size_t j = 0; j < steps.size(); ++j) {
+      if (placed[j]) continue;
+      bool free = true;  // every earlier step it depends on is placed
+      for (std::size_t i = 0; i < j && free; ++i)
+        if (!placed[i] && (steps[i].thread == steps[j].thread || !control::independent(steps[i], steps[j]))) free = false;
+      if (free && (best == steps.size() || steps[j].thread < steps[best].thread)) best = j;
+    }
+    placed[best] = true;
+    out.push_back(steps[best].thread);
+  }
+  return out;
+}
+
+// The classes of the schedules an exploration ran, and how many schedules fell in each.
+std::map<std::vector<int>, int> classes(int threads, int increments, const control::ExploreOptions& options) {
+  std::map<std::vector<int>, int> out;
+  control::explore(
+      [&](const control::Chooser& c) {
+        control::Outcome what;
+        std::string outcome = race_once(c, threads, increments, false, &what);
+        ++out[canonical(what.steps)];
+        return outcome;
+      },
+      options);
+  return out;
+}
+
+TEST(Control, SleepSetsRunOneScheduleOfEachClassAndReachEveryOutcome) {
+  const std::map<std::vector<int>, int> all = classes(2, 2, kEverySchedule);
+  const std::map<std::vector<int>, int> reduced = classes(2, 2, {});
+  EXPECT_LT(all.size(), 70u);  // two reads of the counter commute: some schedules are equivalent
+  ASSERT_EQ(reduced.size(), all.size());  // every class reached ...
+  for (const auto& [key, n] : reduced) EXPECT_EQ(n, 1) << "a class was run " << n << " times";  // ... once
+  const control::Explored e = control::explore([](const control::Chooser& c) { return race_once(c, 2, 2, false); });
+  EXPECT_EQ(e.schedules, static_cast<long>(all.size()));
+  EXPECT_EQ(counts(e).size(), 3u);  // 2, 3 and 4 all still found
+  EXPECT_GE(e.pruned, 0);
+}
+
+TEST(Control, SleepSetsOnThreeThreadsReachEveryClassOnce) {
+  const std::map<std::vector<int>, int> reduced = classes(3, 1, {});
+  const std::map<std::vector<int>, int> all = classes(3, 1, kEverySchedule);  // 6! / (2! 2! 2!) = 90 schedules
+  ASSERT_EQ(reduced.size(), all.size());
+  for (const auto& [key, n] : reduced) EXPECT_EQ(n, 1);
+}
+
+TEST(Control, PctFindsTheLostUpdateAndRepeatsWithItsSeed) {
+  const auto once = [](const control::Chooser& c) { return control::Verdict{race_once(c, 2, 2, false), {}}; };
+  const control::Explored a = control::explore_pct(once, {.depth = 2, .runs = 200, .seed = 7});
+  EXPECT_EQ(a.schedules, 200);
+  EXPECT_FALSE(a.complete);
+  EXPECT_GT(a.distinct, 1);
+  EXPECT_GT(counts(a)["counter = 4"], 0);
+  EXPECT_GT(counts(a)["counter = 3"] + counts(a)["counter = 2"], 0);
+  const control::Explored b = control::explore_pct(once, {.depth = 2, .runs = 200, .seed = 7});
+  EXPECT_EQ(counts(a), counts(b));
+}
+
+TEST(Control, AnAbandonedRunUnwindsEveryThreadAndSaysSo) {
+  const control::Chooser give_up = [](const control::Choice& choice) -> int {
+    if (choice.depth == 3) throw control::Abandoned();
+    return choice.enabled.front().thread;
+  };
+  EXPECT_THROW(race_once(give_up, 2, 2, false), control::Abandoned);
+  EXPECT_FALSE(control::active());
+  EXPECT_EQ(race_once(control::replay({}), 2, 2, false), "counter = 4");  // the next run is unaffected
+}
+
+TEST(Control, TheObserverSeesEveryStepAsItIsTaken) {
+  std::vector<std::string> seen;
+  {
+    control::Controlled run(control::replay({1, 2, 1, 2}), [&](const control::Step& s, const std::string& name) {
+      seen.push_back(fmt::format("{}: {}", name, s.text));
+    });
+    Shared<long> counter("counter");
+    std::deque<Thread> workers;
+    for (int t = 1; t <= 2; ++t)
+      workers.emplace_back([&] { counter.store(counter.load() + 1); }, fmt::format("Thread-{}", t));
+    for (Thread& w : workers) w.start();
+    for (Thread& w : workers) w.join();
+    run.finish();
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"Thread-1: read counter → 0", "Thread-2: read counter → 0",
+                                            "Thread-1: write counter = 1", "Thread-2: write counter = 1"}));
 }
 
 // The race again, each increment between acquire() and release() of a semaphore: with one

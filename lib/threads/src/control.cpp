@@ -11,6 +11,9 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <random>
+#include <set>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -26,7 +29,11 @@ struct Member {
   State state = State::starting;
   Step next;                                  // while parked
   const std::function<bool()>* ready = nullptr;  // while parked: the caller's, alive until it returns
+  const std::function<std::string()>* found = nullptr;  // the same
 };
+
+// Steps that are never choices: they run as soon as they can.
+bool eager(Op op) { return op == Op::join || op == Op::arrive; }
 
 // One controlled run. Everything is guarded by mu.
 struct Run {
@@ -37,7 +44,9 @@ struct Run {
   bool stopping = false;           // a deadlock, a failed chooser or stop(): no more turns
   std::optional<std::string> deadlock;
   std::optional<std::string> failure;  // what the chooser threw
+  bool abandoned = false;              // the chooser threw Abandoned
   Chooser chooser;
+  Observer observer;
   std::vector<Step> steps;
   std::map<const void*, std::pair<int, std::string>> holders;  // each lock held: by whom, its name
 };
@@ -59,12 +68,12 @@ std::string object_named(const Step& s) {
 // are stuck on something other than a join (or, when only joins are stuck, those).
 std::string describe_deadlock(const Run& run) {
   const bool only_joins = std::all_of(run.members.begin(), run.members.end(), [](const Member& m) {
-    return m.state != State::parked || m.next.op == Op::join;
+    return m.state != State::parked || eager(m.next.op);
   });
   std::vector<std::string> lines;
   for (std::size_t i = 0; i < run.members.size(); ++i) {
     const Member& m = run.members[i];
-    if (m.state != State::parked || (m.next.op == Op::join && !only_joins)) continue;
+    if (m.state != State::parked || (eager(m.next.op) && !only_joins)) continue;
     std::vector<std::string> held;
     for (const auto& [object, holder] : run.holders)
       if (holder.first == static_cast<int>(i)) held.push_back(holder.second);
@@ -85,7 +94,7 @@ void hand_on(Run& run) {
   // Neither is a choice: they change nothing another thread could see.
   for (std::size_t i = 0; i < run.members.size(); ++i) {
     const Member& m = run.members[i];
-    if (m.state == State::starting || (m.state == State::parked && m.next.op == Op::join && can_go(m))) {
+    if (m.state == State::starting || (m.state == State::parked && eager(m.next.op) && can_go(m))) {
       run.current = static_cast<int>(i);
       run.turn.notify_all();
       return;
@@ -94,21 +103,22 @@ void hand_on(Run& run) {
   Choice choice;
   choice.depth = run.steps.size();
   choice.last = run.steps.empty() ? -1 : run.steps.back().thread;
-  bool waiting = false;
   for (const Member& m : run.members) {
+    choice.threads.push_back(m.name);
     if (m.state != State::parked) continue;
-    if (m.next.op != Op::join && can_go(m)) choice.enabled.push_back(m.next);
-    else waiting = true;
+    if (!eager(m.next.op) && can_go(m)) choice.enabled.push_back(m.next);
+    else choice.waiting.push_back(m.next);
   }
   if (choice.enabled.empty()) {
     run.current = -1;
-    if (waiting) {  // nobody can go on, and somebody has not finished
+    if (!choice.waiting.empty()) {  // nobody can go on, and somebody has not finished
       run.deadlock = describe_deadlock(run);
       run.stopping = true;
     }
     run.turn.notify_all();
     return;
   }
+  for (const auto& [object, holder] : run.holders) choice.held.emplace_back(holder.first, holder.second);
   std::vector<int> can;
   for (const Step& s : choice.enabled) can.push_back(s.thread);
   int pick = -1;
@@ -117,6 +127,12 @@ void hand_on(Run& run) {
     if (std::find(can.begin(), can.end(), pick) == can.end())
       throw std::invalid_argument(fmt::format("step {}: thread {} cannot go on here (it can: {})", choice.depth + 1, pick,
                                               fmt::join(can, ", ")));
+  } catch (const Abandoned&) {
+    run.abandoned = true;
+    run.stopping = true;
+    run.current = -1;
+    run.turn.notify_all();
+    return;
   } catch (const std::exception& e) {
     run.failure = e.what();
     run.stopping = true;
@@ -137,6 +153,7 @@ void go_on_uncontrolled(const Run& run, int me, const std::function<bool()>* rea
   // The main thread learns of a deadlock even when the threads' unwinding has let its own
   // wait end meanwhile (a join of a thread that has now ended).
   if (me == 0 && run.deadlock) throw Deadlock("deadlock: " + *run.deadlock);
+  if (me == 0 && run.abandoned) throw Abandoned();
   if ((*ready)()) return;
   if (me != 0) throw ThreadStopped();
   if (run.failure) throw std::invalid_argument(*run.failure);
@@ -150,6 +167,7 @@ bool wait_for_turn(Run& run, std::unique_lock<std::mutex>& lock, int me, const s
   if (run.current == me && !run.stopping) return true;
   run.members[static_cast<std::size_t>(me)].state = State::running;
   run.members[static_cast<std::size_t>(me)].ready = nullptr;
+  run.members[static_cast<std::size_t>(me)].found = nullptr;
   go_on_uncontrolled(run, me, ready);
   return false;
 }
@@ -157,18 +175,15 @@ bool wait_for_turn(Run& run, std::unique_lock<std::mutex>& lock, int me, const s
 void take_step(Run& run, Member& me) {
   me.state = State::running;
   me.ready = nullptr;
-  if (me.next.op == Op::join) return;
-  const Step& s = run.steps.emplace_back(me.next);
+  const std::function<std::string()>* found = std::exchange(me.found, nullptr);
+  if (eager(me.next.op)) return;
+  Step& s = run.steps.emplace_back(me.next);
+  if (found != nullptr) s.text += (*found)();
   if (s.op == Op::lock || (s.op == Op::try_lock && !run.holders.contains(s.object)))
     run.holders[s.object] = {s.thread, object_named(s)};
   if (s.op == Op::unlock) run.holders.erase(s.object);
+  if (run.observer) run.observer(s, me.name);
 }
-
-// One choice point of an explored schedule: the threads offered, and which was taken.
-struct Frame {
-  std::vector<int> options;
-  std::size_t chosen = 0;
-};
 
 std::string join_numbers(const std::vector<int>& numbers) { return fmt::format("{}", fmt::join(numbers, ",")); }
 
@@ -180,7 +195,8 @@ std::string Outcome::schedule() const {
   return join_numbers(numbers);
 }
 
-void detail::point_slow(Op op, const void* object, std::string_view what, const std::function<bool()>& ready) {
+void detail::point_slow(Op op, const void* object, std::string_view what, const std::function<bool()>& ready,
+                        const std::function<std::string()>& found) {
   Run* run = g_run.load(std::memory_order_acquire);
   const int me = t_number;
   if (run == nullptr || me < 0) return;
@@ -191,11 +207,20 @@ void detail::point_slow(Op op, const void* object, std::string_view what, const 
   m.state = State::parked;
   m.next = Step{me, op, object, std::string(what)};
   m.ready = can;
+  m.found = found ? &found : nullptr;
   hand_on(*run);
   if (wait_for_turn(*run, lock, me, can)) take_step(*run, m);
 }
 
 int current_thread_number() noexcept { return t_number; }
+
+bool independent(const Step& a, const Step& b) noexcept {
+  if (a.thread == b.thread) return false;
+  if (a.op == Op::sleep || b.op == Op::sleep) return true;
+  if (a.object == nullptr || b.object == nullptr) return false;  // touches who knows what
+  if (a.object != b.object) return true;
+  return a.op == Op::read && b.op == Op::read;
+}
 
 int created(const std::string& name) {
   Run* run = g_run.load(std::memory_order_acquire);
@@ -232,12 +257,13 @@ void join_point(int number, std::string_view name) {
   const std::function<bool()> ended = [run, number] {
     return run->members[static_cast<std::size_t>(number)].state == State::finished;  // under run->mu
   };
-  detail::point_slow(Op::join, nullptr, fmt::format("join {}", name), ended);
+  detail::point_slow(Op::join, nullptr, fmt::format("join {}", name), ended, {});
 }
 
-Controlled::Controlled(Chooser chooser) {
+Controlled::Controlled(Chooser chooser, Observer observer) {
   auto run = std::make_unique<Run>();
   run->chooser = std::move(chooser);
+  run->observer = std::move(observer);
   run->members.push_back(Member{"MainThread", State::running});
   Run* expected = nullptr;
   if (!g_run.compare_exchange_strong(expected, run.get(), std::memory_order_acq_rel))
@@ -280,6 +306,7 @@ Outcome Controlled::finish() {
   });
   if (run->failure) throw std::invalid_argument(*run->failure);
   if (run->deadlock) throw Deadlock("deadlock: " + *run->deadlock);
+  if (run->abandoned) throw Abandoned();
   out.steps = run->steps;
   for (const Member& m : run->members) out.threads.push_back(m.name);
   return out;
@@ -326,63 +353,184 @@ class OnOneCore {
 
 }  // namespace
 
-Explored explore(const std::function<std::string(const Chooser&)>& once, const ExploreOptions& options) {
+namespace {
+
+// One choice point of an explored schedule.
+struct Frame {
+  std::vector<Step> options;      // the steps it may take here (within the preemption bound)
+  std::vector<Step> sleep;        // asleep on arrival: taking one of those first is redundant
+  std::vector<std::size_t> done;  // options already explored from here
+  std::size_t chosen = 0;
+};
+
+bool asleep(const Step& step, const std::vector<Step>& sleep) {
+  return std::any_of(sleep.begin(), sleep.end(), [&](const Step& s) { return s.thread == step.thread; });
+}
+
+// What stays asleep below `parent` once it takes its chosen step: what was asleep there, and
+// the siblings already explored, unless they depend on that step.
+std::vector<Step> sleep_below(const Frame& parent) {
+  const Step& taken = parent.options[parent.chosen];
+  std::vector<Step> out;
+  for (const Step& s : parent.sleep)
+    if (independent(s, taken)) out.push_back(s);
+  for (const std::size_t j : parent.done)
+    if (independent(parent.options[j], taken)) out.push_back(parent.options[j]);
+  return out;
+}
+
+// The next option of `f` to explore: not done, not chosen now, not asleep.
+std::optional<std::size_t> next_option(const Frame& f) {
+  for (std::size_t j = 0; j < f.options.size(); ++j)
+    if (j != f.chosen && std::find(f.done.begin(), f.done.end(), j) == f.done.end() && !asleep(f.options[j], f.sleep))
+      return j;
+  return std::nullopt;
+}
+
+void tally(std::vector<std::pair<std::string, Explored::Seen>>& table, const std::string& key, const std::string& schedule,
+           std::size_t length) {
+  auto seen = std::find_if(table.begin(), table.end(), [&](const auto& o) { return o.first == key; });
+  if (seen == table.end()) {
+    table.push_back({key, {}});
+    seen = std::prev(table.end());
+    seen->second.length = SIZE_MAX;
+  }
+  ++seen->second.count;
+  if (length < seen->second.length) {
+    seen->second.length = length;
+    seen->second.shortest = schedule;
+  }
+}
+
+// Runs `once` with `chooser` and adds what happened to `result`; false when the run was
+// abandoned (pruned) and gave no outcome.
+bool run_and_tally(const std::function<Verdict(const Chooser&)>& once, const Chooser& chooser,
+                   const std::vector<int>& taken, Explored& result) {
+  Verdict verdict;
+  try {
+    verdict = once(chooser);
+  } catch (const Deadlock& d) {
+    verdict.outcome = "deadlock";
+    ++result.deadlocks;
+    if (!result.first_deadlock) result.first_deadlock = d.what();
+  } catch (const Abandoned&) {
+    ++result.pruned;
+    return false;
+  }
+  ++result.schedules;
+  const std::string schedule = join_numbers(taken);
+  tally(result.outcomes, verdict.outcome, schedule, taken.size());
+  for (const std::string& claim : verdict.broken) tally(result.broken, claim, schedule, taken.size());
+  return true;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+}  // namespace
+
+Explored explore(const std::function<Verdict(const Chooser&)>& once, const ExploreOptions& options) {
   const auto started = std::chrono::steady_clock::now();
   const OnOneCore pinned;
   Explored result;
-  std::vector<int> prefix;  // the choices the next run replays before taking the first options
+  std::vector<Frame> path;   // the choice points of the schedule being run
+  std::size_t replayed = 0;  // how many of them the next run takes as they are
   for (;;) {
-    std::vector<Frame> path;
+    std::vector<int> taken;
     int preemptions = 0;
     const Chooser choose = [&](const Choice& choice) {
-      Frame f;
-      for (const Step& s : choice.enabled) f.options.push_back(s.thread);
-      const bool last_can_go = std::find(f.options.begin(), f.options.end(), choice.last) != f.options.end();
-      if (options.preemptions && preemptions >= *options.preemptions && last_can_go) f.options = {choice.last};
-      const std::size_t k = path.size();
-      const int pick = k < prefix.size() ? prefix[k] : f.options.front();
-      const auto at = std::find(f.options.begin(), f.options.end(), pick);
-      if (at == f.options.end())  // a bug here: the same prefix must offer the same choices
+      const std::size_t k = taken.size();
+      const bool last_can_go = std::any_of(choice.enabled.begin(), choice.enabled.end(),
+                                           [&](const Step& s) { return s.thread == choice.last; });
+      if (k >= replayed) {  // a choice point this branch has not seen yet
+        Frame f;
+        f.options = choice.enabled;
+        if (options.preemptions && preemptions >= *options.preemptions && last_can_go)
+          std::erase_if(f.options, [&](const Step& s) { return s.thread != choice.last; });
+        if (options.reduce && k > 0) f.sleep = sleep_below(path[k - 1]);
+        f.chosen = f.options.size();
+        for (std::size_t j = 0; j < f.options.size() && f.chosen == f.options.size(); ++j)
+          if (!asleep(f.options[j], f.sleep)) f.chosen = j;
+        path.resize(k);
+        path.push_back(std::move(f));
+        if (path.back().chosen == path.back().options.size()) throw Abandoned();  // everything left is redundant
+      }
+      const Frame& f = path[k];
+      const int pick = f.options[f.chosen].thread;
+      if (std::none_of(choice.enabled.begin(), choice.enabled.end(), [&](const Step& s) { return s.thread == pick; }))
         throw std::logic_error(fmt::format("explore: step {} replayed differently (thread {} not offered)", k + 1, pick));
-      f.chosen = static_cast<std::size_t>(at - f.options.begin());
       if (last_can_go && pick != choice.last) ++preemptions;  // switched away from a thread that could go on
-      path.push_back(std::move(f));
+      taken.push_back(pick);
       return pick;
     };
-    std::string outcome;
-    try {
-      outcome = once(choose);
-    } catch (const Deadlock& d) {
-      outcome = "deadlock";
-      ++result.deadlocks;
-      if (!result.first_deadlock) result.first_deadlock = d.what();
+    run_and_tally(once, choose, taken, result);
+    // The next schedule: the deepest choice point with an option left to explore.
+    while (!path.empty()) {
+      Frame& f = path.back();
+      const std::optional<std::size_t> next = next_option(f);
+      f.done.push_back(f.chosen);
+      if (next) {
+        f.chosen = *next;
+        break;
+      }
+      path.pop_back();
     }
-    ++result.schedules;
-    std::vector<int> schedule;
-    for (const Frame& f : path) schedule.push_back(f.options[f.chosen]);
-    auto seen = std::find_if(result.outcomes.begin(), result.outcomes.end(), [&](const auto& o) { return o.first == outcome; });
-    if (seen == result.outcomes.end()) {
-      result.outcomes.push_back({outcome, {}});
-      seen = std::prev(result.outcomes.end());
-      seen->second.length = SIZE_MAX;
-    }
-    ++seen->second.count;
-    if (schedule.size() < seen->second.length) {
-      seen->second.length = schedule.size();
-      seen->second.shortest = join_numbers(schedule);
-    }
-    // The next schedule: the deepest choice with an option not yet taken.
-    while (!path.empty() && path.back().chosen + 1 >= path.back().options.size()) path.pop_back();
     if (path.empty()) break;
     if (options.max_schedules > 0 && result.schedules >= options.max_schedules) {
       result.complete = false;
       break;
     }
-    prefix.clear();
-    for (std::size_t i = 0; i + 1 < path.size(); ++i) prefix.push_back(path[i].options[path[i].chosen]);
-    prefix.push_back(path.back().options[path.back().chosen + 1]);
+    replayed = path.size();
   }
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  result.seconds = seconds_since(started);
+  return result;
+}
+
+Explored explore(const std::function<std::string(const Chooser&)>& once, const ExploreOptions& options) {
+  return explore([&](const Chooser& chooser) { return Verdict{once(chooser), {}}; }, options);
+}
+
+Explored explore_pct(const std::function<Verdict(const Chooser&)>& once, const PctOptions& pct) {
+  if (pct.depth < 1) throw std::invalid_argument("PCT: the depth must be at least 1");
+  const auto started = std::chrono::steady_clock::now();
+  const OnOneCore pinned;
+  Explored result;
+  result.complete = false;
+  std::mt19937_64 random(pct.seed);
+  std::size_t steps = 0;  // the most steps a run has taken: where change points may fall
+  std::set<std::string> schedules;
+  for (long r = 0; r < pct.runs; ++r) {
+    std::map<int, std::uint64_t> priority;  // by thread; the initial ones are all >= depth
+    std::vector<std::size_t> change_at;     // step numbers (1-based) where the running thread drops
+    for (int j = 1; j < pct.depth && steps > 0; ++j)
+      change_at.push_back(std::uniform_int_distribution<std::size_t>(1, steps)(random));
+    std::vector<int> taken;
+    const auto highest = [&](const Choice& choice) {
+      int best = choice.enabled.front().thread;
+      for (const Step& s : choice.enabled) {
+        if (!priority.contains(s.thread))
+          priority[s.thread] = static_cast<std::uint64_t>(pct.depth) + (random() >> 8);  // distinct in practice
+        if (priority[s.thread] > priority[best]) best = s.thread;
+      }
+      return best;
+    };
+    const Chooser choose = [&](const Choice& choice) {
+      int pick = highest(choice);
+      for (std::size_t j = 0; j < change_at.size(); ++j)
+        if (change_at[j] == choice.depth + 1) {  // change point j + 1: the thread about to run drops below all
+          priority[pick] = static_cast<std::uint64_t>(pct.depth - 1 - static_cast<int>(j));
+          pick = highest(choice);
+        }
+      taken.push_back(pick);
+      return pick;
+    };
+    run_and_tally(once, choose, taken, result);
+    steps = std::max(steps, taken.size());
+    schedules.insert(join_numbers(taken));
+  }
+  result.distinct = static_cast<long>(schedules.size());
+  result.seconds = seconds_since(started);
   return result;
 }
 

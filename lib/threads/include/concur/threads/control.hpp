@@ -12,11 +12,15 @@
 //     ... start concur::Threads, join them ...     // each started one gets 1, 2, ...
 //     concur::control::Outcome what = run.finish();
 //
-// The visible operations so far: Shared<T> load and store; Mutex lock, try_lock, unlock;
-// Semaphore (and BoundedSemaphore) acquire, try_acquire, release; Event set, clear,
-// is_set, wait; Thread join. A wait with a timeout is a step that is always offered: it
-// then waits in real time, while every other thread of the run waits for its turn, so it
-// ends at once when it can and otherwise times out (there is no virtual time yet).
+// The visible operations so far: Shared<T> load, store and fetch_add; Mutex lock,
+// try_lock, unlock; Semaphore (and BoundedSemaphore) acquire, try_acquire, release; Event
+// set, clear, is_set, wait; concur::sleep_for; Thread join; StartLine arrival.
+//
+// Time is virtual. A sleep is a step that is always offered and takes no time: the
+// scheduler may let any other thread go first, which is all a sleep can promise. A wait
+// with a timeout is a step that is always offered too: taken when its condition holds, it
+// succeeds; taken when it does not, it times out at once. So a controlled run never waits
+// for the clock, and every order the timeouts allow is a schedule.
 //
 // A thread whose next operation cannot go on (a lock held by another, a join of a thread
 // still running) is not offered to the Chooser until it can. When no thread can go on and
@@ -27,9 +31,9 @@
 // `Clerk-1 waits at "lock account B" (held by Clerk-2), holding account A; ...`.
 //
 // Only concur::Threads started during the run, and the thread that made it, take part.
-// Starting a thread and the end of a join are not choices: a thread that has just been
-// started, or whose join can return, runs at once (lowest number first) until its next
-// visible operation. So a race of 2 threads x 2 increments, whose only visible operations
+// Starting a thread, the end of a join and passing a start line are not choices: a thread
+// that has just been started, or whose join or start line lets it through, runs at once
+// (lowest number first) until its next visible operation. So a race of 2 threads x 2 increments, whose only visible operations
 // are the 8 reads and writes of the counter, has exactly C(8,4) = 70 schedules.
 //
 // Outside a controlled run, point() is one relaxed load and a branch.
@@ -52,12 +56,23 @@ namespace concur::control {
 
 // What a visible operation does to its object: reads and writes of shared data, and the
 // operations of the synchronization primitives.
-enum class Op : std::uint8_t { read, write, lock, try_lock, unlock, join, acquire, try_acquire, release, set, clear, wait };
+// `sleep` touches nothing; `join` and `arrive` (a StartLine) are never choices.
+enum class Op : std::uint8_t {
+  read, write, lock, try_lock, unlock, join, acquire, try_acquire, release, set, clear, wait, sleep, arrive
+};
 
 // A controlled run found that no thread can go on.
 class Deadlock : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+// Thrown by a Chooser to end a run early and on purpose (exploring found the rest
+// redundant; `concur step` restarts or quits). The run stops as for a deadlock, and the
+// main thread's wait, or finish(), throws Abandoned.
+class Abandoned : public std::runtime_error {
+ public:
+  Abandoned() : std::runtime_error("the controlled run was abandoned") {}
 };
 
 // One visible operation of one thread, as the chooser and the history show it.
@@ -68,15 +83,26 @@ struct Step {
   std::string text;    // "read counter", "lock account A"
 };
 
+// Whether the order of two steps of different threads cannot matter: each leaves the
+// other able to go on and both orders end in the same state. True when one is a sleep, or
+// they touch different objects, or both only read the same one.
+bool independent(const Step& a, const Step& b) noexcept;
+
 // The threads that can take the next step, each with the step it would take; never empty.
 struct Choice {
   std::vector<Step> enabled;  // ordered by thread number
+  std::vector<Step> waiting;  // the threads that cannot go on yet, at the step they wait to take
   std::size_t depth = 0;      // how many steps have been taken so far
   int last = -1;              // the thread of the step before (-1 at the first)
+  std::vector<std::string> threads;  // names, by number
+  // Each lock held now, by number: "Thread-1 holds counter lock".
+  std::vector<std::pair<int, std::string>> held;
 };
 
 // Picks the thread of the next step: one of choice.enabled[i].thread.
 using Chooser = std::function<int(const Choice& choice)>;
+// Told of each step as it is taken, before the operation happens, in order.
+using Observer = std::function<void(const Step& step, const std::string& thread_name)>;
 
 // What a controlled run did.
 struct Outcome {
@@ -88,7 +114,8 @@ struct Outcome {
 
 namespace detail {
 inline std::atomic<bool> g_active{false};
-void point_slow(Op op, const void* object, std::string_view what, const std::function<bool()>& ready);
+void point_slow(Op op, const void* object, std::string_view what, const std::function<bool()>& ready,
+                const std::function<std::string()>& found);
 }  // namespace detail
 
 // True while a controlled run is in progress in this process.
@@ -96,15 +123,20 @@ inline bool active() noexcept { return detail::g_active.load(std::memory_order_r
 
 // Before a visible operation on `object`: in a controlled run, waits until the chooser
 // picks this thread and `ready()` holds (no `ready`: it always can), then returns, and the
-// caller does the operation. Called by a thread outside the run, or outside a controlled
-// run, it returns at once. Throws ThreadStopped (a thread of the run) or Deadlock (its
-// main thread) when the run is stopped while it waits.
-inline void point(Op op, const void* object, std::string_view what, const std::function<bool()>& ready = {}) {
-  if (active()) detail::point_slow(op, object, what, ready);
+// caller does the operation. `found`, when given, is called as the step is taken and adds
+// what the operation will find to its text ("read counter" + " → 3"). Called by a thread
+// outside the run, or outside a controlled run, it returns at once. Throws ThreadStopped
+// (a thread of the run) or Deadlock (its main thread) when the run is stopped while it
+// waits.
+inline void point(Op op, const void* object, std::string_view what, const std::function<bool()>& ready = {},
+                  const std::function<std::string()>& found = {}) {
+  if (active()) detail::point_slow(op, object, what, ready, found);
 }
 
 // The calling thread's number in the controlled run, or -1.
 int current_thread_number() noexcept;
+
+
 
 // concur::Thread's hooks. created(): in start(), on the starting thread; returns the new
 // thread's number, or -1 when no run is in progress (or the starter is not in it).
@@ -122,7 +154,7 @@ void abandon() noexcept;
 // One at a time per process. Every thread started in it must be joined before finish().
 class Controlled {
  public:
-  explicit Controlled(Chooser chooser);
+  explicit Controlled(Chooser chooser, Observer observer = {});
   ~Controlled();
   Controlled(const Controlled&) = delete;
   Controlled& operator=(const Controlled&) = delete;
@@ -140,32 +172,62 @@ struct ExploreOptions {
   // At most this many preemptions per schedule (switching away from a thread that could
   // have gone on); nullopt: no bound.
   std::optional<int> preemptions;
+  // Sleep sets (Godefroid): after exploring a step, leave its thread asleep in the sibling
+  // branches until something it depends on happens, since running it there first only
+  // gives a schedule equivalent to one already explored. Every outcome is still reached.
+  bool reduce = true;
   // Stop after this many schedules (a safety net); 0: no limit.
   long max_schedules = 0;
 };
 
+// Random exploration by PCT (Burckhardt et al., ASPLOS 2010): each run gives the threads
+// random distinct priorities, always runs the highest-priority thread that can go on, and
+// at depth - 1 random steps lowers the running thread below all others. A bug that needs
+// `depth` ordering constraints is found by each run with probability at least
+// 1 / (threads x steps^(depth - 1)).
+struct PctOptions {
+  int depth = 2;
+  long runs = 1000;
+  std::uint64_t seed = 1;
+};
+
+// What one run of an explored program says: its outcome ("counter = 3") and the claims it
+// found broken (the names of failed checks).
+struct Verdict {
+  std::string outcome;
+  std::vector<std::string> broken;
+};
+
 struct Explored {
   long schedules = 0;      // complete schedules run
-  long deadlocks = 0;      // of which ended in a deadlock
-  bool complete = true;    // false when max_schedules cut the search short
-  // For each outcome (the text the run returned, or "deadlock"): how many schedules gave
-  // it, and the shortest schedule that did (first found among the shortest).
+  long pruned = 0;         // runs the reduction cut short: every step left was redundant
+  long deadlocks = 0;      // schedules that ended in a deadlock
+  bool complete = true;    // false when max_schedules cut the search short (or PCT)
+  long distinct = 0;       // PCT: how many of the runs' schedules differ
+  // For each outcome (the text the run returned, or "deadlock"), and for each broken
+  // claim: how many schedules gave it, and the shortest schedule that did (first found
+  // among the shortest).
   struct Seen {
     long count = 0;
     std::string shortest;
     std::size_t length = 0;
   };
   std::vector<std::pair<std::string, Seen>> outcomes;  // in the order first seen
+  std::vector<std::pair<std::string, Seen>> broken;    // in the order first seen
   std::optional<std::string> first_deadlock;           // its description
   double seconds = 0;
 };
 
 // Runs `once` (one controlled run: it makes a Controlled with the chooser it is given,
-// starts and joins its threads, and returns the outcome as text) for every schedule, depth
-// first, each choice point's alternatives in thread order. While it explores, this thread
-// and the threads it starts run on one core: a controlled run is sequential anyway, and a
+// starts and joins its threads, and says what happened) for every schedule, depth first,
+// each choice point's alternatives in thread order. While it explores, this thread and the
+// threads it starts run on one core: a controlled run is sequential anyway, and a
 // hand-over on one core costs a few microseconds instead of a cross-core wake-up.
+Explored explore(const std::function<Verdict(const Chooser&)>& once, const ExploreOptions& options = {});
+// The same for a run that only has an outcome.
 Explored explore(const std::function<std::string(const Chooser&)>& once, const ExploreOptions& options = {});
+// `pct.runs` runs of `once`, each with PCT's random priorities (on one core too).
+Explored explore_pct(const std::function<Verdict(const Chooser&)>& once, const PctOptions& pct);
 
 // A chooser that replays `schedule` ("1,1,2,2") and then picks the lowest enabled thread.
 // Throws std::invalid_argument (at the step) when the schedule names a thread that cannot

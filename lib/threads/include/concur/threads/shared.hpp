@@ -36,15 +36,25 @@ class Shared {
   Shared(const Shared&) = delete;
   Shared& operator=(const Shared&) = delete;
 
-  // Reads it: a step "read NAME".
+  // Reads it: a step "read NAME → VALUE".
   T load() const {
-    if (control::active()) control::point(control::Op::read, this, "read " + name_);
+    if (control::active())
+      control::point(control::Op::read, this, "read " + name_, {},
+                     [this] { return fmt::format(" → {}", value_.load(std::memory_order_relaxed)); });
     return value_.load(std::memory_order_relaxed);
   }
   // Writes it: a step "write NAME = VALUE".
   void store(T value) {
     if (control::active()) control::point(control::Op::write, this, fmt::format("write {} = {}", name_, value));
     value_.store(value, std::memory_order_relaxed);
+  }
+  // Adds `delta` in one indivisible step, "add 1 to NAME → VALUE", and returns the value
+  // before. Nothing can come between its read and its write: the atomic fix of the race.
+  T fetch_add(T delta) {
+    if (control::active())
+      control::point(control::Op::write, this, fmt::format("add {} to {}", delta, name_), {},
+                     [this, delta] { return fmt::format(" → {}", value_.load(std::memory_order_relaxed) + delta); });
+    return value_.fetch_add(delta, std::memory_order_relaxed);
   }
   // Sets it outside any step (before the threads start, or after they are joined).
   void reset(T value) { value_.store(value, std::memory_order_relaxed); }
