@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -26,6 +27,7 @@
 #include <concur/harness/timeline_view.hpp>
 #include <concur/harness/html.hpp>
 #include <concur/harness/sweep.hpp>
+#include <concur/harness/controlled.hpp>
 #include <concur/harness/report.hpp>
 #include <concur/harness/runner.hpp>
 
@@ -34,6 +36,7 @@
 #include "exercise.hpp"
 #include "exit_codes.hpp"
 #include "options.hpp"
+#include "step_view.hpp"
 #include "output_file.hpp"
 #include "workshop.hpp"
 
@@ -321,12 +324,14 @@ void print_source(const Example& e, bool no_color) {
   print_paged(fmt::format("{}Edit it, rebuild with 'make', and run 'concur {}' again.\n", text, e.name));
 }
 
-// `concur lesson 10`: a lecture's overview; otherwise an example's lesson.
+// `concur lesson 10`: a lecture's overview; `concur lesson interleavings`: a topic page;
+// otherwise an example's lesson.
 void print_lesson(const Catalogue& cat, const std::string& which, bool no_color) {
   static const std::map<std::string, std::string, std::less<>> kOverviews = {
       {"9", "lessons/lecture09/overview.md"},      {"10", "lessons/lecture10/overview.md"},
       {"11", "lessons/lecture11/overview.md"},     {"s", "lessons/supplementary/overview.md"},
-      {"supplementary", "lessons/supplementary/overview.md"}};
+      {"supplementary", "lessons/supplementary/overview.md"},
+      {"interleavings", "lessons/supplementary/interleavings.md"}};
   const auto overview = kOverviews.find(which);
   const std::string path = std::string(CONCUR_SOURCE_DIR) + "/" +
                            (overview != kOverviews.end() ? overview->second : find_or_explain(cat, which).lesson);
@@ -570,8 +575,8 @@ std::vector<Builtin> builtins(const Catalogue& cat, BuiltinArgs& a, const CLI::A
          else print_list(cat);
          return kOk;
        }},
-      {"lesson", "the lesson for an example, or a lecture's overview (concur lesson 10)",
-       takes_example_in_color(a, "name or id of an example, or a lecture: 9, 10, 11, s"),
+      {"lesson", "the lesson for an example, a lecture's overview (concur lesson 10), or interleavings",
+       takes_example_in_color(a, "name or id of an example, a lecture (9, 10, 11, s), or interleavings"),
        [&](CLI::App&) {
          print_lesson(cat, a.example, a.no_color);
          return kOk;
@@ -706,6 +711,164 @@ int run_example_command(const Example& e, const std::map<std::string, std::strin
   return sweep ? run_swept(e, options, *sweep, outputs) : run_one(e, options, outputs);
 }
 
+// ---- concur explore ID, concur step ID ---------------------------------------------------
+
+// What `concur explore` and `concur step` read besides the example's own options.
+struct ControlArgs {
+  std::string json_path, trace_path;
+  std::vector<std::string> variants;
+  bool quiet = false, no_color = false, no_timeline = false, verbose = false;
+  std::string preemptions, pct, runs, seed, max_schedules = "100000";  // explore
+  bool no_reduction = false;
+  std::string schedule;  // step
+};
+
+void add_control_options(CLI::App& sub, ControlArgs& c, bool explore) {
+  const std::string group = explore ? "Exploring" : "Stepping";
+  const auto option = [&](const std::string& name, auto& into, const std::string& help, const std::string& kind) {
+    return sub.add_option(name, into, help)->type_name(kind)->group(group);
+  };
+  if (explore) {
+    option("--variant", c.variants, "explore only this variant (repeatable)", "NAME");
+    option("--preemptions", c.preemptions,
+           "at most K switches per schedule away from a thread that could have gone on (as CHESS)", "K");
+    sub.add_flag("--no-reduction", c.no_reduction, "run every schedule, not one of each set of equivalent ones")->group(group);
+    option("--pct", c.pct, "random exploration instead (PCT): bugs of DEPTH ordering constraints; with --runs", "DEPTH");
+    option("--runs", c.runs, "with --pct: how many random schedules (default 1000)", "N");
+    option("--seed", c.seed, "with --pct: the random seed (default 1); the same seed gives the same schedules", "SEED");
+    option("--max-schedules", c.max_schedules, "stop after N schedules", "N")->default_str("100000");
+    option("--json", c.json_path, "write what was found as JSON to PATH ('-': stdout, the rest to stderr)", "PATH");
+  } else {
+    option("--schedule", c.schedule,
+           "replay this schedule (the thread of each step: 1,1,2,2,...; then the lowest thread) with narration", "LIST");
+    option("--variant", c.variants, "the variant to run (default: the first)", "NAME");
+    option("--json", c.json_path, "with --schedule: write the JSON report to PATH ('-': stdout)", "PATH");
+    option("--trace", c.trace_path, "with --schedule: write a Chrome/Perfetto trace to PATH", "PATH");
+    sub.add_flag("--no-timeline", c.no_timeline, "with --schedule: do not draw the timeline")->group(group);
+  }
+  sub.add_flag("--quiet", c.quiet, explore ? "only the table" : "the summary only")->group(group);
+  sub.add_flag("--no-color", c.no_color, "no colour (also off with NO_COLOR or when not a terminal)")->group(group);
+  sub.add_flag("-v,--verbose", c.verbose, "debug logging to stderr")->group(group);
+}
+
+// The example's options that were given, checked, as values (the rest come from its small
+// configuration, controlled_params()).
+nlohmann::json given_values(const Example& e, const std::map<std::string, std::string>& given) {
+  const nlohmann::json all = validate_params(e, given);
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [name, text] : given)
+    if (!text.empty()) out[name] = all[name];
+  if (e.check_params)  // they must go together with the small configuration too
+    if (std::string why = e.check_params(controlled_params(e, out)); !why.empty()) throw BadUsage(why);
+  return out;
+}
+
+void check_variants(const Example& e, const std::vector<std::string>& variants) {
+  for (const std::string& v : variants)
+    if (std::none_of(e.variants.begin(), e.variants.end(), [&](const Variant& x) { return x.name == v; })) {
+      std::string names;
+      for (const Variant& x : e.variants) names += (names.empty() ? "" : ", ") + x.name;
+      throw BadUsage(fmt::format("--variant: {} has no variant '{}' (it has {})", e.name, v, names));
+    }
+}
+
+Common common_of(const ControlArgs& c) {
+  Common common;
+  common.json_path = c.json_path;
+  common.trace_path = c.trace_path;
+  common.quiet = c.quiet;
+  common.no_color = c.no_color;
+  common.no_timeline = c.no_timeline;
+  common.verbose = c.verbose;
+  return common;
+}
+
+int explore_command(const Example& e, const std::map<std::string, std::string>& given, const ControlArgs& c) {
+  ExploreRequest request;
+  request.params = given_values(e, given);
+  check_variants(e, c.variants);
+  request.variants = c.variants;
+  request.options.reduce = !c.no_reduction;
+  if (!c.preemptions.empty()) request.options.preemptions = parse_whole(c.preemptions, "preemptions", 0, 1000);
+  request.options.max_schedules = parse_whole(c.max_schedules, "max-schedules", 1, 100'000'000);
+  if (c.pct.empty() && (!c.runs.empty() || !c.seed.empty()))
+    throw BadUsage(fmt::format("{} is for random exploration: add --pct DEPTH (e.g. --pct 2)", c.runs.empty() ? "--seed" : "--runs"));
+  if (!c.pct.empty()) {
+    if (!c.preemptions.empty() || c.no_reduction)
+      throw BadUsage(fmt::format("--pct explores at random; {} is for exploring every schedule: give one or the other",
+                                 c.no_reduction ? "--no-reduction" : "--preemptions"));
+    request.pct = control::PctOptions{.depth = parse_whole(c.pct, "pct", 1, 10),
+                                      .runs = c.runs.empty() ? 1000 : parse_whole(c.runs, "runs", 1, 10'000'000),
+                                      .seed = c.seed.empty() ? 1 : parse_seed(c.seed, "--seed")};
+  }
+  const OutputFile json(c.json_path, "--json", true);
+  setup_output(common_of(c), json.to_stdout());
+  const ExploreReport report = explore_example(e, request);
+  print_explore(report);
+  if (json.given()) json.write(explore_to_json(report).dump(2) + "\n");
+  return report.ok ? kOk : kCheckFailed;
+}
+
+// The thread numbers in `text`, separated by commas or white space ("1,1 2"); BadUsage
+// naming `source` when one is not a number.
+std::vector<int> schedule_from(std::string text, std::string_view source) {
+  std::replace_if(text.begin(), text.end(), [](char ch) { return std::isspace(static_cast<unsigned char>(ch)) != 0; }, ',');
+  std::string tidy;
+  for (const char ch : text)
+    if (ch != ',' || (!tidy.empty() && tidy.back() != ',')) tidy += ch;
+  while (!tidy.empty() && tidy.back() == ',') tidy.pop_back();
+  if (tidy.empty()) return {};
+  try {
+    return control::parse_schedule(tidy);
+  } catch (const std::invalid_argument& e) {
+    throw BadUsage(fmt::format("{}: {}", source, e.what()));
+  }
+}
+
+int step_command(const Example& e, const std::map<std::string, std::string>& given, const ControlArgs& c) {
+  const nlohmann::json params = controlled_params(e, given_values(e, given));
+  check_variants(e, c.variants);
+  if (c.variants.size() > 1) throw BadUsage("--variant: step runs one variant at a time; give it once");
+  const Variant* variant = nullptr;
+  for (const Variant& v : e.variants)
+    if ((c.variants.empty() && (!v.enabled || v.enabled(params))) || (!c.variants.empty() && v.name == c.variants[0])) {
+      variant = &v;
+      break;
+    }
+  if (variant == nullptr) throw BadUsage(fmt::format("{} has no variant to run with these options", e.name));
+  std::vector<int> schedule;
+  const bool interactive = c.schedule.empty() && ::isatty(0) == 1 && ::isatty(1) == 1;
+  if (interactive) {
+    if (!c.json_path.empty() || !c.trace_path.empty())
+      throw BadUsage("--json and --trace record a replay: give --schedule too (step prints the schedule when you quit)");
+    const std::optional<std::string> chosen = step_interactively(e, params, *variant, !c.no_color);
+    if (!chosen) return kOk;
+    std::cout << fmt::format("schedule: {}\nreplay it: concur step {}{} --schedule {}\n", *chosen, e.name,
+                             c.variants.empty() ? "" : " --variant " + variant->name, *chosen);
+    return kOk;
+  }
+  if (!c.schedule.empty()) {
+    schedule = schedule_from(c.schedule, "--schedule");
+  } else {  // piped: the schedule comes on standard input
+    std::ostringstream in;
+    in << std::cin.rdbuf();
+    schedule = schedule_from(in.str(), "the schedule on standard input");
+  }
+  if (const std::string why = try_schedule(e, params, *variant, schedule); !why.empty())
+    throw BadUsage(fmt::format("--schedule {}: {}", c.schedule.empty() ? "(standard input)" : c.schedule, why));
+  Outputs outputs;
+  outputs.json.emplace(c.json_path, "--json", true);
+  outputs.trace.emplace(c.trace_path, "--trace", false);
+  OutputFile::refuse_shared({&*outputs.json, &*outputs.trace});
+  setup_output(common_of(c), outputs.json_on_stdout());
+  RunOptions options;
+  options.params = params;
+  options.variants = {variant->name};
+  options.timeline = timeline_mode(common_of(c));
+  options.chooser = control::replay(schedule);
+  return run_one(e, options, outputs);
+}
+
 int dispatch(int argc, char** argv, const Catalogue& cat) {
   if (argc >= 2 && std::string_view(argv[1]) == "help") {
     std::cout << short_help(cat);
@@ -753,6 +916,41 @@ int dispatch(int argc, char** argv, const Catalogue& cat) {
       }
     }
     if (!e.commands.empty()) sub->require_subcommand(0, 1);
+  }
+
+  // explore and step: a command of their own per example that can run controlled.
+  ControlArgs control_args;
+  std::vector<std::string> can_control;
+  for (const Example& e : cat.examples())
+    if (e.controlled) can_control.push_back(e.name);
+  const std::string takes = fmt::format("{}", fmt::join(can_control, ", "));
+  for (const bool explore : {true, false}) {
+    CLI::App* top =
+        explore ? app.add_subcommand("explore", "run every schedule of a small configuration: outcomes, deadlocks, broken claims")
+                : app.add_subcommand("step", "be the scheduler: choose which thread takes the next step (--schedule replays)");
+    top->footer(fmt::format("\nIt takes: {}. Example: concur {} race{}", takes, top->get_name(),
+                            explore ? " --threads 3" : " --schedule 1,2,1,2,2,1,2,1"));
+    handler[top] = [top, takes](CLI::App&) -> int {
+      throw BadUsage(fmt::format("say which example: concur {} race (it takes {})", top->get_name(), takes));
+    };
+    for (const Example& e : cat.examples()) {
+      if (!e.controlled) continue;
+      CLI::App* x = top->add_subcommand(e.name, fmt::format("{} {}", e.id, e.title));
+      x->alias(e.id);
+      for (const std::string& a : e.aliases) x->alias(a);
+      std::map<std::string, std::string>& mine = given[top->get_name() + " " + e.name];
+      add_params(*x, e.params, mine, "Options of " + e.name);
+      for (const auto& [key, value] : e.controlled->small.items())
+        if (CLI::Option* o = x->get_option_no_throw("--" + key)) o->default_str(value.dump());
+      add_control_options(*x, control_args, explore);
+      handler[x] = [&, ex = &e, explore, key = top->get_name() + " " + e.name](CLI::App&) {
+        return explore ? explore_command(*ex, given[key], control_args) : step_command(*ex, given[key], control_args);
+      };
+    }
+  }
+  if (argc >= 3 && (std::string_view(argv[1]) == "explore" || std::string_view(argv[1]) == "step") && argv[2][0] != '-') {
+    const Example& e = find_or_explain(cat, argv[2]);
+    if (!e.controlled) throw BadUsage(why_not_controlled(e, cat.examples()));
   }
 
   // An unknown first word gets a suggestion before CLI11 calls it an extra argument.

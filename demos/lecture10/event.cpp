@@ -27,7 +27,7 @@ static void start_signal(Run& run) {
     }, fmt::format("Waiter-{}", i + 1));
 
   Thread setter([&] {
-    std::this_thread::sleep_for(delay);  // everyone is waiting by now
+    sleep_for(delay);  // everyone is waiting by now
     set_at_ns = RunClock::elapsed_ns();  // noted before set(), so no honest waiter is earlier
     go.set(says("sets the event"));  // the line is written before the flag goes up
   }, "Setter");
@@ -54,6 +54,8 @@ Example event() {
       .params = {Param::integer("waiters", "threads waiting for the event", 3, 1, 256),
                  Param::seconds("delay", "seconds before the setter sets the event", 1.0, 0.0, 60.0)},
       .variants = {{"event", start_signal}},
+      .controlled = ControlledRuns{.small = {{"waiters", 2}},
+                                   .outcome = "{released} passed, {released_before_set} before set()"},
   };
 }
 

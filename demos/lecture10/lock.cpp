@@ -14,7 +14,7 @@ namespace concur::demos {
 // Without a lock the round is run again (fresh counter) until the threads were measurably
 // incrementing at the same moment: on a busy machine they may otherwise take turns.
 template <typename Increment>
-static void count(Run& run, std::atomic<long long>& counter, Increment increment) {
+static void count(Run& run, Shared<long long>& counter, Increment increment) {
   const long long threads = run.integer("threads");
   const long long iterations = run.integer("iterations");
   const bool retry = run.variant() == "unsynchronized";
@@ -22,7 +22,7 @@ static void count(Run& run, std::atomic<long long>& counter, Increment increment
 
   const Rounds rounds = until_overlap(
       [&] {
-        counter = 0;
+        counter.reset(0);
         overlap.reset();
         StartLine start_line(threads);
         std::deque<Thread> workers;
@@ -43,7 +43,7 @@ static void count(Run& run, std::atomic<long long>& counter, Increment increment
       {.budget = retry ? std::chrono::seconds(1) : std::chrono::seconds(0)});
   run.work_time(rounds.last.span);  // the round that counts, not the retries before it
 
-  const long long expected = threads * iterations, actual = counter.load();
+  const long long expected = threads * iterations, actual = counter.peek();
   say("counter = {}, expected {}", actual, expected);
   report_count(run, rounds, expected, actual, run.variant() != "unsynchronized", "threads",
                "No lock: threads overwrote each other's increments, as in 10.4.",
@@ -51,22 +51,22 @@ static void count(Run& run, std::atomic<long long>& counter, Increment increment
 }
 
 static void unsynchronized(Run& run) {
-  std::atomic<long long> counter{0};
+  Shared<long long> counter("counter");
   count(run, counter, [&] {
-    const long long seen = counter.load(std::memory_order_relaxed);  // read, then write:
-    counter.store(seen + 1, std::memory_order_relaxed);              // another thread can step in
+    const long long seen = counter.load();  // read, then write:
+    counter.store(seen + 1);                // another thread can step in
   });
 }
 
 static void with_mutex(Run& run) {
-  std::atomic<long long> counter{0};
+  Shared<long long> counter("counter");
   Mutex lock("counter lock");
   count(run, counter, [&] {
     std::lock_guard guard(lock);  // Python: `with lock:`
-    const long long seen = counter.load(std::memory_order_relaxed);
-    counter.store(seen + 1, std::memory_order_relaxed);
+    const long long seen = counter.load();
+    counter.store(seen + 1);
   });  // the guard unlocks here, on every path out
-  if (counter.load() == run.integer("threads") * run.integer("iterations"))
+  if (counter.peek() == run.integer("threads") * run.integer("iterations"))
     run.explain("The mutex makes read-then-write one step that only one thread can be in. Correct, but each "
                 "increment pays for taking and handing over the lock.");
   else
@@ -75,8 +75,8 @@ static void with_mutex(Run& run) {
 }
 
 static void with_atomic(Run& run) {
-  std::atomic<long long> counter{0};
-  count(run, counter, [&] { counter.fetch_add(1, std::memory_order_relaxed); });
+  Shared<long long> counter("counter");
+  count(run, counter, [&] { counter.fetch_add(1); });
   run.explain("fetch_add reads and writes in one indivisible instruction: no lock, nothing lost.");
 }
 
@@ -87,6 +87,7 @@ Example lock() {
       .variants = {{"unsynchronized", unsynchronized}, {"mutex", with_mutex}, {"atomic", with_atomic}},
       .baseline = "unsynchronized",
       .outcomes = {"lost"},
+      .controlled = ControlledRuns{.small = {{"iterations", 2}}, .outcome = "counter = {actual}"},
   };
 }
 

@@ -20,7 +20,7 @@ static void drain_queue(Run& run) {
       const long long task = queue.get();  // blocks while the queue is empty
       if (task == kStop) break;
       say("took task {}", task);
-      std::this_thread::sleep_for(run.duration("work"));
+      sleep_for(run.duration("work"));
       ++times_done[static_cast<std::size_t>(task)];
       ++done_by[me];
       last_done_ns = RunClock::elapsed_ns();
@@ -64,6 +64,8 @@ Example queue_pool() {
                  Param::integer("tasks", "tasks put on the queue", 10, 1, 100'000),
                  Param::seconds("work", "seconds each task takes", 0.2, 0.0, 60.0)},
       .variants = {{"pool", drain_queue}},
+      .controlled = ControlledRuns{.small = {{"workers", 2}, {"tasks", 2}},
+                                  .outcome = "{completed} of {tasks} done, {duplicates} twice"},
   };
 }
 

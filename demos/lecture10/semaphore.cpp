@@ -23,7 +23,7 @@ static void limited_room(Run& run) {
     ++got_in;
     say("acquired the semaphore ({}/{} in use)", ++inside, permits);
 
-    std::this_thread::sleep_for(hold);  // the work inside the limited section
+    sleep_for(hold);  // the work inside the limited section
 
     // Said before the permit is free, so the next holder's line comes after it.
     semaphore.release(says("releases it ({}/{} in use)", --inside, permits));
@@ -51,6 +51,8 @@ Example semaphore() {
                  Param::integer("permits", "how many may be inside at once", 3, 1, 256),
                  Param::seconds("hold", "seconds each worker stays inside", 2.0, 0.0, 60.0)},
       .variants = {{"semaphore", limited_room}},
+      .controlled = ControlledRuns{.small = {{"workers", 3}, {"permits", 2}},
+                                   .outcome = "at most {max_concurrent} inside, {acquired} got in"},
   };
 }
 

@@ -36,7 +36,7 @@ static void over_release(Run& run, const char* name) {
       long long seen = most_inside.load();
       while (now > seen && !most_inside.compare_exchange_weak(seen, now)) {}
       say("inside ({} of {} slots in use)", now, permits);
-      std::this_thread::sleep_for(run.duration("hold"));
+      sleep_for(run.duration("hold"));
       inside.fetch_sub(1);
       slots.release();
     }, fmt::format("Worker-{}", i)).start();
@@ -64,6 +64,7 @@ Example bounded_semaphore() {
                  Param::seconds("hold", "seconds each worker stays inside", 0.5, 0.0, 30.0)},
       .variants = {{"bounded", [](Run& run) { over_release<BoundedSemaphore>(run, "bounded slots"); }},
                    {"plain", [](Run& run) { over_release<Semaphore>(run, "plain slots"); }}},
+      .controlled = ControlledRuns{.small = {{"permits", 1}, {"workers", 2}}, .outcome = "at most {max_concurrent} inside"},
   };
 }
 

@@ -39,13 +39,13 @@ static void bounded_buffer(Run& run) {
       not_full.notify();  // the same lock: holding it through not_empty is enough
       say("took item {}", item);  // still under the lock, so the lines keep the take order
       guard.unlock();             // the slow part outside the lock
-      std::this_thread::sleep_for(consume);
+      sleep_for(consume);
     }
   };
 
   Thread producer([&] {
     for (long long item = 1; item <= items; ++item) {
-      std::this_thread::sleep_for(produce);
+      sleep_for(produce);
       std::unique_lock guard(lock);  // the lock itself, not a condition: `with lock:` works too
       if (buffer.size() >= capacity) {
         ++producer_waits;
@@ -92,6 +92,8 @@ Example condition() {
                  Param::seconds("produce", "seconds to make each item", 0.05, 0.0, 10.0),
                  Param::seconds("consume", "seconds to use each item", 0.2, 0.0, 10.0)},
       .variants = {{"condition", bounded_buffer}},
+      .controlled = ControlledRuns{.small = {{"items", 2}, {"capacity", 1}, {"consumers", 2}},
+                                   .outcome = "{consumed} of {items} consumed, in order: {in_order}"},
   };
 }
 

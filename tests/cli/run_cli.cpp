@@ -34,13 +34,24 @@ namespace {
 }
 
 // Reads every fd until all reach end of file; sends SIGINT once the marker is seen.
-void drain(pid_t child, std::vector<std::pair<int, std::string*>> fds, const CliOptions& options) {
+void drain(pid_t child, std::vector<std::pair<int, std::string*>> fds, const CliOptions& options, int terminal = -1) {
   const std::string& marker = options.interrupt_after;
   bool interrupted = marker.empty();
   std::size_t next_action = 0;
   std::size_t seen_from = 0;  // where the next action's text is looked for
+  std::size_t next_keys = 0;
+  std::size_t keys_from = 0;  // where the next keys' text is looked for
   while (!fds.empty()) {
     for (std::string* grew : read_some(fds, -1)) {
+      while (terminal >= 0 && next_keys < options.type_when_seen.size()) {
+        const auto& [text, keys] = options.type_when_seen[next_keys];
+        const std::size_t at = grew->find(text, keys_from);
+        if (at == std::string::npos) break;
+        keys_from = at + text.size();
+        if (::write(terminal, keys.data(), keys.size()) != static_cast<ssize_t>(keys.size()))
+          throw std::runtime_error("could not type into the terminal");
+        ++next_keys;
+      }
       while (next_action < options.when_seen.size()) {
         const std::size_t at = grew->find(options.when_seen[next_action].first, seen_from);
         if (at == std::string::npos) break;
@@ -115,7 +126,7 @@ CliResult run_concur(const std::vector<std::string>& args, const CliOptions& opt
     const pid_t child = ::forkpty(&master, nullptr, nullptr, &ws);
     if (child < 0) throw std::runtime_error("forkpty failed");
     if (child == 0) exec_child(args, options);
-    drain(child, {{master, &r.out}}, options);
+    drain(child, {{master, &r.out}}, options, master);
     return finish(child, std::move(r));
   }
   int out[2], err[2];

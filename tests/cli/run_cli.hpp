@@ -30,6 +30,9 @@ struct CliOptions {
   // Actions run once each, in order, each when its text has appeared in the output (after
   // the previous one ran): to change a file while `concur watch` waits.
   std::vector<std::pair<std::string, std::function<void()>>> when_seen = {};
+  // With a terminal: keys typed into it, each once its text has appeared in the output
+  // (after the previous one was typed): to drive `concur step`.
+  std::vector<std::pair<std::string, std::string>> type_when_seen = {};
   std::string binary = {};  // another concur than the one under test (a scratch build)
   unsigned short columns = 100, rows = 40;  // the pseudo-terminal's size
 };

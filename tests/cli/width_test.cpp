@@ -106,7 +106,7 @@ TEST(Width, EveryLessonFitsAndKeepsItsWords) {
   const json examples = catalogue()["examples"];
   ASSERT_GE(examples.size(), 50u);
   for (const json& e : examples) expect_no_split_words({"lesson", e["name"].get<std::string>()});
-  for (const char* lecture : {"9", "10", "11", "s"}) expect_no_split_words({"lesson", lecture});
+  for (const char* page : {"9", "10", "11", "s", "interleavings"}) expect_no_split_words({"lesson", page});
 }
 
 // Runs differ in their numbers, so only the widths are compared: every example at 80

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <concur/threads/control.hpp>
+#include <concur/threads/condition.hpp>
 #include <concur/threads/event.hpp>
+#include <concur/threads/queue.hpp>
 #include <concur/threads/mutex.hpp>
 #include <concur/threads/semaphore.hpp>
 #include <concur/threads/shared.hpp>
@@ -324,6 +326,108 @@ TEST(Control, AWaitIsOfferedOnlyOnceTheEventIsSet) {
   EXPECT_EQ(never.deadlocks, never.schedules);
   ASSERT_TRUE(never.first_deadlock.has_value());
   EXPECT_NE(never.first_deadlock->find("Waiter waits at \"wait for go\""), std::string::npos) << *never.first_deadlock;
+}
+
+// Time is virtual: a sleeper lets everyone else go first, and only then does the clock
+// jump. Equal sleeps wake in either order.
+std::string sleepers_once(const control::Chooser& chooser, double first_s, double second_s) {
+  control::Controlled run(chooser);
+  Shared<int> last("last");
+  std::deque<Thread> t;
+  t.emplace_back([&] { concur::sleep_for(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(first_s))); last.store(1); }, "A");
+  t.emplace_back([&] { concur::sleep_for(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(second_s))); last.store(2); }, "B");
+  for (Thread& x : t) x.start();
+  for (Thread& x : t) x.join();
+  run.finish();
+  return fmt::format("last = {}", last.peek());
+}
+
+TEST(Control, ASleeperWakesOnlyWhenNobodyElseCanGoOn) {
+  EXPECT_EQ(counts(control::explore([](const control::Chooser& c) { return sleepers_once(c, 1.0, 2.0); })),
+            (std::map<std::string, long>{{"last = 2", 1}}));  // B sleeps longer: it always writes last
+  EXPECT_EQ(counts(control::explore([](const control::Chooser& c) { return sleepers_once(c, 2.0, 1.0); })),
+            (std::map<std::string, long>{{"last = 1", 1}}));
+  const auto same = counts(control::explore([](const control::Chooser& c) { return sleepers_once(c, 1.0, 1.0); }));
+  EXPECT_EQ(same.size(), 2u);  // woken at the same moment: either may write last
+}
+
+// A wait with a timeout times out in virtual time, never in real time.
+std::string timed_once(const control::Chooser& chooser, double wait_s, double set_after_s) {
+  control::Controlled run(chooser);
+  concur::Event go("go");
+  bool got = false;
+  std::deque<Thread> t;
+  t.emplace_back([&] { got = go.wait(wait_s); }, "Waiter");
+  t.emplace_back([&] { concur::sleep_for(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(set_after_s))); go.set(); }, "Setter");
+  for (Thread& x : t) x.start();
+  for (Thread& x : t) x.join();
+  run.finish();
+  return got ? "set in time" : "timed out";
+}
+
+TEST(Control, AWaitWithATimeoutEndsWhenItsVirtualTimeIsUp) {
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(counts(control::explore([](const control::Chooser& c) { return timed_once(c, 100.0, 1.0); })),
+            (std::map<std::string, long>{{"set in time", 1}}));
+  EXPECT_EQ(counts(control::explore([](const control::Chooser& c) { return timed_once(c, 1.0, 100.0); })),
+            (std::map<std::string, long>{{"timed out", 1}}));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(50));  // 100 s were never waited
+}
+
+// The lost wake-up: a consumer that waits without first looking at the state sleeps
+// forever when the notify came before its wait. Looking first (as wait_for does) fixes it.
+std::string handoff_once(const control::Chooser& chooser, bool look_first) {
+  control::Controlled run(chooser);
+  concur::Mutex lock("lock");
+  concur::Condition ready_cond(lock, "ready");
+  bool ready = false;  // guarded by lock
+  std::deque<Thread> t;
+  t.emplace_back([&] {
+    std::unique_lock guard(lock);
+    if (look_first) ready_cond.wait_for([&] { return ready; });
+    else ready_cond.wait();
+  }, "Consumer");
+  t.emplace_back([&] {
+    std::unique_lock guard(lock);
+    ready = true;
+    ready_cond.notify();
+  }, "Producer");
+  for (Thread& x : t) x.start();
+  for (Thread& x : t) x.join();
+  run.finish();
+  return "handed over";
+}
+
+TEST(Control, AWaitWithoutLookingFirstCanMissItsNotifyAndDeadlock) {
+  const control::Explored bad = control::explore([](const control::Chooser& c) { return handoff_once(c, false); });
+  EXPECT_GT(bad.deadlocks, 0);
+  EXPECT_LT(bad.deadlocks, bad.schedules);  // when the consumer waits first, it works
+  ASSERT_TRUE(bad.first_deadlock.has_value());
+  EXPECT_NE(bad.first_deadlock->find("Consumer waits at \"wait on ready\""), std::string::npos) << *bad.first_deadlock;
+  const control::Explored good = control::explore([](const control::Chooser& c) { return handoff_once(c, true); });
+  EXPECT_EQ(good.deadlocks, 0);
+  EXPECT_GT(good.schedules, 1);
+}
+
+// A queue's get is offered only once there is an item; the items come out in order.
+std::string queue_once(const control::Chooser& chooser) {
+  control::Controlled run(chooser);
+  concur::Queue<int> q(0, "q");
+  std::string got;
+  std::deque<Thread> t;
+  t.emplace_back([&] { got += std::to_string(q.get()); got += std::to_string(q.get()); }, "Getter");
+  t.emplace_back([&] { q.put(1); q.put(2); }, "Putter");
+  for (Thread& x : t) x.start();
+  for (Thread& x : t) x.join();
+  run.finish();
+  return got;
+}
+
+TEST(Control, AQueuesGetWaitsForAnItemAndKeepsTheOrder) {
+  const control::Explored e = control::explore([](const control::Chooser& c) { return queue_once(c); });
+  EXPECT_EQ(counts(e), (std::map<std::string, long>{{"12", e.schedules}}));
+  EXPECT_GT(e.schedules, 1);
+  EXPECT_EQ(e.deadlocks, 0);
 }
 
 TEST(Control, OutsideAControlledRunNothingWaits) {

@@ -88,6 +88,34 @@ double usable_cores(const VariantOutcome& v) {
                                   static_cast<double>(host_cpus()), v.free_cores}));
 }
 
+// One run of `variant` under a scheduler: each step narrated as it is taken ("step 3: read
+// counter → 1"), the schedule recorded, and a deadlock reported as the run's outcome.
+void run_controlled(const Variant& variant, Run& run, const control::Chooser& chooser) {
+  std::vector<int> schedule;
+  const control::Observer narrate = [&](const control::Step& step, const std::string& thread) {
+    schedule.push_back(step.thread);
+    Console::get().event(thread, fmt::format("step {}: {}", schedule.size(), step.text));
+  };
+  const auto record = [&] {
+    run.result("schedule", fmt::format("{}", fmt::join(schedule, ",")));
+    run.result("steps", schedule.size());
+  };
+  try {
+    control::Controlled controlled(chooser, narrate);
+    variant.body(run);
+    controlled.finish();
+  } catch (const control::Deadlock& d) {
+    record();
+    const std::string what = std::string(d.what()).substr(std::string_view("deadlock: ").size());
+    run.result("deadlock", what);
+    run.check("no deadlock", false, what);
+    run.explain("Deadlock: no thread could take another step. " + what +
+                ". Each waits for something only another waiting thread could give.");
+    return;
+  }
+  record();
+}
+
 // Speedups over the baseline from the medians of `compared_by`, their ceilings, and the
 // variants' speedup claims judged on them.
 void compare_with_baseline(Outcome& out, const Example& example,
@@ -220,7 +248,8 @@ Outcome run_example(const Example& example, const RunOptions& options) {
       const auto children0 = children_cpu_time();
       const auto t0 = Clock::now();
       try {
-        variant.body(run);
+        if (options.chooser) run_controlled(variant, run, options.chooser);
+        else variant.body(run);
         run.finish();
       } catch (const std::exception& ex) {
         vo.error = ex.what();

@@ -45,7 +45,10 @@ void report_count(Run& run, const Rounds& rounds, long long expected, long long 
     return;
   }
   run.likely("updates were lost", lost > 0, "{} of {} lost", lost, expected);
-  if (!rounds.overlapped)
+  if (rounds.controlled && lost == 0)
+    run.explain("In this schedule no thread stepped in between another's read and its write, so nothing was lost. "
+                "Other schedules lose updates: 'concur explore' runs them all.");
+  else if (!rounds.overlapped)
     run.explain(never_overlapped(rounds, who, lost));
   else
     run.explain(lost > 0 ? fmt::vformat(when_lost, fmt::make_format_args(lost)) : std::string(when_kept));

@@ -2,6 +2,8 @@
 #include "concur/core/timeout.hpp"
 
 #include <algorithm>
+
+#include <fmt/format.h>
 #include <stdexcept>
 #include <vector>
 
@@ -70,6 +72,7 @@ void Condition::require_waitable() const {
 
 bool Condition::wait(std::optional<double> timeout_s) {
   require_waitable();
+  if (control::active() && control::current_thread_number() >= 0) return wait_controlled(timeout_s);
   ScopedSpan waiting(SpanKind::waiting, waiting_label_);
   // cv_ releases and re-takes the lock through *this, so the note stays right throughout.
   if (!timeout_s) {
@@ -80,14 +83,48 @@ bool Condition::wait(std::optional<double> timeout_s) {
          std::cv_status::no_timeout;
 }
 
+// Three steps: the lock let go, the wait (offered once a notify chose this waiter, or its
+// time is up), the lock taken back. The ticket is in line before the lock goes, so a
+// notify right after it wakes this waiter, as Python's wait() promises.
+bool Condition::wait_controlled(std::optional<double> timeout_s) {
+  const std::uint64_t ticket = ++next_ticket_;
+  pending_.push_back(ticket);
+  const auto notified = [this, ticket] { return std::find(pending_.begin(), pending_.end(), ticket) == pending_.end(); };
+  unlock();
+  try {
+    control::point(control::Op::wait, this,
+                   timeout_s ? fmt::format("wait on {} (at most {:g} s)", name_, *timeout_s) : "wait on " + name_, notified,
+                   {}, timeout_s ? std::optional(timeout_duration(*timeout_s)) : std::nullopt);
+  } catch (...) {  // the run stopped: take the lock back for real, as the caller's guard expects
+    std::erase(pending_, ticket);
+    const control::Bypass real;
+    lock();
+    throw;
+  }
+  const bool woke = notified();
+  if (!woke) std::erase(pending_, ticket);  // timed out: no longer in line
+  lock();
+  return woke;
+}
+
 void Condition::notify(int n) {
   require_owned("notify");
+  if (control::active() && control::current_thread_number() >= 0) {
+    control::point(control::Op::notify, this, n == 1 ? "notify " + name_ : fmt::format("notify {} on {}", n, name_));
+    for (int i = 0; i < n && !pending_.empty(); ++i) pending_.pop_front();
+    return;
+  }
   Recorder::instant(notify_label_);
   for (int i = 0; i < n; ++i) cv_.notify_one();
 }
 
 void Condition::notify_all() {
   require_owned("notify");
+  if (control::active() && control::current_thread_number() >= 0) {
+    control::point(control::Op::notify, this, "notify_all " + name_);
+    pending_.clear();
+    return;
+  }
   Recorder::instant(notify_all_label_);
   cv_.notify_all();
 }

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <tuple>
 #include <random>
 #include <set>
 #include <utility>
@@ -30,6 +31,7 @@ struct Member {
   Step next;                                  // while parked
   const std::function<bool()>* ready = nullptr;  // while parked: the caller's, alive until it returns
   const std::function<std::string()>* found = nullptr;  // the same
+  std::optional<std::int64_t> deadline;  // while parked in a sleep or a timed wait: virtual ns
 };
 
 // Steps that are never choices: they run as soon as they can.
@@ -49,19 +51,28 @@ struct Run {
   Observer observer;
   std::vector<Step> steps;
   std::map<const void*, std::pair<int, std::string>> holders;  // each lock held: by whom, its name
+  std::vector<std::tuple<const void*, std::string, std::function<std::string()>>> watched;
+  std::int64_t now_ns = 0;  // virtual time: moves only when every thread left sleeps or waits with a timeout
 };
 
 std::atomic<Run*> g_run{nullptr};
 thread_local int t_number = -1;
 
-bool can_go(const Member& m) { return m.state == State::parked && (m.ready == nullptr || (*m.ready)()); }
+bool can_go(const Member& m, std::int64_t now) {
+  return m.state == State::parked && (m.ready == nullptr || (m.deadline && *m.deadline <= now) || (*m.ready)());
+}
 
 // The object a lock-like step names: "lock account A" and "try to lock account A" both
 // name "account A".
 std::string object_named(const Step& s) {
+  std::string_view name = s.text;
   for (std::string_view verb : {"try to lock ", "lock ", "unlock "})
-    if (s.text.starts_with(verb)) return s.text.substr(verb.size());
-  return s.text;
+    if (name.starts_with(verb)) {
+      name.remove_prefix(verb.size());
+      break;
+    }
+  if (name.ends_with(" with a timeout")) name.remove_suffix(std::string_view(" with a timeout").size());
+  return std::string(name);
 }
 
 // "Thread-1 waits at "lock B" (held by Thread-2), holding A; Thread-2 ...": the threads that
@@ -94,7 +105,7 @@ void hand_on(Run& run) {
   // Neither is a choice: they change nothing another thread could see.
   for (std::size_t i = 0; i < run.members.size(); ++i) {
     const Member& m = run.members[i];
-    if (m.state == State::starting || (m.state == State::parked && eager(m.next.op) && can_go(m))) {
+    if (m.state == State::starting || (m.state == State::parked && eager(m.next.op) && can_go(m, run.now_ns))) {
       run.current = static_cast<int>(i);
       run.turn.notify_all();
       return;
@@ -103,12 +114,27 @@ void hand_on(Run& run) {
   Choice choice;
   choice.depth = run.steps.size();
   choice.last = run.steps.empty() ? -1 : run.steps.back().thread;
-  for (const Member& m : run.members) {
-    choice.threads.push_back(m.name);
-    if (m.state != State::parked) continue;
-    if (!eager(m.next.op) && can_go(m)) choice.enabled.push_back(m.next);
-    else choice.waiting.push_back(m.next);
+  const auto sort_out = [&] {
+    choice.enabled.clear();
+    choice.waiting.clear();
+    for (const Member& m : run.members) {
+      if (m.state != State::parked) continue;
+      if (!eager(m.next.op) && can_go(m, run.now_ns)) choice.enabled.push_back(m.next);
+      else choice.waiting.push_back(m.next);
+    }
+  };
+  sort_out();
+  if (choice.enabled.empty()) {  // nobody can go on now: the clock moves to the next deadline, if any
+    std::optional<std::int64_t> next;
+    for (const Member& m : run.members)
+      if (m.state == State::parked && m.deadline && *m.deadline > run.now_ns) next = std::min(next.value_or(*m.deadline), *m.deadline);
+    if (next) {
+      run.now_ns = *next;
+      sort_out();
+    }
   }
+  for (const Member& m : run.members) choice.threads.push_back(m.name);
+  choice.now_ns = run.now_ns;
   if (choice.enabled.empty()) {
     run.current = -1;
     if (!choice.waiting.empty()) {  // nobody can go on, and somebody has not finished
@@ -119,6 +145,7 @@ void hand_on(Run& run) {
     return;
   }
   for (const auto& [object, holder] : run.holders) choice.held.emplace_back(holder.first, holder.second);
+  for (const auto& [object, name, value] : run.watched) choice.values.emplace_back(name, value());
   std::vector<int> can;
   for (const Step& s : choice.enabled) can.push_back(s.thread);
   int pick = -1;
@@ -146,17 +173,19 @@ void hand_on(Run& run) {
 
 // Whether a thread of a stopped run may still go on with its operation, uncontrolled: yes
 // when the operation cannot block (an unlock, a read; often called from a destructor,
-// which must not throw) or can complete now. A wait that could last forever throws
-// instead: ThreadStopped in a thread of the run, in its main thread the reason.
+// which must not throw). An operation that waits throws instead: ThreadStopped in a thread
+// of the run (even when it could go on now: after a deadlock, that would be a step no
+// schedule has), in its main thread the reason, unless it was a plain stop() and the wait
+// can end now.
 void go_on_uncontrolled(const Run& run, int me, const std::function<bool()>* ready) {
   if (ready == nullptr) return;
+  if (me != 0) throw ThreadStopped();
   // The main thread learns of a deadlock even when the threads' unwinding has let its own
   // wait end meanwhile (a join of a thread that has now ended).
-  if (me == 0 && run.deadlock) throw Deadlock("deadlock: " + *run.deadlock);
-  if (me == 0 && run.abandoned) throw Abandoned();
-  if ((*ready)()) return;
-  if (me != 0) throw ThreadStopped();
+  if (run.deadlock) throw Deadlock("deadlock: " + *run.deadlock);
+  if (run.abandoned) throw Abandoned();
   if (run.failure) throw std::invalid_argument(*run.failure);
+  if ((*ready)()) return;
   throw ThreadStopped();
 }
 
@@ -168,6 +197,7 @@ bool wait_for_turn(Run& run, std::unique_lock<std::mutex>& lock, int me, const s
   run.members[static_cast<std::size_t>(me)].state = State::running;
   run.members[static_cast<std::size_t>(me)].ready = nullptr;
   run.members[static_cast<std::size_t>(me)].found = nullptr;
+  run.members[static_cast<std::size_t>(me)].deadline.reset();
   go_on_uncontrolled(run, me, ready);
   return false;
 }
@@ -176,8 +206,10 @@ void take_step(Run& run, Member& me) {
   me.state = State::running;
   me.ready = nullptr;
   const std::function<std::string()>* found = std::exchange(me.found, nullptr);
+  me.deadline.reset();
   if (eager(me.next.op)) return;
   Step& s = run.steps.emplace_back(me.next);
+  s.at_ns = run.now_ns;
   if (found != nullptr) s.text += (*found)();
   if (s.op == Op::lock || (s.op == Op::try_lock && !run.holders.contains(s.object)))
     run.holders[s.object] = {s.thread, object_named(s)};
@@ -196,7 +228,7 @@ std::string Outcome::schedule() const {
 }
 
 void detail::point_slow(Op op, const void* object, std::string_view what, const std::function<bool()>& ready,
-                        const std::function<std::string()>& found) {
+                        const std::function<std::string()>& found, std::optional<std::chrono::nanoseconds> timeout) {
   Run* run = g_run.load(std::memory_order_acquire);
   const int me = t_number;
   if (run == nullptr || me < 0) return;
@@ -208,11 +240,29 @@ void detail::point_slow(Op op, const void* object, std::string_view what, const 
   m.next = Step{me, op, object, std::string(what)};
   m.ready = can;
   m.found = found ? &found : nullptr;
+  if (timeout) m.deadline = run->now_ns + std::max<std::int64_t>(0, timeout->count());
   hand_on(*run);
   if (wait_for_turn(*run, lock, me, can)) take_step(*run, m);
 }
 
 int current_thread_number() noexcept { return t_number; }
+
+Bypass::Bypass() noexcept : saved_(std::exchange(t_number, -1)) {}
+Bypass::~Bypass() { t_number = saved_; }
+
+void watch(const void* object, std::string name, std::function<std::string()> value) {
+  Run* run = g_run.load(std::memory_order_acquire);
+  if (run == nullptr) return;
+  std::lock_guard guard(run->mu);
+  run->watched.emplace_back(object, std::move(name), std::move(value));
+}
+
+void unwatch(const void* object) noexcept {
+  Run* run = g_run.load(std::memory_order_acquire);
+  if (run == nullptr) return;
+  std::lock_guard guard(run->mu);
+  std::erase_if(run->watched, [&](const auto& w) { return std::get<0>(w) == object; });
+}
 
 bool independent(const Step& a, const Step& b) noexcept {
   if (a.thread == b.thread) return false;
@@ -257,7 +307,7 @@ void join_point(int number, std::string_view name) {
   const std::function<bool()> ended = [run, number] {
     return run->members[static_cast<std::size_t>(number)].state == State::finished;  // under run->mu
   };
-  detail::point_slow(Op::join, nullptr, fmt::format("join {}", name), ended, {});
+  detail::point_slow(Op::join, nullptr, fmt::format("join {}", name), ended, {}, std::nullopt);
 }
 
 Controlled::Controlled(Chooser chooser, Observer observer) {
@@ -421,6 +471,7 @@ bool run_and_tally(const std::function<Verdict(const Chooser&)>& once, const Cho
   const std::string schedule = join_numbers(taken);
   tally(result.outcomes, verdict.outcome, schedule, taken.size());
   for (const std::string& claim : verdict.broken) tally(result.broken, claim, schedule, taken.size());
+  for (const std::string& claim : verdict.shown) tally(result.shown, claim, schedule, taken.size());
   return true;
 }
 

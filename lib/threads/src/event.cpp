@@ -3,6 +3,8 @@
 
 #include <chrono>
 
+#include <fmt/format.h>
+
 #include "concur/core/jitter.hpp"
 #include "concur/core/timeline.hpp"
 #include "concur/core/timeout.hpp"
@@ -53,8 +55,11 @@ bool Event::wait(std::optional<double> timeout_s) {
       std::lock_guard guard(mu_);
       return flag_;
     };
-    if (timeout_s) control::point(control::Op::wait, this, "wait for " + name_ + " with a timeout");
+    if (timeout_s)
+      control::point(control::Op::wait, this, fmt::format("wait for {} (at most {:g} s)", name_, *timeout_s), is_up, {},
+                     timeout_duration(*timeout_s));
     else control::point(control::Op::wait, this, "wait for " + name_, is_up);
+    if (timeout_s && control::current_thread_number() >= 0) return is_up();  // virtual time: set now, or timed out
   }
   std::unique_lock lock(mu_);
   if (flag_) return true;

@@ -70,6 +70,13 @@ bool Mutex::acquire(bool blocking, std::optional<double> timeout_s) {
     lock();
     return true;
   }
+  if (control::active() && control::current_thread_number() >= 0) {  // virtual time: free now, or timed out
+    control::point(control::Op::try_lock, this, "lock " + name_ + " with a timeout", [this] { return !locked(); }, {},
+                   timeout_duration(*timeout_s));
+    if (held_by_me() || !mu_.try_lock()) return false;
+    took_it();
+    return true;
+  }
   if (held_by_me()) {  // it can only fail; wait as Python would, without touching mu_
     std::this_thread::sleep_for(timeout_duration(*timeout_s));
     return false;

@@ -1,5 +1,7 @@
 #include "concur/threads/overlap.hpp"
 
+#include "concur/threads/control.hpp"
+
 #include <algorithm>
 #include <stdexcept>
 #include <utility>
@@ -48,6 +50,10 @@ void spread_over_cores(std::size_t mine) noexcept {
 OverlapProbe::OverlapProbe(OverlapTrack* tracks, std::size_t workers, std::size_t mine) noexcept
     : track_(&tracks[mine]) {
   constexpr std::int64_t kGo = -1;
+  if (control::active()) {  // a controlled run: the schedule decides who runs when, on one core
+    tracks[mine].beat.store(kGo, std::memory_order_relaxed);
+    return;
+  }
   spread_over_cores(mine);
   const std::int64_t deadline = now_ns() + kRendezvous.count();
   std::int64_t window_end = now_ns() + kSpinWindow.count();
@@ -159,6 +165,12 @@ Measure Overlap::measure() const { return measure_tracks(tracks_.get(), workers_
 Rounds until_overlap(const std::function<Measure()>& round, OverlapGoal goal) {
   const Clock::time_point deadline = Clock::now() + goal.budget;
   Rounds rounds;
+  if (control::active()) {  // a controlled run: the schedule decides the interleaving, once
+    rounds.last = round();
+    rounds.attempts = 1;
+    rounds.overlapped = rounds.controlled = true;
+    return rounds;
+  }
   do {
     rounds.last = round();
     ++rounds.attempts;

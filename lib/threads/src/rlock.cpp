@@ -4,11 +4,13 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "concur/threads/control.hpp"
 #include "concur/threads/deadlock.hpp"
 #include "concur/threads/timed_lock.hpp"
 #include "concur/core/jitter.hpp"
 #include "concur/core/actor.hpp"
 #include "concur/core/timeline.hpp"
+#include "concur/core/timeout.hpp"
 
 namespace concur {
 
@@ -30,6 +32,8 @@ void RLock::lock() {
     return;
   }
   jitter::point();
+  if (control::active())  // in a controlled run: a step, taken once the lock is free
+    control::point(control::Op::lock, this, "lock " + name_, [this] { return !locked(); });
   if (!mu_.try_lock()) {
     ScopedSpan waiting(SpanKind::waiting, waiting_label_);
     detail::lock_watching_for_deadlock(mu_, {&owner_, &name_});
@@ -43,6 +47,7 @@ bool RLock::try_lock() {
     return true;
   }
   jitter::point();
+  if (control::active()) control::point(control::Op::try_lock, this, "try to lock " + name_);
   if (!mu_.try_lock()) return false;
   took_it();
   return true;
@@ -52,6 +57,7 @@ void RLock::unlock() {
   if (!is_owned())
     throw std::runtime_error("release of '" + name_ + "', which this thread does not hold");
   if (--count_ > 0) return;
+  if (control::active()) control::point(control::Op::unlock, this, "unlock " + name_);
   Recorder::close(this);
   owner_.store(0, std::memory_order_relaxed);
   mu_.unlock();
@@ -62,6 +68,13 @@ bool RLock::acquire(bool blocking, std::optional<double> timeout_s) {
   if (!blocking) return try_lock();
   if (!timeout_s || is_owned()) {
     lock();
+    return true;
+  }
+  if (control::active() && control::current_thread_number() >= 0) {  // virtual time: free now, or timed out
+    control::point(control::Op::try_lock, this, "lock " + name_ + " with a timeout", [this] { return !locked(); }, {},
+                   timeout_duration(*timeout_s));
+    if (!mu_.try_lock()) return false;
+    took_it();
     return true;
   }
   if (try_lock()) return true;

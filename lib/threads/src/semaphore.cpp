@@ -65,7 +65,15 @@ bool Semaphore::try_acquire() {
 }
 
 bool Semaphore::try_acquire_for(std::chrono::nanoseconds timeout) {
-  if (control::active()) control::point(control::Op::try_acquire, this, "acquire " + name_ + " with a timeout");
+  if (control::active()) {
+    control::point(control::Op::try_acquire, this, "acquire " + name_ + " with a timeout", [this] { return value() > 0; },
+                   {}, timeout);
+    if (control::current_thread_number() >= 0) {  // virtual time: a permit now, or timed out
+      if (!take_if_free()) return false;
+      took_one();
+      return true;
+    }
+  }
   if (!take_if_free()) {
     ScopedSpan waiting(SpanKind::waiting, waiting_label_);
     std::unique_lock lock(mu_);

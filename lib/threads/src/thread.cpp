@@ -218,6 +218,12 @@ std::stop_token current_stop_token() {
 }
 
 bool sleep_for(std::chrono::nanoseconds duration) {
+  if (control::active() && control::current_thread_number() >= 0) {  // virtual time: a step that takes none
+    static const std::function<bool()> never = [] { return false; };  // only the time ends it
+    control::point(control::Op::sleep, nullptr, fmt::format("sleep {:g} s", std::chrono::duration<double>(duration).count()),
+                   never, {}, duration);
+    return true;
+  }
   const std::stop_token token = current_thread().stop_token();
   if (token.stop_requested()) return false;
   if (duration <= std::chrono::nanoseconds::zero()) return true;

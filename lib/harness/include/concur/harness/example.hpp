@@ -96,6 +96,17 @@ struct Command {
   std::function<int(const nlohmann::json& params, const std::string& argument)> run;
 };
 
+// How `concur step` and `concur explore` run an example of threads, one thread at a time
+// with a scheduler choosing who goes next (concur/threads/control.hpp).
+struct ControlledRuns {
+  // The options of the small configuration they start from, over the defaults
+  // ({"iterations": 2}); the student's own options still win.
+  nlohmann::json small = nlohmann::json::object();
+  // What a schedule's outcome is called, from its results: each {key} is replaced by the
+  // result's value ("counter = {actual}" gives "counter = 3").
+  std::string outcome;
+};
+
 struct Example {
   std::string id;                    // "10.4"
   std::vector<std::string> aliases;  // more ids, e.g. "11.1" for 10.11
@@ -114,6 +125,8 @@ struct Example {
   // the race's "lost" and the order its threads finished in.
   std::vector<std::string> outcomes;
   std::vector<Command> commands;     // separate programs under this example, if any
+  // Set for the examples that `concur step` and `concur explore` can run.
+  std::optional<ControlledRuns> controlled;
 
   // Filled from the catalogue (describe()): paths relative to the source tree.
   std::string source;  // demos/lecture10/race.cpp

@@ -12,6 +12,7 @@
 #include "concur/harness/example.hpp"
 #include "concur/harness/stats.hpp"
 #include "concur/core/timeline.hpp"
+#include "concur/threads/control.hpp"
 
 namespace concur {
 
@@ -30,6 +31,10 @@ struct RunOptions {
   std::optional<std::uint64_t> jitter_seed;          // --jitter: jitter::enable(seed) first
   std::vector<std::string> variants;                 // --variant: only these run (empty: all)
   bool header = true;                                // print the example's header first (a sweep does once)
+  // When set, each run is a controlled run (control.hpp) whose schedule this chooses
+  // (`concur step`): its steps are narrated as they are taken, and its results get
+  // "schedule" and "steps" (and "deadlock" when no thread could go on).
+  control::Chooser chooser;
 };
 
 struct RunRecord {

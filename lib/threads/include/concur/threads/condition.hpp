@@ -47,7 +47,10 @@
 #include <string>
 #include <string_view>
 
+#include <deque>
+
 #include "concur/core/timeout.hpp"
+#include "concur/threads/control.hpp"
 #include "concur/threads/mutex.hpp"
 #include "concur/core/timeline.hpp"
 
@@ -99,6 +102,11 @@ class Condition {
   bool wait_for(Predicate predicate, std::optional<double> timeout_s = std::nullopt) {
     require_waitable();
     if (predicate()) return true;
+    if (control::active() && control::current_thread_number() >= 0) {  // each wait a step of its own
+      while (!predicate())
+        if (!wait(timeout_s)) return predicate();
+      return true;
+    }
     ScopedSpan waiting(SpanKind::waiting, waiting_label_);
     if (!timeout_s) {
       cv_.wait(*this, predicate);
@@ -160,6 +168,10 @@ class Condition {
   const LockOps* ops_;
   // Sleepers wait here; condition_variable_any works over any Lockable (here, *this).
   std::condition_variable_any cv_;
+  // In a controlled run: the tickets of the waiters not yet notified, oldest first.
+  bool wait_controlled(std::optional<double> timeout_s);
+  std::uint64_t next_ticket_ = 0;
+  std::deque<std::uint64_t> pending_;
   std::uint32_t waiting_label_;
   std::uint32_t notify_label_;
   std::uint32_t notify_all_label_;

@@ -12,15 +12,19 @@
 //     ... start concur::Threads, join them ...     // each started one gets 1, 2, ...
 //     concur::control::Outcome what = run.finish();
 //
-// The visible operations so far: Shared<T> load, store and fetch_add; Mutex lock,
-// try_lock, unlock; Semaphore (and BoundedSemaphore) acquire, try_acquire, release; Event
-// set, clear, is_set, wait; concur::sleep_for; Thread join; StartLine arrival.
+// The visible operations so far: Shared<T> load, store and fetch_add; Mutex and RLock
+// lock, try_lock, unlock (an RLock's re-entries are not steps); Semaphore (and
+// BoundedSemaphore) acquire, try_acquire, release; Event set, clear, is_set, wait;
+// Condition wait (its lock released, the wait, the lock taken back) and notify; Queue put,
+// get, task_done and join; concur::sleep_for; Thread join; StartLine arrival.
 //
-// Time is virtual. A sleep is a step that is always offered and takes no time: the
-// scheduler may let any other thread go first, which is all a sleep can promise. A wait
-// with a timeout is a step that is always offered too: taken when its condition holds, it
-// succeeds; taken when it does not, it times out at once. So a controlled run never waits
-// for the clock, and every order the timeouts allow is a schedule.
+// Time is virtual: a run never waits for the clock. It stands still while any thread can
+// take a step, and when none can, it jumps to the earliest moment a sleeping thread wakes
+// or a wait with a timeout times out. So a thread that sleeps 1 s lets every other thread
+// do all it can first, and "hold the lock, sleep, ask for the other" deadlocks in every
+// schedule, as it does for real; threads that wake at the same moment are a choice. A
+// wait with a timeout is offered once its condition holds (it succeeds) or its time is up
+// (it times out).
 //
 // A thread whose next operation cannot go on (a lock held by another, a join of a thread
 // still running) is not offered to the Chooser until it can. When no thread can go on and
@@ -44,6 +48,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -58,7 +63,8 @@ namespace concur::control {
 // operations of the synchronization primitives.
 // `sleep` touches nothing; `join` and `arrive` (a StartLine) are never choices.
 enum class Op : std::uint8_t {
-  read, write, lock, try_lock, unlock, join, acquire, try_acquire, release, set, clear, wait, sleep, arrive
+  read, write, lock, try_lock, unlock, join, acquire, try_acquire, release, set, clear, wait, sleep, arrive,
+  notify, put, get
 };
 
 // A controlled run found that no thread can go on.
@@ -81,6 +87,7 @@ struct Step {
   Op op = Op::read;
   const void* object = nullptr;
   std::string text;    // "read counter", "lock account A"
+  std::int64_t at_ns = 0;  // the virtual time it was taken at (ns since the run began)
 };
 
 // Whether the order of two steps of different threads cannot matter: each leaves the
@@ -97,6 +104,9 @@ struct Choice {
   std::vector<std::string> threads;  // names, by number
   // Each lock held now, by number: "Thread-1 holds counter lock".
   std::vector<std::pair<int, std::string>> held;
+  // The watched values (watch()), by name, as text: {"counter", "3"}.
+  std::vector<std::pair<std::string, std::string>> values;
+  std::int64_t now_ns = 0;  // virtual time (ns since the run began)
 };
 
 // Picks the thread of the next step: one of choice.enabled[i].thread.
@@ -115,7 +125,7 @@ struct Outcome {
 namespace detail {
 inline std::atomic<bool> g_active{false};
 void point_slow(Op op, const void* object, std::string_view what, const std::function<bool()>& ready,
-                const std::function<std::string()>& found);
+                const std::function<std::string()>& found, std::optional<std::chrono::nanoseconds> timeout);
 }  // namespace detail
 
 // True while a controlled run is in progress in this process.
@@ -124,17 +134,40 @@ inline bool active() noexcept { return detail::g_active.load(std::memory_order_r
 // Before a visible operation on `object`: in a controlled run, waits until the chooser
 // picks this thread and `ready()` holds (no `ready`: it always can), then returns, and the
 // caller does the operation. `found`, when given, is called as the step is taken and adds
-// what the operation will find to its text ("read counter" + " → 3"). Called by a thread
+// what the operation will find to its text ("read counter" + " → 3"). `timeout`, for a
+// sleep or a wait with a timeout: the step can also be taken once that much virtual time
+// has passed (the caller then finds `ready()` false: timed out). Called by a thread
 // outside the run, or outside a controlled run, it returns at once. Throws ThreadStopped
 // (a thread of the run) or Deadlock (its main thread) when the run is stopped while it
 // waits.
 inline void point(Op op, const void* object, std::string_view what, const std::function<bool()>& ready = {},
-                  const std::function<std::string()>& found = {}) {
-  if (active()) detail::point_slow(op, object, what, ready, found);
+                  const std::function<std::string()>& found = {},
+                  std::optional<std::chrono::nanoseconds> timeout = std::nullopt) {
+  if (active()) detail::point_slow(op, object, what, ready, found, timeout);
 }
+
+// A value `concur step` shows while a run is in progress (Shared<T> registers itself):
+// `value` is called, with every thread of the run waiting, at each choice. unwatch() when
+// the object goes. Both do nothing outside a controlled run.
+void watch(const void* object, std::string name, std::function<std::string()> value);
+void unwatch(const void* object) noexcept;
 
 // The calling thread's number in the controlled run, or -1.
 int current_thread_number() noexcept;
+
+// While one exists, the calling thread takes no steps: its operations happen for real. For
+// taking a lock back while an exception unwinds (a Condition's wait cut short), when the
+// run has stopped and every other thread is unwinding too.
+class Bypass {
+ public:
+  Bypass() noexcept;
+  ~Bypass();
+  Bypass(const Bypass&) = delete;
+  Bypass& operator=(const Bypass&) = delete;
+
+ private:
+  int saved_;
+};
 
 
 
@@ -191,11 +224,14 @@ struct PctOptions {
   std::uint64_t seed = 1;
 };
 
-// What one run of an explored program says: its outcome ("counter = 3") and the claims it
-// found broken (the names of failed checks).
+// What one run of an explored program says: its outcome ("counter = 3"), the claims it
+// found broken (claims every schedule must keep: the names of failed checks) and the ones
+// it showed (claims some schedule should show, "updates were lost": the names of those
+// that held).
 struct Verdict {
   std::string outcome;
   std::vector<std::string> broken;
+  std::vector<std::string> shown;
 };
 
 struct Explored {
@@ -214,6 +250,7 @@ struct Explored {
   };
   std::vector<std::pair<std::string, Seen>> outcomes;  // in the order first seen
   std::vector<std::pair<std::string, Seen>> broken;    // in the order first seen
+  std::vector<std::pair<std::string, Seen>> shown;     // in the order first seen
   std::optional<std::string> first_deadlock;           // its description
   double seconds = 0;
 };

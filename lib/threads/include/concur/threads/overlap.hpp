@@ -154,6 +154,7 @@ struct Rounds {
   Measure last;
   int attempts = 0;
   bool overlapped = false;
+  bool controlled = false;  // a controlled run (control.hpp): one round, interleaved by its schedule
 };
 
 // Runs round() (one whole round, start to join, returning its measure) until a round

@@ -43,10 +43,12 @@
 #include <string>
 #include <string_view>
 #include <vector>
+#include <fmt/format.h>
 
 #include "concur/core/timeout.hpp"
 #include "concur/core/console.hpp"
 #include "concur/core/jitter.hpp"
+#include "concur/threads/control.hpp"
 #include "concur/threads/thread.hpp"
 #include "concur/core/timeline.hpp"
 
@@ -79,6 +81,7 @@ class Ends {
     return item;
   }
   std::size_t size() const { return items_.size(); }
+  const T& peek() const { return kNewestFirst ? items_.back() : items_.front(); }  // not empty
 
  private:
   std::deque<T> items_;
@@ -104,6 +107,7 @@ class Smallest {
     return item;
   }
   std::size_t size() const { return items_.size(); }
+  const T& peek() const { return items_.front(); }  // not empty
 
  private:
   std::vector<T> items_;
@@ -137,8 +141,13 @@ class BasicQueue {
   //     tasks.put(task, says("put task {}", task));
   void put(T item, const Saying& saying, bool block = true, std::optional<double> timeout_s = std::nullopt) {
     jitter::point();
+    const bool controlled = control::active() && control::current_thread_number() >= 0;
+    if (controlled)  // a step, offered once there is room (or, with a timeout, once its time is up)
+      control::point(control::Op::put, this, step_text("put", item, "into"), block ? room_ : std::function<bool()>{}, {},
+                     timeout_s ? std::optional(timeout_duration(*timeout_s)) : std::nullopt);
     std::unique_lock lock(mu_);
     if (full_locked()) {
+      if (controlled) throw Full();  // virtual time: no room when its turn came
       if (!block) throw Full();
       ScopedSpan waiting(SpanKind::waiting, waiting_put_label_);
       ++putters_waiting_;
@@ -163,8 +172,13 @@ class BasicQueue {
   // seconds if given); without, or when the timeout passes, throws Empty.
   T get(bool block = true, std::optional<double> timeout_s = std::nullopt) {
     jitter::point();
+    const bool controlled = control::active() && control::current_thread_number() >= 0;
+    if (controlled)
+      control::point(control::Op::get, this, "get from " + name_, block ? some_ : std::function<bool()>{}, next_,
+                     timeout_s ? std::optional(timeout_duration(*timeout_s)) : std::nullopt);
     std::unique_lock lock(mu_);
     if (items_.size() == 0) {
+      if (controlled) throw Empty();
       if (!block) throw Empty();
       ScopedSpan waiting(SpanKind::waiting, waiting_get_label_);
       ++getters_waiting_;
@@ -184,6 +198,7 @@ class BasicQueue {
   // Marks one item got earlier as processed. Throws std::logic_error when called more
   // times than items were put (Python's ValueError).
   void task_done() {
+    if (control::active()) control::point(control::Op::release, this, "task_done on " + name_);
     std::lock_guard guard(mu_);
     if (unfinished_ == 0) throw std::logic_error("task_done() called more times than items were put");
     if (--unfinished_ == 0) all_done_.notify_all();
@@ -191,6 +206,11 @@ class BasicQueue {
 
   // Blocks until every item ever put has had its task_done().
   void join() {
+    if (control::active())
+      control::point(control::Op::wait, this, "join " + name_, [this] {
+        std::lock_guard guard(mu_);
+        return unfinished_ == 0;
+      });
     std::unique_lock lock(mu_);
     if (unfinished_ == 0) return;
     ScopedSpan waiting(SpanKind::waiting, join_label_);
@@ -215,6 +235,28 @@ class BasicQueue {
   bool full_locked() const {
     return maxsize_ > 0 && items_.size() >= static_cast<std::size_t>(maxsize_);
   }
+
+  // A controlled run's step texts: "put 3 into tasks" (the item when it can be printed).
+  std::string step_text(std::string_view verb, const T& item, std::string_view where) const {
+    if constexpr (fmt::is_formattable<T>::value) return fmt::format("{} {} {} {}", verb, item, where, name_);
+    else return fmt::format("{} an item {} {}", verb, where, name_);
+  }
+  // What a controlled run asks of the queue (under its lock): room, an item, the next one.
+  const std::function<bool()> room_ = [this] {
+    std::lock_guard guard(mu_);
+    return !full_locked();
+  };
+  const std::function<bool()> some_ = [this] {
+    std::lock_guard guard(mu_);
+    return items_.size() > 0;
+  };
+  const std::function<std::string()> next_ = [this] {
+    std::lock_guard guard(mu_);
+    if constexpr (fmt::is_formattable<T>::value)
+      return items_.size() > 0 ? fmt::format(" → {}", items_.peek()) : std::string();
+    else
+      return std::string();
+  };
 
   // Waits for `ready`; false when the timeout passed first. Throws ThreadStopped when the
   // calling concur::Thread is asked to stop meanwhile.

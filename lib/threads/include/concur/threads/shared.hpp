@@ -32,7 +32,13 @@ class Shared {
   static_assert(std::is_trivially_copyable_v<T>, "Shared<T> holds a value that fits a std::atomic");
 
  public:
-  explicit Shared(std::string name, T initial = T{}) : value_(initial), name_(std::move(name)) {}
+  explicit Shared(std::string name, T initial = T{}) : value_(initial), name_(std::move(name)) {
+    if (control::active())  // `concur step` shows it
+      control::watch(this, name_, [this] { return fmt::format("{}", value_.load(std::memory_order_relaxed)); });
+  }
+  ~Shared() {
+    if (control::active()) control::unwatch(this);
+  }
   Shared(const Shared&) = delete;
   Shared& operator=(const Shared&) = delete;
 

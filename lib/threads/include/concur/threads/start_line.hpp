@@ -25,8 +25,10 @@ class StartLine {
   StartLine(const StartLine&) = delete;
   StartLine& operator=(const StartLine&) = delete;
 
-  // Arrives, then spins until all `count` threads have arrived. Use once per thread.
-  void arrive_and_wait() noexcept;
+  // Arrives, then spins until all `count` threads have arrived. Use once per thread. In a
+  // controlled run (control.hpp) it waits for the others' turns instead, and passing it
+  // is not a choice of the schedule.
+  void arrive_and_wait();
 
  private:
   const std::ptrdiff_t count_;

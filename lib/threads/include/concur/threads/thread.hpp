@@ -168,6 +168,8 @@ std::stop_token current_stop_token();
 // returns at once (and at once if a stop was already requested). Returns true when it
 // slept the whole time, false when a stop request cut it short. On a thread concur did
 // not start it is a plain sleep. Use it in a daemon's work so the cut-off lands here.
+// In a controlled run (control.hpp) time is virtual: the sleep is a step, "sleep 0.5 s",
+// always offered and taking no time; the schedule decides who runs meanwhile.
 bool sleep_for(std::chrono::nanoseconds duration);
 
 // What Python does when the main thread's code ends, made explicit: joins every
