@@ -282,6 +282,78 @@ std::optional<std::string> judge_run(const RunResult& r, const Exercise& x, doub
   }
 }
 
+// What exploring every schedule of a program (Exercise::explore) found.
+struct ExploreResult {
+  std::optional<std::string> wrong;  // what a schedule does wrong, for the student
+  std::string schedule;              // the shortest schedule that does it
+  long schedules = 0;
+  double seconds = 0;
+  std::string tail;                  // the program's last lines, when it could not explore
+};
+
+// The options of the exploration: the exercise's small configuration, and a preemption
+// bound, as CHESS: most concurrency bugs need one or two, and the search stays in seconds.
+constexpr std::string_view kExplorePreemptions = "2";
+
+ExploreResult explore_once(const fs::path& program, const Exercise& x, double time_limit_s, const Scratch& scratch) {
+  std::error_code ignored;
+  fs::remove(scratch.report(), ignored);
+  std::vector<std::string> args{program.string(), "explore", x.name, "--quiet", "--json", scratch.report().string(),
+                                "--preemptions", std::string(kExplorePreemptions)};
+  args.insert(args.end(), x.explore.begin(), x.explore.end());
+  const auto began = std::chrono::steady_clock::now();
+  std::optional<ChildProgram> child;
+  try {
+    child.emplace(args, ChildOptions{.own_group = true, .output = scratch.output().string()});
+  } catch (const std::system_error& e) {
+    throw BadUsage(e.what());
+  }
+  ExploreResult e;
+  const auto limit = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(time_limit_s));
+  const std::optional<int> status = child->wait_for(limit);
+  if (!status) child->stop();
+  e.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  if (!status) {
+    e.wrong = fmt::format("exploring every schedule took longer than {}: a schedule hangs", format_seconds(time_limit_s));
+    return e;
+  }
+  const nlohmann::json doc = fs::exists(scratch.report())
+                                 ? nlohmann::json::parse(read_text(scratch.report()), nullptr, /*allow_exceptions=*/false)
+                                 : nlohmann::json();
+  if (*status == 2 || !doc.is_object() || !doc.contains("variants")) {
+    e.tail = last_lines(scratch.output(), 6);
+    e.wrong = "the program could not be explored one step at a time: keep the starting point's `.controlled` line, "
+              "its options and its concur::Shared values";
+    return e;
+  }
+  for (const nlohmann::json& v : doc["variants"]) {
+    e.schedules += v.value("schedules", 0L);
+    if (e.wrong) continue;
+    if (!v["error"].is_null()) {
+      e.wrong = fmt::format("a schedule made it fail: {}", v["error"].get<std::string>());
+      continue;
+    }
+    for (const nlohmann::json& o : v["outcomes"]) {
+      const std::string outcome = o["outcome"];
+      if (outcome == "deadlock") {
+        e.wrong = fmt::format("a schedule deadlocks: {}", v.value("first_deadlock", std::string("no thread could go on")));
+      } else {
+        try {
+          if (const std::optional<std::string> why = x.explore_judge(o.value("result", nlohmann::json::object())))
+            e.wrong = fmt::format("a schedule ends with {}: {}", outcome, *why);
+        } catch (const exercises::MissingResult& m) {
+          e.wrong = m.what();
+        }
+      }
+      if (e.wrong) {
+        e.schedule = o["shortest"];
+        break;
+      }
+    }
+  }
+  return e;
+}
+
 // Copies the student's file (its text as read once: that is what is built and hashed) to
 // where the runner target compiles it from, with a #line so that the compiler's messages
 // name the student's file. Unchanged: left alone, so nothing is rebuilt.
@@ -444,6 +516,32 @@ int check_exercise(const Catalogue& cat, const CheckOptions& o) {
     json_file.write(verdict.dump(2) + "\n");  // OutputLost: exit 1
     return passed ? kOk : kCheckFailed;
   };
+  if (!x.explore.empty()) {  // every schedule of a small configuration first: no luck involved
+    const ExploreResult e = explore_once(program, x, time_limit_s, scratch);
+    std::string small;
+    for (const std::string& s : x.explore) small += " " + s;
+    con.line(fmt::format("  every schedule of{} (at most {} preemptions): {} explored  {}  {:.2f} s", small,
+                         kExplorePreemptions, e.schedules, e.wrong ? con.paint("FAILED", Style::red) : con.paint("ok    ", Style::green),
+                         e.seconds));
+    verdict["exploration"] = {{"options", x.explore}, {"preemptions", std::stoi(std::string(kExplorePreemptions))},
+                              {"schedules", e.schedules}, {"ok", !e.wrong},
+                              {"why", e.wrong ? nlohmann::json(*e.wrong) : nlohmann::json()},
+                              {"schedule", e.schedule.empty() ? nlohmann::json() : nlohmann::json(e.schedule)}};
+    if (e.wrong) {
+      clear_pass();
+      con.line();
+      con.line(con.paint(fmt::format("Not yet: {}.", *e.wrong), Style::red));
+      if (!e.tail.empty()) con.line(fmt::format("The program said:\n{}", e.tail));
+      if (!e.schedule.empty())
+        con.line(fmt::format("Walk through it:           {} step {}{} --schedule {}", program.string(), x.name, small,
+                             e.schedule));
+      con.line(fmt::format("Stuck?                     concur hint {}", x.name));
+      con.line(fmt::format("(Every schedule with at most {} preemptions was tried, so this fails on any machine, busy "
+                           "or idle: the schedule above is a fact about the program, not bad luck.)",
+                           kExplorePreemptions));
+      return finish(false);
+    }
+  }
   const int width = static_cast<int>(std::to_string(runs).size());
   for (int i = 0; i < runs; ++i) {
     const std::uint64_t run_seed = jitter::ith_seed(seed, i);

@@ -29,6 +29,12 @@ struct Exercise {
   double time_limit_s = 10;          // a run still going after this has hung (a deadlock?)
   int runs = 20;                     // runs per check unless --runs says otherwise
   Judge judge;
+  // For an exercise of threads: the options of an exploration of every schedule (`explore
+  // NAME ...`, with a preemption bound) that the check runs before the real runs, and the
+  // judge of each outcome it reached (the results of a schedule that reached it). A
+  // schedule that deadlocks fails too. Empty: no exploration.
+  std::vector<std::string> explore = {};
+  Judge explore_judge = {};
 };
 
 // Every exercise, in catalogue order (CONCUR_EXERCISES).

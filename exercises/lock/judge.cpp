@@ -16,6 +16,8 @@ Exercise lock_exercise() {
       .options = {"--threads", fmt::format("{}", kThreads), "--iterations", fmt::format("{}", kIterations)},
       .time_limit_s = 20,
       .judge = ran_together("threads", exact_counter(kThreads * kIterations)),
+      .explore = {"--threads", "2", "--iterations", "2"},
+      .explore_judge = exact_counter(2 * 2),
   };
 }
 

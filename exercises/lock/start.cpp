@@ -24,13 +24,13 @@ namespace concur::demos {
 static void count(Run& run) {
   const long long threads = run.integer("threads");
   const long long iterations = run.integer("iterations");
-  std::atomic<long long> counter{0};
+  Shared<long long> counter("counter");  // each load and store is a step `concur step` can schedule
   Overlap overlap(threads);  // when each thread was really inside its loop
 
   // One round: the threads start together on a fresh counter. It is run again until two
   // threads were incrementing at the same moment (on a busy machine they may take turns).
   const Rounds rounds = until_overlap([&] {
-    counter = 0;
+    counter.reset(0);
     overlap.reset();
     StartLine start_line(threads);
     auto increment_many = [&] {
@@ -39,8 +39,8 @@ static void count(Run& run) {
       OverlapProbe inside = overlap.probe();
       for (long long i = 0; i < iterations; ++i) {
         std::lock_guard guard(counter_lock);  // Python: `with counter_lock:`
-        const long long seen = counter.load(std::memory_order_relaxed);  // read ...
-        counter.store(seen + 1, std::memory_order_relaxed);              // ... then write
+        const long long seen = counter.load();  // read ...
+        counter.store(seen + 1);                // ... then write
         inside.tick();
       }
       inside.stop();
@@ -52,7 +52,7 @@ static void count(Run& run) {
     return overlap.measure();
   }, kCheckRounds);  // a check runs this 20 times: a quarter second of retries each
 
-  const long long expected = threads * iterations, actual = counter.load();
+  const long long expected = threads * iterations, actual = counter.peek();
   say("counter = {}, expected {}", actual, expected);
   run.result("expected", expected);
   run.result("actual", actual);
@@ -70,6 +70,8 @@ Example lock() {
       .params = {Param::integer("threads", "threads incrementing the counter", 2, 1, 64),
                  Param::integer("iterations", "increments per thread", 100'000, 1, 100'000'000)},
       .variants = {{"exercise", count}},
+      // How `concur step` and `explore` (and the check's exploration) run it: small.
+      .controlled = ControlledRuns{.small = {{"iterations", 2}}, .outcome = "counter = {actual}"},
   };
 }
 

@@ -132,7 +132,8 @@ ExploreReport explore_example(const Example& example, const ExploreRequest& requ
         controlled.finish();
       }
       run.finish();
-      control::Verdict verdict{outcome_text(example.controlled->outcome, run.results()), {}};
+      control::Verdict verdict{outcome_text(example.controlled->outcome, run.results()), {}, {}};
+      v.results.emplace(verdict.outcome, run.results());
       for (const CheckResult& c : run.checks()) {
         if (!c.tested) continue;
         std::vector<std::string>& kind = c.required ? v.claims : v.possible;
@@ -253,6 +254,13 @@ nlohmann::json explore_to_json(const ExploreReport& report) {
       out.push_back({{key, name}, {"schedules", seen.count}, {"shortest", seen.shortest}, {"shortest_steps", seen.length}});
     return out;
   };
+  const auto with_results = [](nlohmann::json rows, const VariantExplored& v) {
+    for (nlohmann::json& row : rows) {
+      const auto it = v.results.find(row["outcome"].get<std::string>());
+      row["result"] = it == v.results.end() ? nlohmann::json() : it->second;
+    }
+    return rows;
+  };
   nlohmann::json params = nlohmann::json::object();
   for (const auto& [key, value] : report.params.items()) params[report_key(key)] = value;
   nlohmann::json settings = {{"reduction", report.request.pct ? "none" : report.request.options.reduce ? "sleep-sets" : "none"},
@@ -288,7 +296,7 @@ nlohmann::json explore_to_json(const ExploreReport& report) {
                         {"distinct", report.request.pct ? nlohmann::json(x.distinct) : nlohmann::json()},
                         {"seconds", x.seconds},
                         {"schedules_per_s", x.seconds > 0 ? static_cast<double>(x.schedules + x.pruned) / x.seconds : 0.0},
-                        {"outcomes", table(x.outcomes, "outcome")},
+                        {"outcomes", with_results(table(x.outcomes, "outcome"), v)},
                         {"deadlocks", x.deadlocks},
                         {"first_deadlock", x.first_deadlock ? nlohmann::json(*x.first_deadlock) : nlohmann::json()},
                         {"claims", claims},

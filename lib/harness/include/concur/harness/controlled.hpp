@@ -7,6 +7,7 @@
 // and the claims it broke are its required checks that failed.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,6 +43,8 @@ struct VariantExplored {
   std::vector<std::string> claims;    // the required checks the runs made, in the order first seen
   std::vector<std::string> possible;  // the likely ones: claims some schedule should show
   std::string error;                // what a run threw that was not a deadlock, if one did
+  // For each outcome, the results of the first schedule that gave it (to judge by).
+  std::map<std::string, nlohmann::json> results;
 };
 
 struct ExploreReport {
