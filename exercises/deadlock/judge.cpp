@@ -7,6 +7,33 @@
 #include "exercises.hpp"
 
 namespace concur::exercises {
+namespace {
+
+// Every transfer made and every balance exact: Clerk-(i+1) moves i+1 from account i to
+// account i+1, the last one back to account 0, `transfers` times.
+Judge ring_judge(long long accounts, long long transfers, long long balance) {
+  return [=](const nlohmann::json& result) -> std::optional<std::string> {
+    const long long made = integer_result(result, "transfers");
+    const std::vector<long long> balances = integer_list_result(result, "balances");
+    if (made != accounts * transfers)
+      return fmt::format("only {} of the {} transfers were made", made, accounts * transfers);
+    if (balances.size() != static_cast<std::size_t>(accounts))
+      return fmt::format("the run reported {} balances for {} accounts", balances.size(), accounts);
+    const long long total = std::accumulate(balances.begin(), balances.end(), 0LL);
+    if (total != accounts * balance)
+      return fmt::format("the accounts hold {} in all, not the {} they started with", total, accounts * balance);
+    for (long long i = 0; i < accounts; ++i) {
+      // Paid i+1 per transfer, received i per transfer (account 0: `accounts`, from the last clerk).
+      const long long expected = balance - (i + 1) * transfers + (i == 0 ? accounts : i) * transfers;
+      if (balances[static_cast<std::size_t>(i)] != expected)
+        return fmt::format("account {} ends at {}, not {}", static_cast<char>('A' + i), balances[static_cast<std::size_t>(i)],
+                           expected);
+    }
+    return std::nullopt;
+  };
+}
+
+}  // namespace
 
 Exercise deadlock_exercise() {
   // Clerk-(i+1) moves i+1 from account i to account i+1, the last one back to account 0.
@@ -23,25 +50,9 @@ Exercise deadlock_exercise() {
       .options = {"--accounts", fmt::format("{}", kAccounts), "--transfers", fmt::format("{}", kTransfers),
                   "--balance", fmt::format("{}", kBalance), "--paperwork", "0.00005"},
       .time_limit_s = 10,
-      .judge = [=](const nlohmann::json& result) -> std::optional<std::string> {
-        const long long made = integer_result(result, "transfers");
-        const std::vector<long long> balances = integer_list_result(result, "balances");
-        if (made != kAccounts * kTransfers)
-          return fmt::format("only {} of the {} transfers were made", made, kAccounts * kTransfers);
-        if (balances.size() != static_cast<std::size_t>(kAccounts))
-          return fmt::format("the run reported {} balances for {} accounts", balances.size(), kAccounts);
-        const long long total = std::accumulate(balances.begin(), balances.end(), 0LL);
-        if (total != kAccounts * kBalance)
-          return fmt::format("the accounts hold {} in all, not the {} they started with", total, kAccounts * kBalance);
-        for (long long i = 0; i < kAccounts; ++i) {
-          // Paid i+1 per transfer, received i per transfer (account 0: kAccounts, from the last clerk).
-          const long long expected = kBalance - (i + 1) * kTransfers + (i == 0 ? kAccounts : i) * kTransfers;
-          if (balances[static_cast<std::size_t>(i)] != expected)
-            return fmt::format("account {} ends at {}, not {}", static_cast<char>('A' + i),
-                               balances[static_cast<std::size_t>(i)], expected);
-        }
-        return std::nullopt;
-      },
+      .judge = ring_judge(kAccounts, kTransfers, kBalance),
+      .explore = {"--accounts", "3", "--transfers", "1", "--balance", "10"},
+      .explore_judge = ring_judge(3, 1, 10),
   };
 }
 

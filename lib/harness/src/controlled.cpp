@@ -197,8 +197,7 @@ void print_explore(const ExploreReport& report) {
     for (const auto& [outcome, seen] : x.outcomes)
       con.line(fmt::format("  {:<{}}  {:>9}  {}", outcome, widest, seen.count, seen.shortest));
     if (x.deadlocks > 0 && x.first_deadlock) {
-      std::string cycle = *x.first_deadlock;
-      if (cycle.starts_with("deadlock: ")) cycle.erase(0, std::string_view("deadlock: ").size());
+      const std::string& cycle = *x.first_deadlock;
       con.line(con.paint(wrap(x.deadlocks == x.schedules
                                   ? fmt::format("every schedule deadlocks: {}", cycle)
                                   : fmt::format("{} of {} deadlock; the first: {}", x.deadlocks,

@@ -462,7 +462,9 @@ bool run_and_tally(const std::function<Verdict(const Chooser&)>& once, const Cho
   } catch (const Deadlock& d) {
     verdict.outcome = "deadlock";
     ++result.deadlocks;
-    if (!result.first_deadlock) result.first_deadlock = d.what();
+    std::string_view what = d.what();
+    if (what.starts_with("deadlock: ")) what.remove_prefix(std::string_view("deadlock: ").size());
+    if (!result.first_deadlock) result.first_deadlock = std::string(what);
   } catch (const Abandoned&) {
     ++result.pruned;
     return false;

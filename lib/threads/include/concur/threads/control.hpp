@@ -251,7 +251,7 @@ struct Explored {
   std::vector<std::pair<std::string, Seen>> outcomes;  // in the order first seen
   std::vector<std::pair<std::string, Seen>> broken;    // in the order first seen
   std::vector<std::pair<std::string, Seen>> shown;     // in the order first seen
-  std::optional<std::string> first_deadlock;           // its description
+  std::optional<std::string> first_deadlock;           // who waits for what ("Thread-1 waits at ...")
   double seconds = 0;
 };
 
