@@ -630,6 +630,8 @@ std::vector<Builtin> builtins(const Catalogue& cat, BuiltinArgs& a, const CLI::A
          self.add_option("--json", o.json, "write the verdict as JSON to PATH ('-': stdout, the rest to stderr)")
              ->type_name("PATH");
          self.add_flag("--narrate", o.narrate, "let each run narrate as it goes (best with --runs 1)");
+         self.add_flag("--no-explore", o.no_explore,
+                       "skip exploring every schedule of a small run first: the real runs only (not a full check)");
          self.add_option("--file", o.file, "check this file instead of your workspace's (it does not count as done)")
              ->type_name("PATH");
          self.add_option("--program", o.program, "judge this already-built exercise program, no build")

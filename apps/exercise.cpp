@@ -459,6 +459,7 @@ int check_exercise(const Catalogue& cat, const CheckOptions& o) {
   if (runs < x.runs) partial = fmt::format("--runs {} is fewer than the check's {}", runs, x.runs);
   else if (!o.seed.empty()) partial = "--seed replays an earlier check";
   else if (o.narrate) partial = "--narrate runs are not judged quietly";
+  else if (o.no_explore && !x.explore.empty()) partial = "--no-explore skips the exploration of every schedule";
   // The verdict as JSON for instructors' scripts, opened before anything runs.
   // Checked now, written whole when the check ends (output_file.hpp).
   const OutputFile json_file(o.json, "--json", true);
@@ -516,7 +517,7 @@ int check_exercise(const Catalogue& cat, const CheckOptions& o) {
     json_file.write(verdict.dump(2) + "\n");  // OutputLost: exit 1
     return passed ? kOk : kCheckFailed;
   };
-  if (!x.explore.empty()) {  // every schedule of a small configuration first: no luck involved
+  if (!x.explore.empty() && !o.no_explore) {  // every schedule of a small configuration first: no luck involved
     const ExploreResult e = explore_once(program, x, time_limit_s, scratch);
     std::string small;
     for (const std::string& s : x.explore) small += " " + s;

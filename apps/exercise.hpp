@@ -22,6 +22,7 @@ struct CheckOptions {
   std::string time_limit;  // seconds; "" for the exercise's own
   std::string json;      // write the verdict (every run's seed, time, what went wrong) here; "-": stdout
   bool narrate = false;  // let the runs' own output through
+  bool no_explore = false;  // the real runs only, without exploring every schedule first
 };
 
 // Each returns the exit status (0 passed or done, 1 a check failed or did not build) and

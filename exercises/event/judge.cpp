@@ -4,6 +4,21 @@
 #include "exercises.hpp"
 
 namespace concur::exercises {
+namespace {
+
+// Every one of `workers` did its work, and none started before the signal.
+Judge workers_judge(long long workers) {
+  return [=](const nlohmann::json& result) -> std::optional<std::string> {
+    const long long worked = integer_result(result, "worked");
+    const long long early = integer_result(result, "started_early");
+    if (early > 0) return fmt::format("{} of {} workers started before the signal", early, workers);
+    if (worked < workers) return fmt::format("{} of {} workers never did their work", workers - worked, workers);
+    if (worked > workers) return fmt::format("{} workers reported work, but only {} were started", worked, workers);
+    return std::nullopt;
+  };
+}
+
+}  // namespace
 
 Exercise event_exercise() {
   constexpr long long kWorkers = 4;
@@ -17,14 +32,9 @@ Exercise event_exercise() {
       .options = {"--workers", fmt::format("{}", kWorkers), "--delay", "1.0", "--patience", "0.2", "--time-scale",
                   "0.05"},
       .time_limit_s = 10,
-      .judge = [=](const nlohmann::json& result) -> std::optional<std::string> {
-        const long long worked = integer_result(result, "worked");
-        const long long early = integer_result(result, "started_early");
-        if (early > 0) return fmt::format("{} of {} workers started before the signal", early, kWorkers);
-        if (worked < kWorkers) return fmt::format("{} of {} workers never did their work", kWorkers - worked, kWorkers);
-        if (worked > kWorkers) return fmt::format("{} workers reported work, but only {} were started", worked, kWorkers);
-        return std::nullopt;
-      },
+      .judge = workers_judge(kWorkers),
+      .explore = {"--workers", "2"},
+      .explore_judge = workers_judge(2),
   };
 }
 

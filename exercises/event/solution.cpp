@@ -36,7 +36,7 @@ static void start_signal(Run& run) {
     }, fmt::format("Worker-{}", i + 1));
   for (Thread& t : threads) t.start();
 
-  std::this_thread::sleep_for(delay);  // the preparation the workers must not overtake
+  sleep_for(delay);  // the preparation the workers must not overtake
   say("gives the start signal");
   set_at_ns = RunClock::elapsed_ns();  // noted before set(), so no worker that waited is earlier
   go.set();
@@ -64,6 +64,8 @@ Example event() {
                  Param::seconds("delay", "seconds of preparation before the signal", 1.0, 0.0, 60.0),
                  Param::seconds("patience", "seconds a worker waits for the signal at a time", 0.2, 0.01, 60.0)},
       .variants = {{"exercise", start_signal}},
+      // How `concur step` and `explore` (and the check's exploration) run it: small.
+      .controlled = ControlledRuns{.small = {{"workers", 2}}, .outcome = "{worked} worked, {started_early} early"},
   };
 }
 

@@ -5,6 +5,28 @@
 #include "exercises.hpp"
 
 namespace concur::exercises {
+namespace {
+
+// All `workers` got through, never more than `permits` inside, every permit free at the end.
+Judge room_judge(long long workers, long long permits) {
+  return [=](const nlohmann::json& result) -> std::optional<std::string> {
+    const long long finished = integer_result(result, "finished");
+    const long long max_inside = integer_result(result, "max_inside");
+    const long long free_at_end = integer_result(result, "free_at_end");
+    if (finished != workers) return fmt::format("{} of {} workers finished", finished, workers);
+    if (max_inside > permits)
+      return fmt::format("{} workers were inside at once, with only {} permits", max_inside, permits);
+    if (free_at_end < permits)
+      return fmt::format("{} of the {} permits were never given back", permits - free_at_end, permits);
+    if (free_at_end > permits)
+      return fmt::format("the room ended with {} free permits, more than the {} it began with: "
+                         "some were released more often than acquired",
+                         free_at_end, permits);
+    return std::nullopt;
+  };
+}
+
+}  // namespace
 
 Exercise semaphore_exercise() {
   constexpr long long kWorkers = 8, kPermits = 3;
@@ -17,21 +39,9 @@ Exercise semaphore_exercise() {
       .options = {"--workers", fmt::format("{}", kWorkers), "--permits", fmt::format("{}", kPermits),
                   "--time-scale", "0.01"},
       .time_limit_s = 10,
-      .judge = [=](const nlohmann::json& result) -> std::optional<std::string> {
-        const long long finished = integer_result(result, "finished");
-        const long long max_inside = integer_result(result, "max_inside");
-        const long long free_at_end = integer_result(result, "free_at_end");
-        if (finished != kWorkers) return fmt::format("{} of {} workers finished", finished, kWorkers);
-        if (max_inside > kPermits)
-          return fmt::format("{} workers were inside at once, with only {} permits", max_inside, kPermits);
-        if (free_at_end < kPermits)
-          return fmt::format("{} of the {} permits were never given back", kPermits - free_at_end, kPermits);
-        if (free_at_end > kPermits)
-          return fmt::format("the room ended with {} free permits, more than the {} it began with: "
-                             "some were released more often than acquired",
-                             free_at_end, kPermits);
-        return std::nullopt;
-      },
+      .judge = room_judge(kWorkers, kPermits),
+      .explore = {"--workers", "3", "--permits", "1"},
+      .explore_judge = room_judge(3, 1),
   };
 }
 

@@ -45,7 +45,7 @@ static void limited_room(Run& run) {
       return;
     }
     say("working on job {} ({}/{} inside)", job, now, permits);
-    std::this_thread::sleep_for(hold);
+    sleep_for(hold);
     inside.fetch_sub(1);
   };
 
@@ -74,6 +74,9 @@ Example semaphore() {
                  Param::integer("permits", "how many may be inside at once", 3, 1, 256),
                  Param::seconds("hold", "seconds a worker with a real job stays inside", 2.0, 0.0, 60.0)},
       .variants = {{"exercise", limited_room}},
+      // How `concur step` and `explore` (and the check's exploration) run it: small.
+      .controlled = ControlledRuns{.small = {{"workers", 3}, {"permits", 1}},
+                                   .outcome = "{finished} finished, at most {max_inside} inside, {free_at_end} free"},
   };
 }
 

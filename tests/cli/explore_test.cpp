@@ -241,14 +241,20 @@ TEST(Step, BadInputIsOneLineAndExitTwoBeforeAnythingRuns) {
   }
 }
 
-TEST(Step, AtATerminalTheStudentChoosesAndALostUpdateIsAnnounced) {
+// `concur step NAME` at an 80x24 terminal, typing each key once its text has appeared.
+CliResult step_at_terminal(const std::string& name, std::vector<std::pair<std::string, std::string>> keys) {
   CliOptions o;
   o.terminal = true;
   o.columns = 80;
   o.rows = 24;
-  o.type_when_seen = {{"history (0 steps)", "1"}, {"history (1 step)", "2"}, {"history (2 steps)", "1"},
-                      {"history (3 steps)", "2"}, {"history (4 steps)", "q"}};
-  const CliResult r = run_concur({"step", "race"}, o);
+  o.type_when_seen = std::move(keys);
+  return run_concur({"step", name}, o);
+}
+
+TEST(Step, AtATerminalTheStudentChoosesAndALostUpdateIsAnnounced) {
+  const CliResult r = step_at_terminal("race", {{"history (0 steps)", "1"}, {"history (1 step)", "2"},
+                                                {"history (2 steps)", "1"}, {"history (3 steps)", "2"},
+                                                {"history (4 steps)", "q"}});
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("Lost update! Thread-2 read counter → 0 at step 2; Thread-1 wrote it at step 3"), std::string::npos)
       << r.out;
@@ -258,26 +264,18 @@ TEST(Step, AtATerminalTheStudentChoosesAndALostUpdateIsAnnounced) {
 }
 
 TEST(Step, UndoReplaysUpToTheStepBeforeAndRestartForgetsAll) {
-  CliOptions o;
-  o.terminal = true;
-  o.columns = 80;
-  o.rows = 24;
-  o.type_when_seen = {{"history (0 steps)", "1"}, {"history (1 step)", "u"}, {"history (0 steps)", "2"},
-                      {"history (1 step)", "2"}, {"history (2 steps)", "r"}, {"history (0 steps)", "2"},
-                      {"history (1 step)", "q"}};
-  const CliResult r = run_concur({"step", "race"}, o);
+  const CliResult r = step_at_terminal("race", {{"history (0 steps)", "1"}, {"history (1 step)", "u"},
+                                                {"history (0 steps)", "2"}, {"history (1 step)", "2"},
+                                                {"history (2 steps)", "r"}, {"history (0 steps)", "2"},
+                                                {"history (1 step)", "q"}});
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("schedule: 2\r\n"), std::string::npos) << r.out;
 }
 
 TEST(Step, AtATerminalADeadlockIsAnnouncedWithItsCycle) {
-  CliOptions o;
-  o.terminal = true;
-  o.columns = 80;
-  o.rows = 24;
-  o.type_when_seen = {{"history (0 steps)", "1"}, {"history (1 step)", "2"}, {"history (2 steps)", "1"},
-                      {"history (3 steps)", "2"}, {"Deadlock! ", "q"}};
-  const CliResult r = run_concur({"step", "deadlock"}, o);
+  const CliResult r = step_at_terminal("deadlock", {{"history (0 steps)", "1"}, {"history (1 step)", "2"},
+                                                    {"history (2 steps)", "1"}, {"history (3 steps)", "2"},
+                                                    {"Deadlock! ", "q"}});
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("Deadlock! Thread-1 waits at"), std::string::npos) << r.out;
 }

@@ -82,6 +82,7 @@ class Ends {
   }
   std::size_t size() const { return items_.size(); }
   const T& peek() const { return kNewestFirst ? items_.back() : items_.front(); }  // not empty
+  const std::deque<T>& items() const { return items_; }  // oldest first
 
  private:
   std::deque<T> items_;
@@ -108,6 +109,7 @@ class Smallest {
   }
   std::size_t size() const { return items_.size(); }
   const T& peek() const { return items_.front(); }  // not empty
+  const std::vector<T>& items() const { return items_; }  // in heap order
 
  private:
   std::vector<T> items_;
@@ -125,7 +127,12 @@ class BasicQueue {
         waiting_get_label_(Recorder::intern("waiting for " + name_ + " (get)")),
         waiting_put_label_(Recorder::intern("waiting for room in " + name_)),
         depth_label_(Recorder::intern(name_ + " depth")),
-        join_label_(Recorder::intern("waiting for " + name_ + " join()")) {}
+        join_label_(Recorder::intern("waiting for " + name_ + " join()")) {
+    if (control::active()) control::watch(this, name_, [this] { return contents(); });  // `concur step` shows it
+  }
+  ~BasicQueue() {
+    if (control::active()) control::unwatch(this);
+  }
 
   BasicQueue(const BasicQueue&) = delete;
   BasicQueue& operator=(const BasicQueue&) = delete;
@@ -241,6 +248,13 @@ class BasicQueue {
     if constexpr (fmt::is_formattable<T>::value) return fmt::format("{} {} {} {}", verb, item, where, name_);
     else return fmt::format("{} an item {} {}", verb, where, name_);
   }
+  // "[3, 4]", or "2 items" when an item cannot be printed.
+  std::string contents() const {
+    std::lock_guard guard(mu_);
+    if constexpr (fmt::is_formattable<T>::value) return fmt::format("[{}]", fmt::join(items_.items(), ", "));
+    else return fmt::format("{} item{}", items_.size(), items_.size() == 1 ? "" : "s");
+  }
+
   // What a controlled run asks of the queue (under its lock): room, an item, the next one.
   const std::function<bool()> room_ = [this] {
     std::lock_guard guard(mu_);
