@@ -851,6 +851,9 @@ int step_command(const Example& e, const std::map<std::string, std::string>& giv
   }
   if (!c.schedule.empty()) {
     schedule = schedule_from(c.schedule, "--schedule");
+  } else if (::isatty(0) == 1) {  // keys from a terminal, but nowhere to draw the screen
+    throw BadUsage("step chooses at a terminal: run it with its output on the terminal, or give the schedule "
+                   "(--schedule 1,2,1,2, or on standard input)");
   } else {  // piped: the schedule comes on standard input
     std::ostringstream in;
     in << std::cin.rdbuf();

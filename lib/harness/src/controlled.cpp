@@ -159,7 +159,7 @@ ExploreReport explore_example(const Example& example, const ExploreRequest& requ
 void print_explore(const ExploreReport& report) {
   Console& con = Console::get();
   const Example& e = *report.example;
-  const int width = con.width();
+  const auto width = con.width();
   const WrapOptions hanging{.width = width, .first = 2, .rest = 4};
   con.line(con.paint(wrap(fmt::format("concur explore {} · {} · {}", e.name, e.id, e.title), {.width = width, .rest = 2}),
                      Style::bold));
@@ -172,7 +172,9 @@ void print_explore(const ExploreReport& report) {
     how = fmt::format("every schedule{}{}", o.reduce ? ", one of each set of equivalent ones (sleep sets)" : "",
                       o.preemptions ? fmt::format(", at most {} preemption{}", *o.preemptions, *o.preemptions == 1 ? "" : "s")
                                     : std::string());
-  con.line(con.paint(wrap(fmt::format("settings:{} · {}", options_of(e, report.params), how), hanging), Style::dim));
+  const bool quiet = !con.narrating();  // --quiet: the tables and the verdicts only
+  if (!quiet)
+    con.line(con.paint(wrap(fmt::format("settings:{} · {}", options_of(e, report.params), how), hanging), Style::dim));
   const std::string again = differing_options(e, report.params);
   for (const VariantExplored& v : report.variants) {
     const control::Explored& x = v.explored;
@@ -237,7 +239,7 @@ void print_explore(const ExploreReport& report) {
       if (pick.empty() && outcome == "deadlock") pick = seen.shortest;
     if (pick.empty() && !x.shown.empty()) pick = x.shown.front().second.shortest;
     if (pick.empty() && !x.outcomes.empty()) pick = x.outcomes[x.outcomes.size() > 1 ? 1 : 0].second.shortest;
-    if (!pick.empty())
+    if (!pick.empty() && !quiet)
       con.line(con.paint(wrap(fmt::format("walk through one: concur step {}{}{} --schedule {}", e.name,
                                           report.variants.size() > 1 || e.variants.size() > 1 ? " --variant " + v.name : "",
                                           again, pick),
