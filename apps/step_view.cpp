@@ -235,7 +235,7 @@ struct Session {
     // The history fills what is left, its latest steps last.
     std::vector<std::string> tail;
     if (!news.empty())
-      for (const std::string& l : split_lines(wrap(news, {.width = width})))
+      for (const std::string& l : split_lines(wrap(news, {.width = static_cast<std::size_t>(width)})))
         tail.push_back(paint(l, news_style));
     tail.push_back(paint(fit(choice != nullptr ? fmt::format("keys: {} run that thread · u undo · r restart · q quit",
                                                              [&] {
@@ -347,7 +347,7 @@ std::optional<std::string> step_interactively(const Example& example, const nloh
             ending.push_back(session.paint(fmt::format("{} {}{}{}", c.ok ? "✓" : "✗", c.name, c.detail.empty() ? "" : ": ", c.detail),
                                            c.ok ? Style::green : c.required ? Style::red : Style::yellow));
         if (!run.explanation().empty())
-          for (const std::string& l : Session::split_lines(wrap(run.explanation(), {.width = Screen::size().first})))
+          for (const std::string& l : Session::split_lines(wrap(run.explanation(), {.width = static_cast<std::size_t>(Screen::size().first)})))
             ending.push_back(l);
         if (std::any_of(run.checks().begin(), run.checks().end(), [](const CheckResult& c) { return c.tested && c.required && !c.ok; }) &&
             session.news.empty()) {

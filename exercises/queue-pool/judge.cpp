@@ -18,6 +18,33 @@ std::string some_of(const std::vector<long long>& values, std::size_t shown = 5)
   return values.size() > shown ? text + ", ..." : text;
 }
 
+// Every task of 0 .. tasks-1 done exactly once, nothing else done, every worker gone.
+Judge pool_judge(long long workers, long long tasks) {
+  return [=](const nlohmann::json& result) -> std::optional<std::string> {
+    const std::vector<long long> done = integer_list_result(result, "done");
+    const long long workers_left = integer_result(result, "workers_left");
+    std::map<long long, long long> times;  // task -> how often it was done
+    for (const long long task : done) ++times[task];
+    std::vector<long long> missing, twice, strangers;
+    for (long long task = 0; task < tasks; ++task)
+      if (times[task] == 0) missing.push_back(task);
+      else if (times[task] > 1) twice.push_back(task);
+    for (const auto& [task, n] : times)
+      if (task < 0 || task >= tasks) strangers.push_back(task);
+    if (!missing.empty())
+      return fmt::format("{} of the {} tasks were never done ({})", missing.size(), tasks, some_of(missing));
+    if (!twice.empty())
+      return fmt::format("some tasks were done more than once: {}", some_of(twice));
+    if (!strangers.empty())
+      return fmt::format("the workers did {}, which the main thread never put as a task (a stop value counted "
+                         "as work?)",
+                         some_of(strangers));
+    if (workers_left != workers)
+      return fmt::format("only {} of the {} workers left at the end", workers_left, workers);
+    return std::nullopt;
+  };
+}
+
 }  // namespace
 
 Exercise queue_pool_exercise() {
@@ -37,29 +64,9 @@ Exercise queue_pool_exercise() {
       .options = {"--workers", fmt::format("{}", kWorkers), "--tasks", fmt::format("{}", kTasks), "--work", "0.0001",
                   "--make", "0.001"},
       .time_limit_s = 10,
-      .judge = [=](const nlohmann::json& result) -> std::optional<std::string> {
-        const std::vector<long long> done = integer_list_result(result, "done");
-        const long long workers_left = integer_result(result, "workers_left");
-        std::map<long long, long long> times;  // task -> how often it was done
-        for (const long long task : done) ++times[task];
-        std::vector<long long> missing, twice, strangers;
-        for (long long task = 0; task < kTasks; ++task)
-          if (times[task] == 0) missing.push_back(task);
-          else if (times[task] > 1) twice.push_back(task);
-        for (const auto& [task, n] : times)
-          if (task < 0 || task >= kTasks) strangers.push_back(task);
-        if (!missing.empty())
-          return fmt::format("{} of the {} tasks were never done ({})", missing.size(), kTasks, some_of(missing));
-        if (!twice.empty())
-          return fmt::format("some tasks were done more than once: {}", some_of(twice));
-        if (!strangers.empty())
-          return fmt::format("the workers did {}, which the main thread never put as a task (a stop value counted "
-                             "as work?)",
-                             some_of(strangers));
-        if (workers_left != kWorkers)
-          return fmt::format("only {} of the {} workers left at the end", workers_left, kWorkers);
-        return std::nullopt;
-      },
+      .judge = pool_judge(kWorkers, kTasks),
+      .explore = {"--workers", "2", "--tasks", "2"},
+      .explore_judge = pool_judge(2, 2),
   };
 }
 

@@ -36,7 +36,7 @@ static void drain_queue(Run& run) {
     while (!queue.empty()) {                // is there a task for me?
       const long long task = queue.get();   // then take it
       say("took task {}", task);
-      std::this_thread::sleep_for(work);
+      sleep_for(work);
       done_by[me].push_back(task);
     }
     say("finds the queue empty and leaves");
@@ -49,7 +49,7 @@ static void drain_queue(Run& run) {
   for (Thread& t : pool) t.start();
 
   for (long long task = 0; task < tasks; ++task) {
-    std::this_thread::sleep_for(make);  // making a task takes a while too
+    sleep_for(make);  // making a task takes a while too
     queue.put(task);
   }
   say("put {} tasks", tasks);
@@ -77,6 +77,9 @@ Example queue_pool() {
                  Param::seconds("work", "seconds each task takes", 0.01, 0.0, 10.0),
                  Param::seconds("make", "seconds the main thread takes to make each task", 0.002, 0.0, 10.0)},
       .variants = {{"exercise", drain_queue}},
+      // How `concur step` and `explore` (and the check's exploration) run it: small.
+      .controlled = ControlledRuns{.small = {{"workers", 2}, {"tasks", 2}},
+                                   .outcome = "done {done}, {workers_left} workers left"},
   };
 }
 

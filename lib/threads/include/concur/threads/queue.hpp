@@ -227,6 +227,7 @@ class BasicQueue {
   // Snapshots: by the time the caller looks, another thread may have changed them.
   std::size_t qsize() const {
     jitter::point();
+    if (control::active()) control::point(control::Op::read, this, "look at the size of " + name_);
     std::lock_guard guard(mu_);
     return items_.size();
   }
