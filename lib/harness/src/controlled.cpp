@@ -60,8 +60,8 @@ std::string why_not_controlled(const Example& example, const std::vector<Example
   std::vector<std::string> can;
   for (const Example& e : all)
     if (e.controlled) can.push_back(e.name);
-  return fmt::format("{} cannot be run one step at a time yet: step and explore take {}", example.name,
-                     fmt::join(can, ", "));
+  return fmt::format("{} cannot be run one step at a time: step and explore take these examples of threads: {}",
+                     example.name, fmt::join(can, ", "));
 }
 
 std::string outcome_text(const std::string& pattern, const nlohmann::json& results) {

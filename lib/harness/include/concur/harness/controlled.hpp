@@ -27,7 +27,8 @@ inline constexpr std::string_view kExploreSchema = "concur.explore/1";
 nlohmann::json controlled_params(const Example& example, const nlohmann::json& given);
 
 // "" when `example` can be run under a scheduler, else why not, as one line that says what
-// to do ("pool runs processes; step and explore are for threads: try race, ...").
+// to do ("pool cannot be run one step at a time: step and explore take these examples of
+// threads: race, lock, ...").
 std::string why_not_controlled(const Example& example, const std::vector<Example>& all);
 
 struct ExploreRequest {
