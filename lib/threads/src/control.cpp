@@ -53,6 +53,16 @@ struct Run {
   std::map<const void*, std::pair<int, std::string>> holders;  // each lock held: by whom, its name
   std::vector<std::tuple<const void*, std::string, std::function<std::string()>>> watched;
   std::int64_t now_ns = 0;  // virtual time: moves only when every thread left sleeps or waits with a timeout
+  // Each object a step has named, numbered in the order first named: the same object gets
+  // the same number in every run that took the same steps before, wherever it lives.
+  std::map<const void*, std::uintptr_t> numbers;
+  // The choices' stand-in for an object: its number (as a pointer, never dereferenced), so
+  // an exploration can compare steps of different runs, whose objects have other addresses.
+  const void* stand_in(const void* object) const {
+    if (object == nullptr) return nullptr;
+    const auto it = numbers.find(object);
+    return reinterpret_cast<const void*>(it == numbers.end() ? 0 : it->second);
+  }
 };
 
 std::atomic<Run*> g_run{nullptr};
@@ -134,6 +144,8 @@ void hand_on(Run& run) {
     }
   }
   for (const Member& m : run.members) choice.threads.push_back(m.name);
+  for (std::vector<Step>* list : {&choice.enabled, &choice.waiting})
+    for (Step& s : *list) s.object = run.stand_in(s.object);
   choice.now_ns = run.now_ns;
   if (choice.enabled.empty()) {
     run.current = -1;
@@ -238,6 +250,7 @@ void detail::point_slow(Op op, const void* object, std::string_view what, const 
   Member& m = run->members[static_cast<std::size_t>(me)];
   m.state = State::parked;
   m.next = Step{me, op, object, std::string(what)};
+  if (object != nullptr) run->numbers.emplace(object, run->numbers.size() + 1);
   m.ready = can;
   m.found = found ? &found : nullptr;
   if (timeout) m.deadline = run->now_ns + std::max<std::int64_t>(0, timeout->count());

@@ -96,6 +96,9 @@ struct Step {
 bool independent(const Step& a, const Step& b) noexcept;
 
 // The threads that can take the next step, each with the step it would take; never empty.
+// In a Choice a step's `object` is not an address but a stand-in that names the same
+// object in every run that took the same steps before (runs of an exploration make their
+// objects anew, at other addresses): compare them, never follow them.
 struct Choice {
   std::vector<Step> enabled;  // ordered by thread number
   std::vector<Step> waiting;  // the threads that cannot go on yet, at the step they wait to take
