@@ -81,20 +81,7 @@ class Screen {
 std::string fit(const std::string& text, int width) {
   if (width <= 0) return "";
   if (static_cast<int>(display_width(text)) <= width) return text;
-  std::string out;
-  int used = 0;
-  for (std::size_t i = 0; i < text.size();) {
-    std::size_t len = 1;
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0xF0) len = 4;
-    else if (c >= 0xE0) len = 3;
-    else if (c >= 0xC0) len = 2;
-    if (used + 1 > width - 1) break;
-    out += text.substr(i, len);
-    ++used;
-    i += len;
-  }
-  return out + "…";
+  return text.substr(0, prefix_of_width(text, static_cast<std::size_t>(width - 1))) + "…";
 }
 
 std::string pad(const std::string& text, int width) {
