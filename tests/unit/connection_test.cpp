@@ -5,6 +5,7 @@
 #include <concur/mp/connection.hpp>
 #include <concur/threads/thread.hpp>
 
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -253,6 +254,49 @@ TEST(Wire, SendWritesTheBytesNlohmannWould) {
     EXPECT_EQ(raw_frame(reader.fileno()), std::string(expected.begin(), expected.end())) << value.dump().substr(0, 80);
     send.join();
   }
+}
+
+// A message written as an object literal goes through send()'s list of fields, encoded
+// without making the object: the bytes must be those of the object nlohmann makes from
+// the same literal (keys in order, the first of two equal keys kept, values of any kind).
+#define EXPECT_LITERAL_SENT_AS_NLOHMANN(...)                                                    \
+  do {                                                                                         \
+    const std::vector<std::uint8_t> expected = json::to_cbor(json(__VA_ARGS__));               \
+    writer.send(__VA_ARGS__);                                                                  \
+    EXPECT_EQ(raw_frame(reader.fileno()), std::string(expected.begin(), expected.end())) << #__VA_ARGS__; \
+  } while (false)
+
+TEST(Wire, ALiteralMessageIsSentAsTheObjectItMakes) {
+  auto [reader, writer] = Pipe();
+  const std::string key = "from a string";
+  const json nested = {{"deep", {1, 2.5, nullptr}}};
+  EXPECT_LITERAL_SENT_AS_NLOHMANN({{"i", 42}});
+  EXPECT_LITERAL_SENT_AS_NLOHMANN({{"zeta", 1}, {"alpha", -2}, {"mid", "text"}});
+  EXPECT_LITERAL_SENT_AS_NLOHMANN({{"twice", 1}, {"other", true}, {"twice", 2}});
+  EXPECT_LITERAL_SENT_AS_NLOHMANN({{key, nested}, {"", 0.5}, {"list", {1, "two", false}}});
+  EXPECT_LITERAL_SENT_AS_NLOHMANN({{"B", 1}, {"a", 2}, {"\xc3\xa9", 3}, {"ab", 4}, {"a", 5}});
+  // More fields than fit the encoder's small list.
+  EXPECT_LITERAL_SENT_AS_NLOHMANN({{"q", 1}, {"p", 2}, {"o", 3}, {"n", 4}, {"m", 5}, {"l", 6}, {"k", 7}, {"j", 8},
+                                   {"i", 9}, {"h", 10}, {"g", 11}, {"f", 12}, {"e", 13}, {"d", 14}, {"c", 15},
+                                   {"b", 16}, {"a", 17}, {"p", 18}});
+  // Not object literals: these still go through the json overload, as before.
+  EXPECT_LITERAL_SENT_AS_NLOHMANN({1, 2, 3});
+  EXPECT_LITERAL_SENT_AS_NLOHMANN({"a", 1});
+  // An empty list sends null, as send({}) did before the list overload existed.
+  writer.send({});
+  EXPECT_EQ(raw_frame(reader.fileno()), std::string("\xf6", 1));
+  // And what arrives is the object.
+  writer.send({{"b", 2}, {"a", 1}});
+  EXPECT_EQ(reader.recv(), json({{"a", 1}, {"b", 2}}));
+}
+
+TEST(Wire, ALiteralMessageOnAMessagePackConnectionIsTheObjectItMakes) {
+  int sv[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+  Connection writer(concur::detail::Fd(sv[0]), true, true, concur::mp::Codec::msgpack);
+  Connection reader(concur::detail::Fd(sv[1]), true, true, concur::mp::Codec::msgpack);
+  writer.send({{"z", 1}, {"a", {1, 2}}, {"z", 3}});
+  EXPECT_EQ(reader.recv(), json({{"a", {1, 2}}, {"z", 1}}));
 }
 
 TEST(Wire, RecvReadsWhatNlohmannWrites) {

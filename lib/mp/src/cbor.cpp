@@ -1,10 +1,12 @@
 #include "cbor.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
 #include <optional>
+#include <vector>
 
 namespace concur::mp::wire {
 namespace {
@@ -97,6 +99,33 @@ void append_cbor(const json& value, std::string& out) {
       return;
     }
     case json::value_t::discarded: return nlohmanns(value, out);
+  }
+}
+
+void append_cbor_object(std::span<const std::pair<std::string_view, json>> fields, std::string& out) {
+  // An object's keys are a std::map's, in order and each once: sort a list of the fields
+  // (stable, so of two equal keys the first stays first), then skip repeats.
+  constexpr std::size_t kFew = 16;
+  const std::pair<std::string_view, json>* few[kFew];
+  std::vector<const std::pair<std::string_view, json>*> many;
+  std::span<const std::pair<std::string_view, json>*> order;
+  if (fields.size() <= kFew) {
+    order = {few, fields.size()};
+  } else {
+    many.resize(fields.size());
+    order = many;
+  }
+  for (std::size_t i = 0; i < fields.size(); ++i) order[i] = &fields[i];
+  if (order.size() > 1)
+    std::stable_sort(order.begin(), order.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
+  std::size_t distinct = 0;
+  for (std::size_t i = 0; i < order.size(); ++i)
+    if (i == 0 || order[i]->first != order[i - 1]->first) order[distinct++] = order[i];
+  head(out, 0xA0, distinct);
+  for (std::size_t i = 0; i < distinct; ++i) {
+    head(out, 0x60, order[i]->first.size());
+    out.append(order[i]->first);
+    append_cbor(order[i]->second, out);
   }
 }
 

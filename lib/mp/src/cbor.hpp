@@ -10,7 +10,9 @@
 // accepted, and every error message, stays nlohmann's.
 #pragma once
 
+#include <span>
 #include <string>
+#include <utility>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -19,6 +21,11 @@ namespace concur::mp::wire {
 
 // Appends value's CBOR encoding to out (identical to nlohmann::json::to_cbor).
 void append_cbor(const nlohmann::json& value, std::string& out);
+
+// Appends the encoding of the object {fields...}: the same bytes as append_cbor() of the
+// nlohmann object made from them (keys in order, the first of two equal keys kept),
+// without making it. For messages written as literals (Connection::send's Fields).
+void append_cbor_object(std::span<const std::pair<std::string_view, nlohmann::json>> fields, std::string& out);
 
 // Decodes one CBOR value that fills `bytes` exactly (as nlohmann::json::from_cbor does,
 // and throwing what it throws).

@@ -41,6 +41,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -108,6 +109,13 @@ class Connection {
   // has already been said.)
   //     conn.send(msg, says("sent {}", msg.dump()));
   void send(const nlohmann::json& value, const Saying& saying = {});
+  // The same for a message written as an object literal, conn.send({{"i", n}}): encoded
+  // straight from the list, without making the object first (a small message costs
+  // about a third less to send). The bytes are the same as for the object made from it:
+  // keys in order, the first of two equal keys kept. An empty list, send({}), sends null,
+  // as it did before this overload existed.
+  using Field = std::pair<std::string_view, nlohmann::json>;
+  void send(std::initializer_list<Field> fields, const Saying& saying = {});
   // Blocks until a whole message has arrived and returns it. Throws EOFError when the
   // other end closed first, FrameError for a bad frame.
   nlohmann::json recv();
@@ -146,12 +154,18 @@ class Connection {
  private:
   void require(bool direction, std::string_view what) const;
   void send_frame(std::string_view header, std::string_view payload);
+  // Encodes with `encode` into this thread's frame buffer and sends it as one frame.
+  template <typename Encode>
+  void send_encoded(const Encode& encode, const Saying& saying);
   // The next frame's payload, read under recv_mu_: a view into in_ (valid until the next
   // read) when it fits there, else read whole into `big`, which the view then shows.
   std::string_view next_frame(std::string& big);
   // Makes `need` bytes available at in_[in_begin_...]; fewer only at end of file.
   std::size_t fill(std::size_t need);
   std::size_t read_some(char* data, std::size_t size);
+  // What is there now, without waiting: false when nothing is, else `got` bytes (0 at
+  // end of file). Under recv_mu_.
+  bool read_now(char* data, std::size_t size, std::size_t& got);
   void note_buffered();
   bool streaming() const;  // the last frame came moments ago (recv_mu_)
 
