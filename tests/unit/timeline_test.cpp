@@ -197,6 +197,42 @@ TEST_F(TimelineTest, EachThreadRecordsOnItsOwnTrack) {
   }));
 }
 
+// A run's event memory is kept for the next run: the timeline handed over must not share
+// it. Three runs with different threads and counts; each timeline keeps exactly its own
+// events after the later runs have recorded over the kept memory.
+TEST_F(TimelineTest, ATimelineKeepsItsEventsWhenLaterRunsReuseTheMemory) {
+  const std::uint32_t labels[3] = {Recorder::intern("reuse run 0"), Recorder::intern("reuse run 1"),
+                                   Recorder::intern("reuse run 2")};
+  const int counts[3] = {3000, 40, 700};
+  std::vector<Timeline> timelines;
+  for (int run = 0; run < 3; ++run) {
+    Recorder::begin_run();
+    for (int n = 0; n < counts[run]; ++n) Recorder::counter(labels[run], n);
+    concur::Thread other([&] { for (int n = 0; n < counts[run] / 2; ++n) Recorder::counter(labels[run], -n); },
+                         "Other");
+    other.start();
+    other.join();
+    timelines.push_back(Recorder::end_run());
+  }
+  for (int run = 0; run < 3; ++run) {
+    const Timeline& tl = timelines[static_cast<std::size_t>(run)];
+    ASSERT_EQ(tl.tracks.size(), 2u) << "run " << run;
+    for (const concur::Track& t : tl.tracks) {
+      // The counters, in order; a concur::Thread also records its own running span.
+      std::vector<std::int64_t> values;
+      for (const TimelineEvent& e : t.events) {
+        if (e.type != TimelineEvent::Type::counter) continue;
+        EXPECT_EQ(e.label, labels[run]) << "run " << run << ", " << t.name;
+        values.push_back(e.value);
+      }
+      const int expected = t.name == "Other" ? counts[run] / 2 : counts[run];
+      ASSERT_EQ(values.size(), static_cast<std::size_t>(expected)) << "run " << run << ", " << t.name;
+      for (std::size_t n = 0; n < values.size(); ++n)
+        EXPECT_EQ(values[n], t.name == "Other" ? -static_cast<std::int64_t>(n) : static_cast<std::int64_t>(n));
+    }
+  }
+}
+
 TEST_F(TimelineTest, NothingIsRecordedWhenNotActive) {
   const std::uint32_t label = Recorder::intern("inactive");
   Recorder::begin_run();

@@ -301,8 +301,7 @@ void Connection::send_encoded(const Encode& encode, const Saying& saying) {
   const std::size_t size = frame.size() - 4;
   if (size > std::numeric_limits<std::uint32_t>::max())
     throw std::length_error("send: a message is limited to 4 GiB");
-  const std::string header = frame_header(static_cast<std::uint32_t>(size));
-  std::copy(header.begin(), header.end(), frame.begin());
+  for (int i = 0; i < 4; ++i) frame[static_cast<std::size_t>(i)] = static_cast<char>(size >> (24 - 8 * i));
   std::lock_guard guard(send_mu_);
   saying.say();  // before the first byte: the receiver cannot have the message yet
   send_frame({}, frame);
