@@ -12,8 +12,8 @@
 
 #include <span>
 #include <string>
-#include <utility>
 #include <string_view>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 

@@ -199,11 +199,11 @@ std::size_t Connection::fill(std::size_t need) {
     // a few times whether bytes are there, giving the core away in between, before
     // sleeping in read(). A writer on the other core usually answers within the looks, so
     // neither side pays a sleep and a wake-up (bench_pipe round trip on two cores: from
-    // 1.9x the pipe ping-pong floor to 0.65x, now that the looks are four, not one); a
-    // writer sharing this core runs in the yield and writes a
-    // batch that one read takes whole (one way on one core: from 0.56x the 12-byte floor
-    // to 0.95x). Not for an occasional message: beside a busy program a yield can hand
-    // that program a whole time slice, and a reply would wait for it.
+    // 1.9x the pipe ping-pong floor to 0.65x, with four looks instead of one); a writer
+    // sharing this core runs in the yield and writes a batch that one read takes whole
+    // (one way on one core: from 0.56x the 12-byte floor to 0.95x). Not for an
+    // occasional message: beside a busy program a yield can hand that program a whole
+    // time slice, and a reply would wait for it.
     //
     // A look on a socket is a recv() that does not wait and takes what is there; on a
     // pipe it is poll(), then a read() of what poll saw. (A pipe read that does not wait,
@@ -301,7 +301,7 @@ void Connection::send_encoded(const Encode& encode, const Saying& saying) {
   const std::size_t size = frame.size() - 4;
   if (size > std::numeric_limits<std::uint32_t>::max())
     throw std::length_error("send: a message is limited to 4 GiB");
-  for (int i = 0; i < 4; ++i) frame[static_cast<std::size_t>(i)] = static_cast<char>(size >> (24 - 8 * i));
+  frame.replace(0, 4, frame_header(static_cast<std::uint32_t>(size)));
   std::lock_guard guard(send_mu_);
   saying.say();  // before the first byte: the receiver cannot have the message yet
   send_frame({}, frame);
