@@ -55,6 +55,15 @@ std::vector<pid_t> children_of(pid_t pid) {
   return found;
 }
 
+// True when `pid` is a fork server: the concur binary run again with the server's command
+// as its first argument. (Its children share its command line, so ask only of a child of
+// concur itself.)
+bool runs_fork_server(pid_t pid) {
+  std::ifstream cmdline(fmt::format("/proc/{}/cmdline", pid));
+  std::string program, first;
+  return std::getline(cmdline, program, '\0') && std::getline(cmdline, first, '\0') && first == "__concur-forkserver";
+}
+
 // Its children and theirs: under forkserver the example's processes are the fork
 // server's children, not concur's.
 std::vector<pid_t> descendants_of(pid_t pid) {
@@ -93,8 +102,15 @@ Faulted run_and_kill(const std::vector<std::string>& args, std::mt19937& rng, st
     }
     if (f.victim == 0) {
       std::vector<pid_t> kids = descendants_of(pid);
-      // workers_only: not the fork server (a process with children of its own).
-      if (workers_only) std::erase_if(kids, [](pid_t k) { return !children_of(k).empty(); });
+      // workers_only: not the fork server. Before it has forked a worker it has no
+      // children, so it is known by its command line too.
+      if (workers_only) {
+        const std::vector<pid_t> direct = children_of(pid);
+        std::erase_if(kids, [&](pid_t k) {
+          return !children_of(k).empty() ||
+                 (std::find(direct.begin(), direct.end(), k) != direct.end() && runs_fork_server(k));
+        });
+      }
       if (!kids.empty() && !kill_at) kill_at = now + delay;
       if (!kids.empty() && kill_at && now >= *kill_at) {
         // workers_only: the first one started (the lowest pid); else any, by the seed.
