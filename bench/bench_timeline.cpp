@@ -7,9 +7,10 @@
 // rest, which is cheaper; so RecordedRun restarts the run, with the timer paused, every
 // `events_per_run` events (the benchmark's argument), and every figure is a real append.
 // A `dropped` column other than 0 would say otherwise (and the benchmark reports an
-// error). Two sizes: 256 events stay inside the track's first allocation; half of
-// kMaxEventsPerTrack includes the vector's growth (copies and fresh pages), which a
-// long recorded run pays.
+// error). Two sizes. Half of kMaxEventsPerTrack is the steady cost of an event: a track's
+// memory is kept from run to run, and the restart (the timer's pause and resume, partly
+// timed, and the next run's new track) is spread thin. Every 256 events, each event also
+// carries a 256th of the restart: what a thread recording a few hundred events pays.
 #include <benchmark/benchmark.h>
 
 #include <cstdint>

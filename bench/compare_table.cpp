@@ -102,7 +102,7 @@ const RowSpec kRows[] = {
      primes("processes"), primes("ideal"), twin("pool_compare.py", "primes", "primes_processes"),
      {at_least(kFloor, 0.95)}},
     {"timeline", "timeline span + 2 clock reads (CPU time)", false, Unit::nanos,
-     benchmark("bench_timeline", "Recorded/span+2_clock_reads/events_per_run:256", kCpuTime), kNothing, kNothing,
+     benchmark("bench_timeline", "Recorded/span+2_clock_reads/events_per_run:32768", kCpuTime), kNothing, kNothing,
      {at_most(kValue, 50e-9)}},
 };
 

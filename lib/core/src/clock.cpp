@@ -1,15 +1,18 @@
 #include "concur/core/clock.hpp"
 
 #include <sys/resource.h>
+#include <sys/syscall.h>
 
 #include <malloc.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <limits>
 
 #if defined(__x86_64__)
 #include <cpuid.h>
@@ -56,42 +59,81 @@ using Source = TimelineClock::Source;
 using Ticks = TimelineClock::Ticks;
 using Reading = TimelineClock::Calibration::Reading;
 
-bool cpu_and_kernel_allow_tsc() noexcept {
+#if defined(__x86_64__)
+// The TSC read in order with what came before it: rdtscp, or on a CPU without it lfence
+// then rdtsc (the kernel's own reading there).
+std::int64_t read_tsc_ordered(bool rdtscp) noexcept {
+  std::uint64_t low, high;
+  if (rdtscp) asm volatile("rdtscp" : "=a"(low), "=d"(high) : : "rcx");
+  else asm volatile("lfence\n\trdtsc" : "=a"(low), "=d"(high));
+  return static_cast<std::int64_t>(high << 32 | low);
+}
+
+// kvm-clock, a virtual machine's clock, is the TSC scaled by figures the hypervisor
+// publishes. The kernel reads it in the vDSO, without a system call, only while the
+// hypervisor says the TSC is stable and the same on every virtual CPU
+// (PVCLOCK_TSC_STABLE_BIT); otherwise every read is a system call. So the quickest of a
+// few reads through the vDSO is compared with the quickest of a few system calls (both
+// timed with the TSC): a read that is not clearly quicker is taken for a system call,
+// and the TSC is not used. (A system call costs several vDSO reads on any machine; a
+// wrong answer here can only be a "no".)
+bool vdso_reads_kvm_clock(bool rdtscp) noexcept {
+  const auto quickest = [rdtscp](auto read) {
+    std::int64_t best = std::numeric_limits<std::int64_t>::max();
+    for (int i = 0; i < 16; ++i) {
+      const std::int64_t before = read_tsc_ordered(rdtscp);
+      read();
+      best = std::min(best, read_tsc_ordered(rdtscp) - before);
+    }
+    return best;
+  };
+  timespec ts{};
+  const std::int64_t vdso = quickest([&] { ::clock_gettime(CLOCK_MONOTONIC, &ts); });
+  const std::int64_t call = quickest([&] { ::syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts); });
+  return 2 * vdso < call;
+}
+#endif
+
+// Whether the TSC can be used, and how to read it in order.
+struct TscSupport {
+  bool usable = false;
+  bool rdtscp = false;
+};
+
+TscSupport tsc_support() noexcept {
+  TscSupport support;
 #if defined(__x86_64__)
   unsigned a = 0, b = 0, c = 0, d = 0;
-  if (__get_cpuid(0x80000000u, &a, &b, &c, &d) == 0 || a < 0x80000007u) return false;
+  if (__get_cpuid(0x80000000u, &a, &b, &c, &d) == 0 || a < 0x80000007u) return support;
   __get_cpuid(0x80000001u, &a, &b, &c, &d);
-  if ((d & (1u << 27)) == 0) return false;  // no rdtscp
+  support.rdtscp = (d & (1u << 27)) != 0;
   __get_cpuid(0x80000007u, &a, &b, &c, &d);
-  if ((d & (1u << 8)) == 0) return false;  // not invariant: its rate follows the CPU's frequency or stops when idle
-  // The kernel keeps time with the TSC only once it has checked that every CPU's counter
-  // agrees; if it chose another clocksource, readings from two CPUs may not compare.
+  if ((d & (1u << 8)) == 0) return support;  // not invariant: its rate follows the CPU's frequency or stops when idle
+  // Readings from two CPUs compare only where every CPU's counter agrees. The kernel
+  // keeps time with the TSC only once it has checked that; a virtual machine's kvm-clock
+  // is read through the vDSO only while the hypervisor vouches for it. Any other
+  // clocksource: no.
   std::FILE* f = std::fopen("/sys/devices/system/clocksource/clocksource0/current_clocksource", "r");
-  if (f == nullptr) return false;
+  if (f == nullptr) return support;
   char name[32] = {};
-  const bool tsc = std::fgets(name, sizeof name, f) != nullptr && std::strcmp(name, "tsc\n") == 0;
+  const bool read = std::fgets(name, sizeof name, f) != nullptr;
   std::fclose(f);
-  return tsc;
-#else
-  return false;
+  if (read && std::strcmp(name, "tsc\n") == 0) support.usable = true;
+  else if (read && std::strcmp(name, "kvm-clock\n") == 0) support.usable = vdso_reads_kvm_clock(support.rdtscp);
 #endif
+  return support;
 }
 
 #if defined(__x86_64__)
-std::int64_t read_tsc_ordered() noexcept {
-  unsigned cpu = 0;
-  return static_cast<std::int64_t>(__builtin_ia32_rdtscp(&cpu));
-}
-
 // Both clocks at once: the steady clock between two TSC readings, placed at their middle.
 // Of a few tries the narrowest wins, so an interrupt in the middle of one does not count.
-Reading read_both() noexcept {
+Reading read_both(bool rdtscp) noexcept {
   Reading best{};
   std::int64_t narrowest = -1;
   for (int i = 0; i < 4; ++i) {
-    const std::int64_t before = read_tsc_ordered();
+    const std::int64_t before = read_tsc_ordered(rdtscp);
     const std::int64_t ns = now_ns();
-    const std::int64_t after = read_tsc_ordered();
+    const std::int64_t after = read_tsc_ordered(rdtscp);
     if (narrowest < 0 || after - before < narrowest) {
       narrowest = after - before;
       best = {before + narrowest / 2, ns};
@@ -100,42 +142,48 @@ Reading read_both() noexcept {
   return best;
 }
 #else
-Reading read_both() noexcept { return {now_ns(), now_ns()}; }
+Reading read_both(bool) noexcept { return {now_ns(), now_ns()}; }
 #endif
 
 // What the process found when it first looked, kept for its whole life (a forked child's
 // too: the TSC is the machine's, not the process's).
 struct Machine {
-  bool tsc_usable;
+  TscSupport tsc;
   Reading first;  // the earliest reading of both clocks, where the TSC is usable
 };
 
 const Machine& machine() noexcept {
   static const Machine m = [] {
-    const bool usable = cpu_and_kernel_allow_tsc();
-    return Machine{usable, usable ? read_both() : Reading{}};
+    const TscSupport tsc = tsc_support();
+    return Machine{tsc, tsc.usable ? read_both(tsc.rdtscp) : Reading{}};
   }();
   return m;
 }
 
+Reading read_both() noexcept { return read_both(machine().tsc.rdtscp); }
+
 Source choose() noexcept {
   const char* wanted = std::getenv("CONCUR_TIMELINE_CLOCK");
   if (wanted != nullptr && std::strcmp(wanted, "steady") == 0) return Source::steady;
-  return machine().tsc_usable ? Source::tsc : Source::steady;
+  return machine().tsc.usable ? Source::tsc : Source::steady;
 }
 
 Source chosen() noexcept {
-  const std::uint8_t s = detail::timeline_source.load(std::memory_order_relaxed);
-  if (s != 0) return static_cast<Source>(s - 1);
-  detail::choose_timeline_clock();
-  return static_cast<Source>(detail::timeline_source.load(std::memory_order_relaxed) - 1);
+  std::uint8_t s = detail::timeline_source.load(std::memory_order_relaxed);
+  if (s == 0) {
+    detail::choose_timeline_clock();
+    s = detail::timeline_source.load(std::memory_order_relaxed);
+  }
+  return s >= detail::kTimelineTsc ? Source::tsc : Source::steady;
 }
 
 }  // namespace
 
 void detail::choose_timeline_clock() noexcept {
-  detail::timeline_source.store(static_cast<std::uint8_t>(static_cast<std::uint8_t>(choose()) + 1),
-                                std::memory_order_relaxed);
+  const std::uint8_t source = choose() == Source::steady ? detail::kTimelineSteady
+                              : machine().tsc.rdtscp       ? detail::kTimelineTsc
+                                                           : detail::kTimelineTscFenced;
+  detail::timeline_source.store(source, std::memory_order_relaxed);
 }
 
 TimelineClock::Ticks detail::timeline_now_slowly() noexcept {
@@ -145,7 +193,7 @@ TimelineClock::Ticks detail::timeline_now_slowly() noexcept {
 
 TimelineClock::Source TimelineClock::source() noexcept { return chosen(); }
 
-bool TimelineClock::tsc_usable() noexcept { return machine().tsc_usable; }
+bool TimelineClock::tsc_usable() noexcept { return machine().tsc.usable; }
 
 TimelineClock::Calibration TimelineClock::Calibration::start() noexcept {
   Calibration c;

@@ -45,14 +45,16 @@ class RunClock {
 // (bench/README.md, bench_timeline). So where the TSC ticks at one constant rate on every
 // CPU, the timeline stores raw ticks and the run's Calibration turns them into run-clock
 // nanoseconds when it ends. Elsewhere (not x86-64, a TSC that stops or changes speed, a
-// kernel that does not keep time with it, or CONCUR_TIMELINE_CLOCK=steady in the
-// environment) the ticks are steady-clock nanoseconds, and the conversion only subtracts
-// the run's start: the timeline as it was before it had a clock of its own. Chosen once
-// per process; a forked child keeps its parent's choice, a spawned one makes its own
-// (each process converts its own ticks, so their tracks line up either way).
+// kernel whose clock is neither the TSC nor the hypervisor's kvm-clock read without a
+// system call, or CONCUR_TIMELINE_CLOCK=steady in the environment) the ticks are
+// steady-clock nanoseconds, and the conversion only subtracts the run's start: the
+// timeline as it was before it had a clock of its own. Chosen once per process; a forked
+// child keeps its parent's choice, a spawned one makes its own (each process converts its
+// own ticks, so their tracks line up either way).
 //
 // Memory ordering: a processor may read the TSC before the instructions ahead of it have
-// finished. now() waits for them (rdtscp): a reading taken after a lock was taken or a
+// finished. now() waits for them (rdtscp, or lfence then rdtsc on a CPU without rdtscp,
+// as the kernel's own clock does there): a reading taken after a lock was taken or a
 // wait ended is never earlier than what another thread read before the unlock or set()
 // that allowed it, so the timeline never shows two holders of one lock at once, nor a
 // wait that ends before its set(). now_before_release() does not wait; it is for the end
@@ -69,8 +71,8 @@ class TimelineClock {
 
   // The source this process records with.
   static Source source() noexcept;
-  // True where the TSC could be used (x86-64, invariant TSC with rdtscp, and the kernel
-  // keeping time with it), whatever CONCUR_TIMELINE_CLOCK says.
+  // True where the TSC could be used (x86-64, an invariant TSC, and a kernel whose clock
+  // vouches for it: see clock.cpp), whatever CONCUR_TIMELINE_CLOCK says.
   static bool tsc_usable() noexcept;
 
   // The time now, never earlier than anything this thread has done or seen before: after
@@ -117,10 +119,13 @@ namespace detail {
 void choose_timeline_clock() noexcept;
 
 // A reading is inlined where it is taken (two of them are most of a span's cost), so the
-// state it needs is here; clock.cpp owns it. 0 until chosen, then 1 + Source. Relaxed:
-// every thread that chooses chooses the same, and tests change it only between runs.
+// state it needs is here; clock.cpp owns it. 0 until chosen, then one of the three below.
+// Relaxed: every thread that chooses chooses the same, and tests change it only between
+// runs.
 inline std::atomic<std::uint8_t> timeline_source{0};
-inline constexpr std::uint8_t kTimelineTsc = static_cast<std::uint8_t>(TimelineClock::Source::tsc) + 1;
+inline constexpr std::uint8_t kTimelineSteady = 1;
+inline constexpr std::uint8_t kTimelineTsc = 2;        // read in order with rdtscp
+inline constexpr std::uint8_t kTimelineTscFenced = 3;  // no rdtscp: lfence, then rdtsc
 // The calling thread's latest TSC reading: now_before_release() never goes back before it.
 inline thread_local std::int64_t latest_tick = 0;
 // The steady clock, or the first reading of the process (which chooses).
@@ -133,9 +138,11 @@ TimelineClock::Ticks timeline_now_slowly() noexcept;
 // __rdtsc() calls), so that every file including this one does not include that header.
 inline TimelineClock::Ticks TimelineClock::now() noexcept {
 #if defined(__x86_64__)
-  if (detail::timeline_source.load(std::memory_order_relaxed) == detail::kTimelineTsc) {
+  const std::uint8_t source = detail::timeline_source.load(std::memory_order_relaxed);
+  if (source >= detail::kTimelineTsc) {
     std::uint64_t low, high;
-    asm volatile("rdtscp" : "=a"(low), "=d"(high) : : "rcx");
+    if (source == detail::kTimelineTsc) asm volatile("rdtscp" : "=a"(low), "=d"(high) : : "rcx");
+    else asm volatile("lfence\n\trdtsc" : "=a"(low), "=d"(high));
     const auto t = static_cast<std::int64_t>(high << 32 | low);
     detail::latest_tick = t;
     return Ticks{t};
@@ -146,7 +153,7 @@ inline TimelineClock::Ticks TimelineClock::now() noexcept {
 
 inline TimelineClock::Ticks TimelineClock::now_before_release() noexcept {
 #if defined(__x86_64__)
-  if (detail::timeline_source.load(std::memory_order_relaxed) == detail::kTimelineTsc) {
+  if (detail::timeline_source.load(std::memory_order_relaxed) >= detail::kTimelineTsc) {
     // Unordered, the read may run ahead of the instructions before it, even of this
     // thread's previous reading: it never comes out earlier than that one.
     auto t = static_cast<std::int64_t>(__builtin_ia32_rdtsc());
