@@ -7,7 +7,9 @@
 #include <concur/core/timeline.hpp>
 #include <concur/harness/timeline_view.hpp>
 
+#include <atomic>
 #include <deque>
+#include <latch>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -26,9 +28,14 @@ std::vector<std::string> lines_of(const std::string& text) {
   return out;
 }
 
-// Workers share a semaphore of two permits, recorded as a run.
+// Workers (two or more) share a semaphore of two permits, recorded as a run. The first two
+// in wait for each other before leaving, so the room is full at least once however slowly
+// threads start (under ThreadSanitizer a start once took longer than a worker's stay, and
+// no two ever met).
 concur::Timeline semaphore_run(int workers) {
   concur::Semaphore room(2, "room");
+  std::latch first_two(2);
+  std::atomic<int> arrivals{0};
   Recorder::begin_run();
   {
     std::deque<concur::Thread> threads;
@@ -36,6 +43,7 @@ concur::Timeline semaphore_run(int workers) {
       threads.emplace_back(
           [&] {
             room.acquire();
+            if (arrivals.fetch_add(1) < 2) first_two.arrive_and_wait();
             std::this_thread::sleep_for(std::chrono::milliseconds(2));
             room.release();
           },
