@@ -10,7 +10,7 @@ Exercise async_blocking_exercise() {
   constexpr long long kTickers = 3;
   // The defaults (a 0.5 s report, 50 ms ticks) at time scale 0.6: a 300 ms block, 30 ms
   // ticks. On the loop, the block makes a tick ~270 ms late; off it, a few ms, but on a
-  // slow, busy machine (two ThreadSanitizer builds at once on two cores) a tick came
+  // slow, busy machine (two ThreadSanitizer tests at once on two cores) a tick came
   // 77 ms late with a 150 ms block: the half-block line needs room above that.
   constexpr double kScale = 0.6, kBlockMs = 500 * kScale, kTickMs = 50 * kScale;
   constexpr long long kTicks = kTickers * (static_cast<long long>(2 * kBlockMs / kTickMs) + 2);

@@ -60,14 +60,7 @@ using Ticks = TimelineClock::Ticks;
 using Reading = TimelineClock::Calibration::Reading;
 
 #if defined(__x86_64__)
-// The TSC read in order with what came before it: rdtscp, or on a CPU without it lfence
-// then rdtsc (the kernel's own reading there).
-std::int64_t read_tsc_ordered(bool rdtscp) noexcept {
-  std::uint64_t low, high;
-  if (rdtscp) asm volatile("rdtscp" : "=a"(low), "=d"(high) : : "rcx");
-  else asm volatile("lfence\n\trdtsc" : "=a"(low), "=d"(high));
-  return static_cast<std::int64_t>(high << 32 | low);
-}
+using detail::read_tsc_ordered;
 
 // kvm-clock, a virtual machine's clock, is the TSC scaled by figures the hypervisor
 // publishes. The kernel reads it in the vDSO, without a system call, only while the

@@ -130,20 +130,28 @@ inline constexpr std::uint8_t kTimelineTscFenced = 3;  // no rdtscp: lfence, the
 inline thread_local std::int64_t latest_tick = 0;
 // The steady clock, or the first reading of the process (which chooses).
 TimelineClock::Ticks timeline_now_slowly() noexcept;
+
+#if defined(__x86_64__)
+// The TSC, read in order with what came before it: rdtscp, or lfence then rdtsc where the
+// CPU has no rdtscp. rdtscp as one instruction rather than <x86intrin.h>'s __rdtscp(),
+// which stores the CPU number it also returns: that store gave every caller a stack
+// frame, the ones that are not recording too. The plain read in now_before_release() is
+// GCC's and Clang's builtin for rdtsc (what __rdtsc() calls), so that every file
+// including this one does not include that header.
+inline std::int64_t read_tsc_ordered(bool rdtscp) noexcept {
+  std::uint64_t low, high;
+  if (rdtscp) asm volatile("rdtscp" : "=a"(low), "=d"(high) : : "rcx");
+  else asm volatile("lfence\n\trdtsc" : "=a"(low), "=d"(high));
+  return static_cast<std::int64_t>(high << 32 | low);
+}
+#endif
 }  // namespace detail
 
-// rdtscp as one instruction rather than <x86intrin.h>'s __rdtscp(), which stores the CPU
-// number it also returns: that store gave every caller a stack frame, the ones that are
-// not recording too. The plain read is GCC's and Clang's builtin for rdtsc (what
-// __rdtsc() calls), so that every file including this one does not include that header.
 inline TimelineClock::Ticks TimelineClock::now() noexcept {
 #if defined(__x86_64__)
   const std::uint8_t source = detail::timeline_source.load(std::memory_order_relaxed);
   if (source >= detail::kTimelineTsc) {
-    std::uint64_t low, high;
-    if (source == detail::kTimelineTsc) asm volatile("rdtscp" : "=a"(low), "=d"(high) : : "rcx");
-    else asm volatile("lfence\n\trdtsc" : "=a"(low), "=d"(high));
-    const auto t = static_cast<std::int64_t>(high << 32 | low);
+    const std::int64_t t = detail::read_tsc_ordered(source == detail::kTimelineTsc);
     detail::latest_tick = t;
     return Ticks{t};
   }
