@@ -96,9 +96,9 @@ bool Condition::wait_controlled(std::optional<double> timeout_s) {
                    timeout_s ? fmt::format("wait on {} (at most {:g} s)", name_, *timeout_s) : "wait on " + name_, notified,
                    {}, timeout_s ? std::optional(timeout_duration(*timeout_s)) : std::nullopt);
   } catch (...) {  // the run stopped: take the lock back for real, as the caller's guard expects
-    std::erase(pending_, ticket);
     const control::Bypass real;
-    lock();
+    lock();  // first: every waiter is let go at once, and the line is shared
+    std::erase(pending_, ticket);
     throw;
   }
   const bool woke = notified();
