@@ -1,18 +1,19 @@
 // The program `concur check` builds from a student's file: concur with that one example.
-// CONCUR_EXERCISE_FACTORY names the file's factory (race, queue_pool, ...).
+// This main is compiled once; each runner adds exercise_factory.cpp, which names the
+// file's factory (race, queue_pool, ...).
 #include <concur/harness/example.hpp>
 
 #include "program.hpp"
 
-namespace concur::demos {
-Example CONCUR_EXERCISE_FACTORY();
+namespace concur {
+extern Example (*const exercise_factory)();
 }
 
 namespace {
 
 concur::Catalogue one_example() {
   std::vector<concur::Example> examples;
-  examples.push_back(concur::demos::CONCUR_EXERCISE_FACTORY());
+  examples.push_back(concur::exercise_factory());
   return concur::Catalogue(std::move(examples));
 }
 

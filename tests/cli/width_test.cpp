@@ -91,7 +91,9 @@ void expect_no_split_words(const std::vector<std::string>& args) {
     const std::string command = fmt::format("concur {}", fmt::join(args, " "));
     expect_fits(r, width, command);
     for (const std::string& w : words_of(r.out))
-      if (w != "↪") EXPECT_TRUE(wide.contains(w)) << "'" << w << "' split at " << width << ": " << command;
+      if (w != "↪") {
+        EXPECT_TRUE(wide.contains(w)) << "'" << w << "' split at " << width << ": " << command;
+      }
   }
 }
 

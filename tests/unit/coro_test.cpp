@@ -77,7 +77,9 @@ TEST_F(CoroTest, EachCoroutineRecordsOnItsOwnTrackOnOneThread) {
       slept |= e.kind == concur::SpanKind::waiting && tl.label(e) == "asleep";
     }
     EXPECT_TRUE(ran) << name;
-    if (std::string(name) != "main") EXPECT_TRUE(slept) << name;
+    if (std::string(name) != "main") {
+      EXPECT_TRUE(slept) << name;
+    }
   }
   // Spans on one coroutine track never overlap: running and waiting alternate.
   for (const concur::Track& t : tl.tracks) {
