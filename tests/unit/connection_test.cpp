@@ -293,8 +293,8 @@ TEST(Wire, ALiteralMessageIsSentAsTheObjectItMakes) {
 TEST(Wire, ALiteralMessageOnAMessagePackConnectionIsTheObjectItMakes) {
   int sv[2];
   ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-  Connection writer(concur::detail::Fd(sv[0]), true, true, concur::mp::Codec::msgpack);
-  Connection reader(concur::detail::Fd(sv[1]), true, true, concur::mp::Codec::msgpack);
+  Connection writer(concur::detail::Fd{sv[0]}, true, true, concur::mp::Codec::msgpack);
+  Connection reader(concur::detail::Fd{sv[1]}, true, true, concur::mp::Codec::msgpack);
   writer.send({{"z", 1}, {"a", {1, 2}}, {"z", 3}});
   EXPECT_EQ(reader.recv(), json({{"a", {1, 2}}, {"z", 1}}));
 }

@@ -34,7 +34,9 @@ TEST(Wrap, BreaksAtWordsWithAHangingIndentAndKeepsEveryWord) {
   std::string rejoined;
   for (std::size_t i = 0; i < lines.size(); ++i) {
     EXPECT_LE(concur::display_width(lines[i]), 40u) << lines[i];
-    if (i > 0) EXPECT_TRUE(lines[i].starts_with("      ") && lines[i][6] != ' ') << lines[i];
+    if (i > 0) {
+      EXPECT_TRUE(lines[i].starts_with("      ") && lines[i][6] != ' ') << lines[i];
+    }
     rejoined += (rejoined.empty() ? "" : " ") + lines[i].substr(lines[i].find_first_not_of(' '));
   }
   EXPECT_EQ(rejoined, text);
