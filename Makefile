@@ -30,7 +30,8 @@ test-busy: build
 	scripts/busy.sh 4 ctest --preset $(PRESET) -L claims
 
 # Under the sanitizers, tests labelled `slow` (hundreds of runs of the same claim, already
-# run by `make test` and `make test-busy`) are left out.
+# run by `make test` and `make test-busy`) are left out: the presets do not build them
+# (CONCUR_BUILD_SLOW_TESTS=OFF), and -LE slow leaves them out of a build that has them.
 test-asan:
 	$(MAKE) test PRESET=asan CTEST_ARGS="-LE slow"
 
