@@ -3,11 +3,8 @@
 // file's factory (race, queue_pool, ...).
 #include <concur/harness/example.hpp>
 
+#include "exercise_factory.hpp"
 #include "program.hpp"
-
-namespace concur {
-extern Example (*const exercise_factory)();
-}
 
 namespace {
 
