@@ -33,8 +33,6 @@ TEST(Examples, ProcessStartsAChildByEveryMethod) {
   }
 }
 
-const std::vector<std::string> kStartMethods = {"fork", "spawn", "forkserver"};
-
 TEST(Examples, PipeDeliversEveryMessageInOrderUnderEveryStartMethod) {
   for (const std::string& method : kStartMethods) {
     const json report = run_report({"pipe", "--messages", "25", "--start-method", method});

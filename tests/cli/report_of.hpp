@@ -17,6 +17,9 @@ using nlohmann::json;
 
 inline const std::vector<std::string> kFast = {"--time-scale", "0.05", "--json", "-"};
 
+// The start methods a process example takes (--start-method).
+inline const std::vector<std::string> kStartMethods = {"fork", "spawn", "forkserver"};
+
 // Runs an example with short sleeps and the report on stdout; the report must parse.
 inline json run_report(std::vector<std::string> args) {
   args.insert(args.end(), kFast.begin(), kFast.end());

@@ -14,8 +14,6 @@
 namespace concur::test {
 namespace {
 
-const std::vector<std::string> kStartMethods = {"fork", "spawn", "forkserver"};
-
 TEST(Supplementary, ProcessSemaphoreNeverLetsMoreThanThePermitsIn) {
   for (const std::string& method : kStartMethods) {
     const json r = result_of(run_report({"process-semaphore", "--start-method", method}), "semaphore");

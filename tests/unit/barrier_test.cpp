@@ -94,9 +94,9 @@ void meet(const json& args, mp::Handed handed) {
 }
 CONCUR_ENTRY(meet);
 
-class EveryStartMethod : public ::testing::TestWithParam<mp::StartMethod> {};
+class BarrierEveryStartMethod : public ::testing::TestWithParam<mp::StartMethod> {};
 
-TEST_P(EveryStartMethod, ProcessesMeetInRoundsAndTheActionRunsOncePerRound) {
+TEST_P(BarrierEveryStartMethod, ProcessesMeetInRoundsAndTheActionRunsOncePerRound) {
   constexpr int kParties = 3, kRounds = 20;
   mp::Value<long long> count(0, mp::Locking::none, "count");
   mp::Barrier barrier(kParties, {}, "processes");
@@ -113,7 +113,7 @@ TEST_P(EveryStartMethod, ProcessesMeetInRoundsAndTheActionRunsOncePerRound) {
   EXPECT_EQ(count.get(), kRounds * (1000 + kParties));
 }
 
-INSTANTIATE_TEST_SUITE_P(Methods, EveryStartMethod,
+INSTANTIATE_TEST_SUITE_P(Methods, BarrierEveryStartMethod,
                          ::testing::Values(mp::StartMethod::fork, mp::StartMethod::spawn, mp::StartMethod::forkserver));
 
 TEST(ProcessBarrier, ATimeoutBreaksIt) {

@@ -72,9 +72,9 @@ void take_lock_and_exit(const json& args, Handed) {
 }
 CONCUR_ENTRY(take_lock_and_exit);
 
-class EveryStartMethod : public ::testing::TestWithParam<StartMethod> {};
+class ManagerEveryStartMethod : public ::testing::TestWithParam<StartMethod> {};
 
-TEST_P(EveryStartMethod, ChildrenChangeTheSameObjectsThroughProxies) {
+TEST_P(ManagerEveryStartMethod, ChildrenChangeTheSameObjectsThroughProxies) {
   mp::Manager manager(GetParam());
   mp::DictProxy seen = manager.dict();
   mp::ListProxy order = manager.list();
@@ -103,7 +103,7 @@ TEST_P(EveryStartMethod, ChildrenChangeTheSameObjectsThroughProxies) {
   EXPECT_EQ(counter.get(), 120);
 }
 
-TEST_P(EveryStartMethod, AQueueCarriesItemsAndALockIsFreedWhenItsHolderDies) {
+TEST_P(ManagerEveryStartMethod, AQueueCarriesItemsAndALockIsFreedWhenItsHolderDies) {
   mp::Manager manager(GetParam());
   mp::QueueProxy q = manager.queue();
   Process producer(Target{"put_three", {{"queue", q.token()}}}, "", GetParam());
@@ -120,7 +120,7 @@ TEST_P(EveryStartMethod, AQueueCarriesItemsAndALockIsFreedWhenItsHolderDies) {
   lock.release();
 }
 
-INSTANTIATE_TEST_SUITE_P(StartMethods, EveryStartMethod,
+INSTANTIATE_TEST_SUITE_P(StartMethods, ManagerEveryStartMethod,
                          ::testing::Values(StartMethod::fork, StartMethod::spawn, StartMethod::forkserver),
                          [](const auto& info) { return std::string(mp::to_string(info.param)); });
 
@@ -359,7 +359,7 @@ void meet_and_note(const json& args, Handed) {
 }
 CONCUR_ENTRY(meet_and_note);
 
-TEST_P(EveryStartMethod, EventBarrierAndNamespaceProxies) {
+TEST_P(ManagerEveryStartMethod, EventBarrierAndNamespaceProxies) {
   mp::Manager manager(GetParam());
   mp::EventProxy go = manager.event();
   mp::BarrierProxy all_here = manager.barrier(3);

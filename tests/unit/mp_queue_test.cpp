@@ -39,9 +39,9 @@ void consume(const nlohmann::json&, Handed handed) {
 }
 CONCUR_ENTRY(consume);
 
-class EveryStartMethod : public ::testing::TestWithParam<StartMethod> {};
+class QueueEveryStartMethod : public ::testing::TestWithParam<StartMethod> {};
 
-TEST_P(EveryStartMethod, ItemsFromAChildArriveInOrder) {
+TEST_P(QueueEveryStartMethod, ItemsFromAChildArriveInOrder) {
   mp::Queue q;
   Process child(Target{"produce", {{"id", 1}, {"count", 500}}, {q.fileno()}}, "Producer", GetParam());
   child.start();
@@ -55,7 +55,7 @@ TEST_P(EveryStartMethod, ItemsFromAChildArriveInOrder) {
   EXPECT_TRUE(q.empty());
 }
 
-TEST_P(EveryStartMethod, ManyProducersAndConsumersPassEveryItemOnce) {
+TEST_P(QueueEveryStartMethod, ManyProducersAndConsumersPassEveryItemOnce) {
   // A small buffer and a maxsize make producers wait for room, often.
   mp::JoinableQueue work(8, "work", 256);
   mp::Queue results(0, "results");
@@ -87,7 +87,7 @@ TEST_P(EveryStartMethod, ManyProducersAndConsumersPassEveryItemOnce) {
   EXPECT_TRUE(results.empty());
 }
 
-INSTANTIATE_TEST_SUITE_P(StartMethods, EveryStartMethod,
+INSTANTIATE_TEST_SUITE_P(StartMethods, QueueEveryStartMethod,
                          ::testing::Values(StartMethod::fork, StartMethod::spawn, StartMethod::forkserver),
                          [](const auto& info) { return std::string(mp::to_string(info.param)); });
 

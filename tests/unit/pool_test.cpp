@@ -52,9 +52,9 @@ std::vector<json> numbers(int n) {
   return out;
 }
 
-class EveryStartMethod : public ::testing::TestWithParam<StartMethod> {};
+class PoolEveryStartMethod : public ::testing::TestWithParam<StartMethod> {};
 
-TEST_P(EveryStartMethod, MapKeepsTheOrderWhateverTheChunks) {
+TEST_P(PoolEveryStartMethod, MapKeepsTheOrderWhateverTheChunks) {
   Pool pool(2, GetParam());
   EXPECT_EQ(pool.processes(), 2);
   for (std::size_t chunk : {0, 1, 7, 1000}) {
@@ -67,7 +67,7 @@ TEST_P(EveryStartMethod, MapKeepsTheOrderWhateverTheChunks) {
   pool.join();
 }
 
-TEST_P(EveryStartMethod, TheWorkIsSpreadOverTheWorkers) {
+TEST_P(PoolEveryStartMethod, TheWorkIsSpreadOverTheWorkers) {
   Pool pool(2, GetParam());
   std::vector<json> slow(8, 30);
   (void)pool.map("sleep_ms", slow, 1);
@@ -79,7 +79,7 @@ TEST_P(EveryStartMethod, TheWorkIsSpreadOverTheWorkers) {
   pool.join();
 }
 
-TEST_P(EveryStartMethod, AWorkerKilledMidMapBreaksThePoolAndMapReturns) {
+TEST_P(PoolEveryStartMethod, AWorkerKilledMidMapBreaksThePoolAndMapReturns) {
   Pool pool(2, GetParam());
   const pid_t victim = pool.worker_pids().at(0);
   std::thread killer([victim] {
@@ -98,7 +98,7 @@ TEST_P(EveryStartMethod, AWorkerKilledMidMapBreaksThePoolAndMapReturns) {
   EXPECT_THROW((void)pool.apply("square", 2), mp::BrokenPoolError);
 }
 
-INSTANTIATE_TEST_SUITE_P(StartMethods, EveryStartMethod,
+INSTANTIATE_TEST_SUITE_P(StartMethods, PoolEveryStartMethod,
                          ::testing::Values(StartMethod::fork, StartMethod::spawn, StartMethod::forkserver),
                          [](const auto& info) { return std::string(mp::to_string(info.param)); });
 

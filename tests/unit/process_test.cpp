@@ -43,9 +43,9 @@ void count_fds(const nlohmann::json&, std::vector<concur::detail::Fd> fds) {
 }
 CONCUR_ENTRY(count_fds);
 
-class EveryStartMethod : public ::testing::TestWithParam<StartMethod> {};
+class ProcessEveryStartMethod : public ::testing::TestWithParam<StartMethod> {};
 
-TEST_P(EveryStartMethod, AnEntryRunsWithItsArgumentsAndDescriptors) {
+TEST_P(ProcessEveryStartMethod, AnEntryRunsWithItsArgumentsAndDescriptors) {
   auto [reader, writer] = concur::mp::Pipe(false);
   Process p(Target{"reply_square", {{"n", 12}}, {writer.fileno()}}, "Squarer", GetParam());
   EXPECT_EQ(p.start_method(), GetParam());
@@ -59,7 +59,7 @@ TEST_P(EveryStartMethod, AnEntryRunsWithItsArgumentsAndDescriptors) {
   EXPECT_THROW((void)reader.recv(), concur::mp::EOFError);  // no other writer is left
 }
 
-TEST_P(EveryStartMethod, ExitCodesAndExceptions) {
+TEST_P(ProcessEveryStartMethod, ExitCodesAndExceptions) {
   Process exits(Target{"exit_with", {{"code", 7}}}, "", GetParam());
   exits.start();
   exits.join();
@@ -70,13 +70,13 @@ TEST_P(EveryStartMethod, ExitCodesAndExceptions) {
   EXPECT_EQ(throws.exitcode(), 1);
 }
 
-TEST_P(EveryStartMethod, AnUnknownEntryIsRefusedBeforeAnythingStarts) {
+TEST_P(ProcessEveryStartMethod, AnUnknownEntryIsRefusedBeforeAnythingStarts) {
   Process p(Target{"no_such_entry"}, "", GetParam());
   EXPECT_THROW(p.start(), std::invalid_argument);
   EXPECT_FALSE(p.pid().has_value());
 }
 
-TEST_P(EveryStartMethod, TheChildInheritsNoStrayDescriptors) {
+TEST_P(ProcessEveryStartMethod, TheChildInheritsNoStrayDescriptors) {
   auto [reader, writer] = concur::mp::Pipe(false);
   auto [spare_a, spare_b] = concur::mp::Pipe();  // open in the parent, not handed over
   Process p(Target{"count_fds", {}, {writer.fileno()}}, "", GetParam());
@@ -105,7 +105,7 @@ void sleep_forever(const nlohmann::json&, std::vector<concur::detail::Fd>) {
 }
 CONCUR_ENTRY(sleep_forever);
 
-TEST_P(EveryStartMethod, TerminateAndJoinWithTimeout) {
+TEST_P(ProcessEveryStartMethod, TerminateAndJoinWithTimeout) {
   Process p(Target{"sleep_forever"}, "Sleeper", GetParam());
   p.start();
   EXPECT_FALSE(p.join(0.02));
@@ -116,7 +116,7 @@ TEST_P(EveryStartMethod, TerminateAndJoinWithTimeout) {
   EXPECT_EQ(p.describe_exit(), "killed by SIGTERM");
 }
 
-TEST_P(EveryStartMethod, TheSentinelBecomesReadableWhenTheChildEnds) {
+TEST_P(ProcessEveryStartMethod, TheSentinelBecomesReadableWhenTheChildEnds) {
   Process p(Target{"sleep_forever"}, "Sleeper", GetParam());
   EXPECT_EQ(p.sentinel(), -1);
   p.start();
@@ -132,7 +132,7 @@ TEST_P(EveryStartMethod, TheSentinelBecomesReadableWhenTheChildEnds) {
 // The manager demo's hang under fault injection: a worker killed while the others wait for
 // it at a barrier. The parent joins the dead one first (and sees its end); joining the next
 // must still fail, naming the dead one, since that child was running when it died.
-TEST_P(EveryStartMethod, AJoinFailsOnAChildThatDiedWhileItRan) {
+TEST_P(ProcessEveryStartMethod, AJoinFailsOnAChildThatDiedWhileItRan) {
   Process victim(Target{"sleep_forever"}, "Victim", GetParam());
   Process waiter(Target{"sleep_forever"}, "Waiter", GetParam());
   victim.start();
@@ -154,7 +154,7 @@ TEST_P(EveryStartMethod, AJoinFailsOnAChildThatDiedWhileItRan) {
 
 // But a child whose end was seen before another started cannot be what the other waits
 // for: exit code 7, joined, is not a dead peer of the next child (waits of three slices).
-TEST_P(EveryStartMethod, AChildSeenEndedBeforeAnotherStartedIsNotItsDeadPeer) {
+TEST_P(ProcessEveryStartMethod, AChildSeenEndedBeforeAnotherStartedIsNotItsDeadPeer) {
   Process exits(Target{"exit_with", {{"code", 7}}}, "Seven", GetParam());
   exits.start();
   EXPECT_TRUE(exits.join(30));
@@ -165,7 +165,7 @@ TEST_P(EveryStartMethod, AChildSeenEndedBeforeAnotherStartedIsNotItsDeadPeer) {
   EXPECT_TRUE(sleeper.join(30));
 }
 
-INSTANTIATE_TEST_SUITE_P(StartMethods, EveryStartMethod, ::testing::Values(StartMethod::fork, StartMethod::spawn, StartMethod::forkserver),
+INSTANTIATE_TEST_SUITE_P(StartMethods, ProcessEveryStartMethod, ::testing::Values(StartMethod::fork, StartMethod::spawn, StartMethod::forkserver),
                          [](const auto& info) { return std::string(concur::mp::to_string(info.param)); });
 
 TEST(Process, ANormalExitIsZeroAndTheChildIsReaped) {

@@ -18,7 +18,7 @@ using concur::Param;
 using nlohmann::json;
 
 // "work" takes 1 ms per unit divided among `workers`: the ideal speedup over "one".
-Example sample() {
+Example sweep_sample() {
   auto one = [](concur::Run& run) {
     std::this_thread::sleep_for(std::chrono::milliseconds(8));
     run.check("ran", true);
@@ -36,7 +36,7 @@ Example sample() {
 
 std::string refusal(std::string_view spec) {
   try {
-    concur::parse_sweep(sample(), spec);
+    concur::parse_sweep(sweep_sample(), spec);
   } catch (const BadUsage& e) {
     return e.what();
   }
@@ -44,9 +44,9 @@ std::string refusal(std::string_view spec) {
 }
 
 TEST(ParseSweep, ListsAndRanges) {
-  EXPECT_EQ(concur::parse_sweep(sample(), "workers=1..4").values, (std::vector<long long>{1, 2, 3, 4}));
-  EXPECT_EQ(concur::parse_sweep(sample(), "workers=1,2,8").values, (std::vector<long long>{1, 2, 8}));
-  EXPECT_EQ(concur::parse_sweep(sample(), "workers=1,2,8").param, "workers");
+  EXPECT_EQ(concur::parse_sweep(sweep_sample(), "workers=1..4").values, (std::vector<long long>{1, 2, 3, 4}));
+  EXPECT_EQ(concur::parse_sweep(sweep_sample(), "workers=1,2,8").values, (std::vector<long long>{1, 2, 8}));
+  EXPECT_EQ(concur::parse_sweep(sweep_sample(), "workers=1,2,8").param, "workers");
 }
 
 TEST(ParseSweep, RefusesWhatCannotRunWithAOneLineReason) {
@@ -68,7 +68,7 @@ class SweepRun : public ::testing::Test {
 };
 
 TEST_F(SweepRun, EveryPointRunsWithItsValueAndTheReportsCarryThem) {
-  const Example e = sample();
+  const Example e = sweep_sample();
   const concur::SweepOutcome sweep = concur::run_sweep(e, {}, concur::parse_sweep(e, "workers=1,2,3"));
   ASSERT_EQ(sweep.points.size(), 3u);
   EXPECT_TRUE(sweep.counts_workers);
