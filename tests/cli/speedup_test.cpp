@@ -48,6 +48,7 @@ const std::map<std::string, std::vector<std::string>> kSmall = {
     {"free-threading", {"--work-units", "200000"}},
     {"gil", {"--count", "1000000000"}},
     {"primes", {"--limit", "3000000"}},
+    {"coroutines-vs-threads", {"--units", "2000"}},  // 10,000 thread starts a run, by default
 };
 // Their compared variants all say how many workers computed, so all are bounded. (gil's
 // two-processes does not yet: see gil.cpp.)
