@@ -46,6 +46,12 @@ CONCUR_TASK(identity);
 json whoami(const json&) { return ::getpid(); }
 CONCUR_TASK(whoami);
 
+json nap_then_whoami(const json& ms) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms.get<int>()));
+  return ::getpid();
+}
+CONCUR_TASK(nap_then_whoami);
+
 std::vector<json> numbers(int n) {
   std::vector<json> out;
   for (int i = 0; i < n; ++i) out.emplace_back(i);
@@ -120,6 +126,28 @@ TEST(Pool, ImapIsInOrderAndImapUnorderedHasEveryResult) {
   EXPECT_EQ(as_they_come.back(), 60);  // the slowest one last (two workers, three tasks)
   std::sort(as_they_come.begin(), as_they_come.end());
   EXPECT_EQ(as_they_come, (std::vector<json>{1, 30, 60}));
+}
+
+TEST(Pool, TheLastChunksGoToWhoeverIsFreeNotBehindALongOne) {
+  // Four chunks, two workers: the long one takes a worker, and no other chunk is queued
+  // behind it, since a worker holds a next chunk only while more wait than there are
+  // workers. The three short ones all run on the other worker, one after another.
+  Pool pool(2);
+  const std::vector<json> pids = pool.map("nap_then_whoami", {1500, 0, 0, 0}, 1);
+  ASSERT_EQ(pids.size(), 4u);
+  for (std::size_t i = 1; i < pids.size(); ++i) EXPECT_NE(pids[i], pids[0]) << "item " << i;
+}
+
+TEST(Pool, LargeChunksAndLargeResultsBothWaysAtOnceDoNotDeadlock) {
+  // 8 chunks of 800 KB each way, more than a socket buffer holds: while a worker sends
+  // one large result, the pool sends it its next large chunk. A pool that sent from the
+  // thread that reads the results would wait on the worker while the worker waited on it.
+  Pool pool(2);
+  std::vector<json> items;
+  for (int i = 0; i < 64; ++i) items.emplace_back(std::string(100'000, static_cast<char>('a' + i % 26)));
+  EXPECT_EQ(pool.map("identity", items, 8), items);
+  pool.close();
+  pool.join();
 }
 
 TEST(Pool, ApplyAsyncGetWaitReadySuccessfulAndCallbacks) {

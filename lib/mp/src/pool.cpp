@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -98,6 +99,7 @@ Packed recv_packed(Connection& conn, nlohmann::json& head, const char* key) {
 // What every pool worker runs: chunks in, results out, until a null or end of file.
 void pool_worker(const nlohmann::json&, Handed handed) {
   Connection conn = Connection::adopt(std::move(handed.at(0)));
+  conn.send({{"ready", true}});  // the pool's constructor waits for this (Pool::Pool)
   for (;;) {
     nlohmann::json chunk;
     Packed items;
@@ -125,7 +127,7 @@ void pool_worker(const nlohmann::json&, Handed handed) {
         }
       }
     }
-    send_packed(conn, {{"errors", std::move(errors)}}, "results", pack(results.begin(), results.end()));
+    send_packed(conn, {{"errors", std::move(errors)}, {"id", chunk["id"]}}, "results", pack(results.begin(), results.end()));
   }
 }
 const EntryRegistration pool_worker_registration("concur_pool_worker", pool_worker);
@@ -301,6 +303,7 @@ std::optional<nlohmann::json> ResultStream::next(std::optional<double> timeout_s
 
 struct Pool::Impl {
   struct Busy {
+    std::uint64_t id = 0;  // the worker sends it back with the results
     std::shared_ptr<PoolJob> job;
     std::size_t offset = 0;
   };
@@ -312,18 +315,23 @@ struct Pool::Impl {
   struct Worker {
     std::unique_ptr<Process> process;
     std::unique_ptr<Connection> conn;
-    std::optional<Busy> busy;  // guarded by mu
-    bool alive = true;         // guarded by mu
+    // One chunk's frames at a time (a chunk is a head and, for whole numbers, raw bytes).
+    std::unique_ptr<std::mutex> sending = std::make_unique<std::mutex>();
+    std::deque<Busy> busy;  // chunks sent and not answered yet; guarded by mu
+    bool alive = true;      // guarded by mu
   };
 
   std::mutex mu;
   std::deque<Chunk> pending;     // guarded by mu
   std::vector<Worker> workers;   // the vector is fixed after start
+  std::uint64_t next_id = 0;     // guarded by mu
   bool closed = false;           // guarded by mu
   bool stopping = false;         // guarded by mu
   std::optional<std::string> broken;  // guarded by mu
+  std::condition_variable more_to_hand;  // with mu: the task thread's wake-up
   detail::Fd wake{::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};
   std::thread results_thread;
+  std::thread task_thread;
   bool joined = false;
 
   void poke() {
@@ -331,37 +339,69 @@ struct Pool::Impl {
     [[maybe_unused]] auto n = ::write(wake.get(), &one, sizeof one);
   }
 
-  // Hands pending chunks to idle workers; the sends happen outside the lock.
+  // The worker the next pending chunk goes to, or nullptr. An idle worker first. While
+  // more chunks wait than there are workers, a worker also holds its next chunk while it
+  // computes one: it starts that one the moment it sends its results, instead of idling
+  // for two wake-ups (the result thread's, then its own when the next chunk comes). The
+  // last few chunks go one at a time to whoever is free first, so none waits behind a
+  // long one while another worker idles. Call with mu held.
+  Worker* next_worker() {
+    if (pending.empty() || broken || stopping) return nullptr;
+    for (const std::size_t depth : {std::size_t{1}, std::size_t{2}}) {
+      if (depth == 2 && pending.size() <= workers.size()) break;
+      for (Worker& w : workers)
+        if (w.alive && w.busy.size() < depth) return &w;
+    }
+    return nullptr;
+  }
+
+  // Hands pending chunks to workers; the sends happen outside mu. Never called on the
+  // results thread: a send there could wait for a worker that waits, to send its own
+  // results, for the results thread.
   void pump() {
     for (;;) {
       Worker* to = nullptr;
       Chunk chunk;
+      std::uint64_t id = 0;
       {
         std::lock_guard guard(mu);
-        if (pending.empty() || broken || stopping) return;
-        for (Worker& w : workers)
-          if (w.alive && !w.busy) {
-            to = &w;
-            break;
-          }
+        to = next_worker();
         if (to == nullptr) return;
         chunk = std::move(pending.front());
         pending.pop_front();
-        to->busy = Busy{chunk.job, chunk.offset};
+        id = next_id++;
+        to->busy.push_back(Busy{id, chunk.job, chunk.offset});
       }
       try {
-        send_packed(*to->conn, {{"task", chunk.job->task}}, "items", std::move(chunk.items));
+        std::lock_guard one_at_a_time(*to->sending);
+        send_packed(*to->conn, {{"task", chunk.job->task}, {"id", id}}, "items", std::move(chunk.items));
       } catch (const std::exception&) {
         // The worker is gone: its sentinel tells the results thread, which breaks the pool.
       }
     }
   }
 
+  // The task thread (Python's task handler): hands out chunks as workers answer.
+  void hand_out() {
+    for (;;) {
+      {
+        std::unique_lock lock(mu);
+        more_to_hand.wait(lock, [&] {
+          return stopping || broken || (closed && pending.empty()) || next_worker() != nullptr;
+        });
+        if (stopping || broken || (closed && pending.empty())) return;
+      }
+      pump();
+    }
+  }
+
   // Every job not finished, once (for breaking them all).
   std::vector<std::shared_ptr<PoolJob>> unfinished_jobs() {  // call with mu held
     std::vector<std::shared_ptr<PoolJob>> jobs;
-    for (Worker& w : workers)
-      if (w.busy) jobs.push_back(std::exchange(w.busy, std::nullopt)->job);
+    for (Worker& w : workers) {
+      for (Busy& b : w.busy) jobs.push_back(b.job);
+      w.busy.clear();
+    }
     for (Chunk& c : pending) jobs.push_back(c.job);
     pending.clear();
     std::sort(jobs.begin(), jobs.end());
@@ -380,19 +420,21 @@ struct Pool::Impl {
       broken = "the pool is broken: " + why;
       jobs = unfinished_jobs();
     }
+    more_to_hand.notify_all();
     for (auto& job : jobs) job->break_with(*broken);
     for (Worker& w : workers) w.process->terminate();
   }
 
-  // The results thread: waits for replies and deaths, delivers, keeps workers busy.
+  // The results thread: waits for replies and deaths, delivers, and wakes the task thread
+  // to hand a worker that answered its next chunk.
   void serve() {
     set_current_actor("ResultHandler");  // callbacks run here: their narration says so
     for (;;) {
       {
         std::lock_guard guard(mu);
         if (stopping || broken) return;
-        const bool idle = pending.empty() && std::none_of(workers.begin(), workers.end(),
-                                                          [](const Worker& w) { return w.busy.has_value(); });
+        const bool idle = pending.empty() && std::all_of(workers.begin(), workers.end(),
+                                                         [](const Worker& w) { return w.busy.empty(); });
         if (closed && idle) break;
       }
       std::vector<pollfd> polls{{wake.get(), POLLIN, 0}};
@@ -423,12 +465,19 @@ struct Pool::Impl {
             return;
           }
           std::optional<Busy> done;
+          bool more = false;  // a chunk now has a worker to go to
           {
             std::lock_guard guard(mu);
-            done = std::exchange(w.busy, std::nullopt);
+            const auto id = msg.value("id", std::uint64_t{0});
+            const auto it = std::find_if(w.busy.begin(), w.busy.end(), [&](const Busy& b) { return b.id == id; });
+            if (it != w.busy.end()) {
+              done = std::move(*it);
+              w.busy.erase(it);
+            }
+            more = next_worker() != nullptr;
           }
+          if (more) more_to_hand.notify_one();  // not otherwise: a wake-up for nothing costs a core a while
           if (done) done->job->deliver(done->offset, results, msg["errors"]);
-          pump();
         } else if (ended != 0) {
           worker_died(w);
           return;
@@ -438,10 +487,40 @@ struct Pool::Impl {
     // Closed and idle: tell each worker to finish.
     for (Worker& w : workers) {
       try {
+        std::lock_guard one_at_a_time(*w.sending);
         w.conn->send(nullptr);
       } catch (const std::exception&) {
       }
     }
+  }
+
+  // Waits for every worker's first message, which says it is running its loop: a pool
+  // that has been constructed can start work at once, with no worker still starting
+  // (which takes a few milliseconds, and longer with spawn). A worker that dies first is
+  // an error naming it; the caller's destructors stop the others.
+  void wait_until_ready() {
+    for (Worker& w : workers) {
+      std::array<pollfd, 2> polls{{{w.conn->fileno(), POLLIN, 0}, {w.process->sentinel(), POLLIN, 0}}};
+      if (!w.conn->buffered())
+        detail::retry_eintr([&] { return ::poll(polls.data(), polls.size(), -1); });
+      nlohmann::json hello;
+      try {
+        if (w.conn->buffered() || polls[0].revents != 0) hello = w.conn->recv();
+      } catch (const std::exception&) {
+      }
+      if (!hello.is_object() || !hello.value("ready", false)) {
+        w.process->join(5.0);
+        throw BrokenPoolError(fmt::format("worker {} (pid {}) died while starting: {}", w.process->name(),
+                                          w.process->pid().value_or(0), w.process->describe_exit()));
+      }
+    }
+  }
+
+  // The pool's two threads have ended (after terminating the workers, when stopping:
+  // a send the task thread is in ends when its worker does).
+  void join_threads() {
+    if (results_thread.joinable()) results_thread.join();
+    if (task_thread.joinable()) task_thread.join();
   }
 };
 
@@ -461,9 +540,11 @@ Pool::Pool(int processes, StartMethod method, std::string_view name) : impl_(std
     worker_pids_.push_back(*w.process->pid());
     impl_->workers.push_back(std::move(w));
   }
+  impl_->wait_until_ready();
   // Started after the workers: a thread in this process while they fork would be copied
   // into none of them, but fork() would warn about it.
   impl_->results_thread = std::thread([impl = impl_.get()] { impl->serve(); });
+  impl_->task_thread = std::thread([impl = impl_.get()] { impl->hand_out(); });
 }
 
 Pool::~Pool() {
@@ -499,7 +580,7 @@ std::shared_ptr<PoolJob> Pool::submit(std::string_view task, const std::vector<n
     for (Impl::Chunk& c : chunks) impl_->pending.push_back(std::move(c));
   }
   if (items.empty()) job->finish();
-  impl_->pump();  // straight to an idle worker, without waiting for the results thread
+  impl_->pump();  // straight to the workers, without waiting for the task thread
   return job;
 }
 
@@ -574,6 +655,7 @@ void Pool::close() {
     std::lock_guard guard(impl_->mu);
     impl_->closed = true;
   }
+  impl_->more_to_hand.notify_all();
   impl_->poke();
 }
 
@@ -584,9 +666,11 @@ void Pool::terminate() {
     impl_->stopping = true;
     jobs = impl_->unfinished_jobs();
   }
+  impl_->more_to_hand.notify_all();
   impl_->poke();
   if (impl_->results_thread.joinable()) impl_->results_thread.join();
   for (auto& w : impl_->workers) w.process->terminate();
+  impl_->join_threads();
   for (auto& job : jobs) job->break_with("the pool was terminated");
   for (auto& w : impl_->workers) w.process->join();
   impl_->joined = true;
@@ -597,7 +681,7 @@ void Pool::join() {
     std::lock_guard guard(impl_->mu);
     if (!impl_->closed && !impl_->stopping) throw std::logic_error("Pool::join: call close() or terminate() first");
   }
-  if (impl_->results_thread.joinable()) impl_->results_thread.join();
+  impl_->join_threads();
   for (auto& w : impl_->workers) w.process->join();
   impl_->joined = true;
 }

@@ -2,7 +2,10 @@
 //
 // Plays the role of multiprocessing.Pool. The workers start once; the pool then hands
 // them tasks, a chunk of items at a time, to whichever worker is free (so no worker
-// idles while another has a backlog), and gathers the results:
+// idles while another has a backlog), and gathers the results. While more chunks wait
+// than there are workers, each worker also holds its next chunk, so it goes straight on
+// to it; the last few go one at a time. As in Python, two threads of the pool's own do
+// this: one hands chunks out, one gathers results (and runs the callbacks):
 //
 //     nlohmann::json square(const nlohmann::json& n) { return n.get<long long>() * n.get<long long>(); }
 //     CONCUR_TASK(square);
@@ -153,7 +156,9 @@ class Pool {
   using Callback = std::function<void(const nlohmann::json& result)>;
   using ErrorCallback = std::function<void(const std::exception& error)>;
 
-  // `processes` workers (0: one per core), started now by `method`.
+  // `processes` workers (0: one per core), started now by `method`. Returns once every
+  // worker is running (Python's returns at once, and a worker may still be starting when
+  // the first task comes); a worker that dies first throws BrokenPoolError naming it.
   explicit Pool(int processes = 0, StartMethod method = StartMethod::fork, std::string_view name = "PoolWorker");
   ~Pool();
   Pool(const Pool&) = delete;
