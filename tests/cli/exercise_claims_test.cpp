@@ -1,6 +1,7 @@
 // The exercise judges cannot be fooled by luck: every starting point fails its full check
 // (the exercise's own number of runs, jitter on, a fresh seed each time) in every one of
-// twenty tries, and every reference solution passes three full checks in a row. .ci/run
+// twenty tries, and every reference solution passes three full checks in a row (saying
+// so, and not marking a program given with --program done). .ci/run
 // runs this again with both cores kept busy (make test-busy), where a race that needs a
 // free core would hide: it must not.
 #include <fmt/format.h>
@@ -47,9 +48,13 @@ TEST_P(FullChecks, TheStartingPointFailsTwentyTimesInTwenty) {
 }
 
 TEST_P(FullChecks, TheReferenceSolutionPassesThreeTimesInThree) {
+  const exercises::Exercise* x = exercises::find(GetParam());
+  ASSERT_NE(x, nullptr);
   for (int attempt = 1; attempt <= 3; ++attempt) {
     const CliResult r = full_check("solution");
     ASSERT_EQ(r.exit_code, 0) << GetParam() << ": try " << attempt << " of 3 failed:\n" << r.out << r.err;
+    EXPECT_NE(r.out.find(fmt::format("Passed: all {} runs showed the claim.", x->runs)), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("Marked done"), std::string::npos) << "a program given with --program is not the student's";
   }
 }
 
