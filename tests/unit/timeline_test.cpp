@@ -468,8 +468,8 @@ Timeline sample_foreign_timeline() {
   return foreign;
 }
 
-}  // namespace
-
+// In the same anonymous namespace as their fixture (TimelineTest, above): in the unity
+// build, a test class outside it, deriving from it, is a warning (-Wsubobject-linkage).
 TEST(Timeline, EncodeThenDecodeGivesTheSameTimeline) {
   const Timeline before = sample_foreign_timeline();
   const Timeline after = concur::decode_timeline(concur::encode_timeline(before));
@@ -518,6 +518,8 @@ TEST_F(TimelineTest, AdoptOutsideARunIsIgnored) {
   Recorder::begin_run();
   EXPECT_TRUE(Recorder::end_run().tracks.empty());
 }
+
+}  // namespace
 
 // ---- on either clock: the order of spans across threads, and a child's tracks ---------
 //
