@@ -501,11 +501,10 @@ struct Pool::Impl {
   void wait_until_ready() {
     for (Worker& w : workers) {
       std::array<pollfd, 2> polls{{{w.conn->fileno(), POLLIN, 0}, {w.process->sentinel(), POLLIN, 0}}};
-      if (!w.conn->buffered())
-        detail::retry_eintr([&] { return ::poll(polls.data(), polls.size(), -1); });
+      detail::retry_eintr([&] { return ::poll(polls.data(), polls.size(), -1); });  // nothing read yet: no buffer
       nlohmann::json hello;
       try {
-        if (w.conn->buffered() || polls[0].revents != 0) hello = w.conn->recv();
+        if (polls[0].revents != 0) hello = w.conn->recv();
       } catch (const std::exception&) {
       }
       if (!hello.is_object() || !hello.value("ready", false)) {
