@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <unistd.h>
@@ -123,6 +124,47 @@ TEST(Overlap, UntilOverlapGivesUpAfterItsBudgetAndSaysSo) {
   const std::string some_lost = concur::never_overlapped(r, "threads", 3);
   EXPECT_NE(some_lost.find("Even so, 3 updates were lost"), std::string::npos) << some_lost;
   EXPECT_EQ(some_lost.find("could not show"), std::string::npos) << some_lost;
+}
+
+// The last round is the one reported: when the budget runs out on a round whose workers
+// were never inside their loops together, it goes on until one has them so.
+TEST(Overlap, UntilOverlapDoesNotEndOnARoundThatRanOneAfterAnother) {
+  int calls = 0;
+  const concur::Rounds taking_turns = concur::until_overlap(
+      [&] {
+        ++calls;
+        return concur::Measure{.concurrent = std::chrono::milliseconds(1)};  // together, never running at once
+      },
+      {.budget = std::chrono::milliseconds(0)});
+  EXPECT_EQ(calls, 1);  // the budget is spent and the round had them together: it stands
+  EXPECT_FALSE(taking_turns.overlapped);
+
+  // One after another until 10 ms past a 200 ms budget, then together.
+  const auto start = std::chrono::steady_clock::now();
+  const concur::Rounds r = concur::until_overlap(
+      [&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        const bool late = std::chrono::steady_clock::now() - start > std::chrono::milliseconds(210);
+        return concur::Measure{.concurrent = late ? std::chrono::milliseconds(1) : nanoseconds(0)};
+      },
+      {.budget = std::chrono::milliseconds(200)});
+  EXPECT_GT(r.last.concurrent.count(), 0);
+  EXPECT_FALSE(r.overlapped);
+}
+
+// ... but not for ever: one more budget at most, then the last round stands as it is.
+TEST(Overlap, UntilOverlapGoesOnForOneMoreBudgetAtMost) {
+  const auto start = std::chrono::steady_clock::now();
+  const concur::Rounds r = concur::until_overlap(
+      [] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        return concur::Measure{};
+      },
+      {.budget = std::chrono::milliseconds(20)});
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(40));  // it did not stop at 20
+  EXPECT_FALSE(r.overlapped);
+  EXPECT_EQ(r.last.concurrent.count(), 0);
+  EXPECT_GE(r.attempts, 2);
 }
 
 TEST(Overlap, ProcessTracksLiveInSharedMemory) {

@@ -171,12 +171,19 @@ Rounds until_overlap(const std::function<Measure()>& round, OverlapGoal goal) {
     rounds.overlapped = rounds.controlled = true;
     return rounds;
   }
-  do {
+  // The round reported is the last one, so the budget does not end on a round whose workers
+  // were never even inside their loops together (one finished before the other began, the
+  // cores being busy elsewhere) while one more budget remains: such a round would say they
+  // ran one after another when they were started together.
+  const Clock::time_point last_call = deadline + goal.budget;
+  for (;;) {
     rounds.last = round();
     ++rounds.attempts;
     rounds.overlapped = rounds.last.overlap >= goal.enough;
-  } while (!rounds.overlapped && Clock::now() < deadline);
-  return rounds;
+    const Clock::time_point now = Clock::now();
+    const bool together_at_all = rounds.last.concurrent.count() > 0;
+    if (rounds.overlapped || now >= last_call || (now >= deadline && together_at_all)) return rounds;
+  }
 }
 
 std::string never_overlapped(const Rounds& rounds, std::string_view who, long long lost) {

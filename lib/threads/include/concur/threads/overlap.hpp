@@ -158,7 +158,10 @@ struct Rounds {
 };
 
 // Runs round() (one whole round, start to join, returning its measure) until a round
-// overlaps for goal.enough or goal.budget has been spent; always runs at least once.
+// overlaps for goal.enough or goal.budget has been spent; always runs at least once. When
+// the budget is spent on a round in which no two workers were even inside their loops at
+// once, it goes on for up to one more budget until a round has them so: the last round is
+// the one reported, and it should not say "one after another" of workers started together.
 Rounds until_overlap(const std::function<Measure()>& round, OverlapGoal goal = {});
 
 // The sentence for a run whose workers never ran at the same moment, `who` being
