@@ -86,7 +86,7 @@ void add_common(CLI::App& sub, Common& c, bool with_json = true) {
   }
   sub.add_flag("--timeline", c.timeline, "draw the per-thread timeline even with --quiet")->group(group);
   sub.add_flag("--no-timeline", c.no_timeline, "do not draw the per-thread timeline")->group(group);
-  option("--repeat", c.repeat, "run every variant N times and summarise the timings", "N")->default_str("1");
+  option("--repeat", c.repeat, "run every variant N times (taking turns) and summarise the timings", "N")->default_str("1");
   option("--time-scale", c.time_scale, "multiply every deliberate sleep and hold time by F", "F")->default_str("1");
   sub.add_flag("--quiet", c.quiet, "the summary only: no narration, no explanations")->group(group);
   sub.add_flag("--no-color", c.no_color, "no colour (also off with NO_COLOR or when not a terminal)")->group(group);

@@ -1,5 +1,6 @@
 // concur::run_example and concur::Run: repeats, parameters, checks and their merging, a
 // body that throws, speedups against a baseline, and scaled durations.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -451,6 +452,50 @@ TEST(Runner, LaterVariantsSeeTheBaselinesResult) {
   const Outcome o = concur::run_example(sample({working("one", 10, 1), working("two", 5, 2)}, "one"), {});
   EXPECT_FALSE(find_variant(o, "one")->runs[0].result.contains("baseline_said"));
   EXPECT_EQ(find_variant(o, "two")->runs[0].result["baseline_said"], "one");
+}
+
+// The repeats take turns, so a drift in the machine's speed falls on every variant alike:
+// run 1 of each, then run 2 of each. The variants after the baseline see the median of
+// its runs so far.
+TEST(Runner, RepeatsTakeTurnsAndLaterVariantsSeeTheBaselineSoFar) {
+  std::vector<std::string> order;
+  int baseline_runs = 0;
+  const auto logged = [&](std::string name) {
+    return Variant{name, [&order, &baseline_runs, name](concur::Run& run) {
+                     order.push_back(fmt::format("{}{}", name, run.index() + 1));
+                     if (name == "base") {
+                       ++baseline_runs;
+                       run.work_time(std::chrono::milliseconds(10 * baseline_runs));  // 10, 20, 30 ms
+                     } else {
+                       run.work_time(std::chrono::milliseconds(5));
+                       run.result("baseline_median_ms", 1000 * run.baseline()->median_s);
+                     }
+                   }};
+  };
+  const Outcome o = concur::run_example(sample({logged("base"), logged("other")}, "base"), {.repeat = 3});
+  EXPECT_EQ(order, (std::vector<std::string>{"base1", "other1", "base2", "other2", "base3", "other3"}));
+  const auto* other = find_variant(o, "other");
+  ASSERT_NE(other, nullptr);
+  ASSERT_EQ(other->runs.size(), 3u);
+  EXPECT_DOUBLE_EQ(other->runs[0].result["baseline_median_ms"].get<double>(), 10.0);  // 10
+  EXPECT_DOUBLE_EQ(other->runs[1].result["baseline_median_ms"].get<double>(), 15.0);  // 10, 20
+  EXPECT_DOUBLE_EQ(other->runs[2].result["baseline_median_ms"].get<double>(), 20.0);  // 10, 20, 30
+  EXPECT_DOUBLE_EQ(*other->speedup, 4.0);  // 20 ms over 5 ms, on the medians
+}
+
+// A variant that throws is not run again; the others keep their turns.
+TEST(Runner, AVariantThatThrowsLosesItsLaterTurns) {
+  std::vector<std::string> order;
+  const Outcome o = concur::run_example(
+      sample({{"fine", [&](concur::Run& run) { order.push_back(fmt::format("fine{}", run.index() + 1)); }},
+              {"broken", [&](concur::Run& run) {
+                 order.push_back(fmt::format("broken{}", run.index() + 1));
+                 throw std::runtime_error("boom");
+               }}}),
+      {.repeat = 2});
+  EXPECT_EQ(order, (std::vector<std::string>{"fine1", "broken1", "fine2"}));
+  EXPECT_EQ(find_variant(o, "broken")->runs.size(), 1u);
+  EXPECT_EQ(find_variant(o, "fine")->runs.size(), 2u);
 }
 
 TEST(Runner, UntestedClaimsSayWhyAndDoNotFail) {

@@ -214,19 +214,34 @@ Outcome run_example(const Example& example, const RunOptions& options) {
   const bool narrate = con.narrating();
   if (options.header) print_header(example, out.params);
   const auto example_start = Clock::now();
-  std::optional<BaselineFigures> baseline;  // once the baseline variant has run
-  std::vector<std::vector<std::pair<SpeedupClaim, std::string>>> claims;  // per variant, from its last run
 
+  // The variants that run, each with what its runs gathered so far.
+  struct Pending {
+    const Variant* variant;
+    VariantOutcome vo;
+    std::vector<double> walls, works, busy;
+    std::vector<std::pair<SpeedupClaim, std::string>> claims;  // from its last run
+  };
+  std::vector<Pending> pending;
   for (const Variant& variant : example.variants) {
     if (variant.enabled && !variant.enabled(options.params)) continue;
     if (!options.variants.empty() &&
         std::find(options.variants.begin(), options.variants.end(), variant.name) == options.variants.end())
       continue;
-    VariantOutcome vo;
-    vo.name = variant.name;
-    std::vector<double> walls, works, busy;
-    std::vector<std::pair<SpeedupClaim, std::string>> variant_claims;
-    for (int i = 0; i < options.repeat; ++i) {
+    pending.push_back({&variant, {}, {}, {}, {}, {}});
+    pending.back().vo.name = variant.name;
+  }
+  std::optional<BaselineFigures> baseline;  // once the baseline variant has run
+
+  // The repeats take turns: run 1 of every variant, then run 2 of every variant, and so on.
+  // The machine's speed drifts over seconds; one variant's runs all together, then the
+  // next's, would compare one stretch of it with another, and a speedup could come out
+  // above the cores that made it. Run 1 of each is narrated, in the catalogue's order.
+  for (int i = 0; i < options.repeat; ++i) {
+    for (Pending& p : pending) {
+      const Variant& variant = *p.variant;
+      VariantOutcome& vo = p.vo;
+      if (!vo.error.empty()) continue;  // a crashing variant is not repeated
       const bool loud = narrate && i == 0;
       if (loud) {
         con.line();
@@ -271,14 +286,14 @@ Outcome run_example(const Example& example, const RunOptions& options) {
       if (const auto work = run.work_time()) rec.work_s = to_seconds(*work);
       rec.host_busy_cores = host_busy;
       rec.workers = run.workers();
-      busy.push_back(host_busy);
-      if (rec.work_s) works.push_back(*rec.work_s);
+      p.busy.push_back(host_busy);
+      if (rec.work_s) p.works.push_back(*rec.work_s);
       vo.workers = rec.workers;
       vo.compare_with = run.compare_with();
-      variant_claims = run.speedup_claims();
+      p.claims = run.speedup_claims();
       spdlog::debug("{} / {} run {}: wall {:.6f} s, cpu {:.6f} s, {} tracks, result {}", example.name,
                     variant.name, i + 1, rec.wall_s, rec.cpu_s, timeline.tracks.size(), rec.result.dump());
-      walls.push_back(rec.wall_s);
+      p.walls.push_back(rec.wall_s);
       for (const CheckResult& c : run.checks()) merge_check(out.checks, c);
       if (!vo.error.empty())
         merge_check(out.checks, {fmt::format("{} completed", variant.name), false, true,
@@ -303,14 +318,22 @@ Outcome run_example(const Example& example, const RunOptions& options) {
         vo.timeline = std::move(timeline);
       }
       vo.runs.push_back(std::move(rec));
-      if (!vo.error.empty()) break;  // a crashing variant is not repeated
+      // The variants after the baseline compare with its runs so far: their medians, its
+      // last result.
+      if (variant.name == example.baseline) {
+        const bool all_work = p.works.size() == vo.runs.size();
+        baseline = BaselineFigures{vo.name, median_of(all_work ? p.works : p.walls), vo.runs.back().result};
+      }
     }
-    vo.wall = summarize(walls);
-    if (!works.empty() && works.size() == vo.runs.size()) vo.work = summarize(works);
-    vo.free_cores = host_cpus() - median_of(busy);
-    claims.push_back(std::move(variant_claims));
-    if (variant.name == example.baseline && !vo.runs.empty())
-      baseline = BaselineFigures{vo.name, vo.work ? vo.work->median : vo.wall.median, vo.runs.back().result};
+  }
+
+  std::vector<std::vector<std::pair<SpeedupClaim, std::string>>> claims;  // per variant, from its last run
+  for (Pending& p : pending) {
+    VariantOutcome& vo = p.vo;
+    vo.wall = summarize(p.walls);
+    if (!p.works.empty() && p.works.size() == vo.runs.size()) vo.work = summarize(p.works);
+    vo.free_cores = host_cpus() - median_of(p.busy);
+    claims.push_back(std::move(p.claims));
     for (const std::string& key : example.outcomes) {
       std::vector<nlohmann::json> values;
       for (const RunRecord& r : vo.runs) values.push_back(r.result.contains(key) ? r.result[key] : nlohmann::json());

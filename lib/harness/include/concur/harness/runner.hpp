@@ -101,7 +101,9 @@ const Summary& compared_times(const Outcome& outcome, const VariantOutcome& v);
 // free cores than its workers could use, by more than a quarter core.
 bool busy_mattered(const VariantOutcome& v);
 
-// Runs every variant `repeat` times, narrating the first run of each through the console.
+// Runs every variant `repeat` times, the variants taking turns (run 1 of each in the
+// catalogue's order, then run 2 of each, ...), narrating the first run of each through the
+// console. The variants after the baseline see its figures so far (Run::baseline()).
 // A body that throws fails the check "<variant> completed"; the runner itself never throws
 // for what a demo does. Once every variant ran, it computes the speedups over the baseline
 // from the medians and judges the variants' speedup claims (Run::likely_speedup) against
