@@ -41,14 +41,19 @@ static void sequential(Run&, const std::vector<Chunk>& chunks, long long& primes
 static void on_threads(Run& run, const std::vector<Chunk>& chunks, long long& primes) {
   std::atomic<std::size_t> next{0};
   std::atomic<long long> total{0};
+  Event go("go");  // every thread is started before any counts, as the pool's processes are
   auto worker = [&] {
+    go.wait();
     int taken = 0;
     for (std::size_t i = next++; i < chunks.size(); i = next++, ++taken) total += count_primes(chunks[i]);
     say("took {} chunks", taken);
   };
   std::deque<Thread> threads;
   for (long long t = 0; t < run.integer("workers"); ++t) threads.emplace_back(worker).start();
+  run.work_begins();  // starting the threads is not the counting
+  go.set();
   for (Thread& t : threads) t.join();
+  run.work_ends();
   primes = total;
 }
 
