@@ -25,7 +25,8 @@ The jobs (bench_pool's line in brackets):
 - primes [`concur primes`]: the primes below 2,000,000 counted by trial division in 64
   chunks, sequentially, on two threads and on a Pool(2) (started before the clock, as
   concur's processes variant times the work, not the pool's start); the speedups over
-  sequential. Run once, whatever --reps says (a run takes most of a minute).
+  sequential. Three rounds of the three, taking turns as `concur primes --repeat 3` does,
+  and the medians, whatever --reps says (a round takes about 14 s).
 
 --json PATH also writes every median, with its floor's, to PATH (bench/bench_compare
 reads it; the format is mp_compare.py's): written whole, or not at all if a job fails.
@@ -194,38 +195,45 @@ def manager_job(results, reps, calls, placement):
           f"  ({g / f:.2f}x / {s / f:.2f}x floor, {us(f):.1f} us)")
 
 
-def primes_job(results, limit):
+def primes_job(results, limit, rounds=3):
+    """Three rounds of sequential, threads, Pool(2), taking turns as `concur primes
+    --repeat 3` does, so the machine's drift falls on all three; the speedups divide
+    the medians."""
     chunks = chunks_of(limit)
-    start = time.perf_counter()
-    expected = sum(count_range(c) for c in chunks)
-    sequential = time.perf_counter() - start
+    times = {"sequential": [], "threads": [], "pool": []}
+    with mp.Pool(2) as pool:  # started once, outside the timings, as concur's pool is
+        for _ in range(rounds):
+            start = time.perf_counter()
+            expected = sum(count_range(c) for c in chunks)
+            times["sequential"].append(time.perf_counter() - start)
 
-    found = []
-    lock = threading.Lock()
-    it = iter(chunks)
+            found = []
+            lock = threading.Lock()
+            it = iter(chunks)
 
-    def worker():
-        while True:
-            with lock:
-                c = next(it, None)
-            if c is None:
-                return
-            n = count_range(c)
-            with lock:
-                found.append(n)
+            def worker():
+                while True:
+                    with lock:
+                        c = next(it, None)
+                    if c is None:
+                        return
+                    n = count_range(c)
+                    with lock:
+                        found.append(n)
 
-    start = time.perf_counter()
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    on_threads = time.perf_counter() - start
-    with mp.Pool(2) as pool:
-        start = time.perf_counter()
-        on_processes = sum(pool.imap_unordered(count_range, chunks))
-        on_pool = time.perf_counter() - start
-    assert sum(found) == expected == on_processes
+            threads = [threading.Thread(target=worker) for _ in range(2)]
+            start = time.perf_counter()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            times["threads"].append(time.perf_counter() - start)
+
+            start = time.perf_counter()
+            on_processes = sum(pool.imap_unordered(count_range, chunks))
+            times["pool"].append(time.perf_counter() - start)
+            assert sum(found) == expected == on_processes
+    sequential, on_threads, on_pool = (statistics.median(times[k]) for k in ("sequential", "threads", "pool"))
     results.add("primes_threads", "primes", None, "x", ([sequential / on_threads], None))
     results.add("primes_processes", "primes", None, "x", ([sequential / on_pool], None))
     print(f"primes below {limit:,} ({expected} of them): sequential {sequential:.2f} s, "
