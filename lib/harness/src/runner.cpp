@@ -82,6 +82,28 @@ std::string now_iso8601() {
 
 double median_of(std::vector<double> values) { return values.empty() ? 0 : summarize(std::move(values)).median; }
 
+// One figure of every run, in run order.
+std::vector<double> field_of(const std::vector<RunRecord>& runs, double RunRecord::*field) {
+  std::vector<double> out;
+  for (const RunRecord& r : runs) out.push_back(r.*field);
+  return out;
+}
+
+// The work times of the runs that reported one.
+std::vector<double> work_times(const std::vector<RunRecord>& runs) {
+  std::vector<double> out;
+  for (const RunRecord& r : runs)
+    if (r.work_s) out.push_back(*r.work_s);
+  return out;
+}
+
+// The median a speedup compares: of the work times when every run reported one, else of
+// the wall times.
+double compared_median(const std::vector<RunRecord>& runs) {
+  const std::vector<double> works = work_times(runs);
+  return median_of(works.size() == runs.size() ? works : field_of(runs, &RunRecord::wall_s));
+}
+
 // The cores a variant's workers could compute on while it ran; never 0, to divide by.
 double usable_cores(const VariantOutcome& v) {
   return std::max(0.05, std::min({static_cast<double>(v.workers.value_or(1)),
@@ -219,7 +241,6 @@ Outcome run_example(const Example& example, const RunOptions& options) {
   struct Pending {
     const Variant* variant;
     VariantOutcome vo;
-    std::vector<double> walls, works, busy;
     std::vector<std::pair<SpeedupClaim, std::string>> claims;  // from its last run
   };
   std::vector<Pending> pending;
@@ -228,7 +249,7 @@ Outcome run_example(const Example& example, const RunOptions& options) {
     if (!options.variants.empty() &&
         std::find(options.variants.begin(), options.variants.end(), variant.name) == options.variants.end())
       continue;
-    pending.push_back({&variant, {}, {}, {}, {}, {}});
+    pending.push_back({&variant, {}, {}});
     pending.back().vo.name = variant.name;
   }
   std::optional<BaselineFigures> baseline;  // once the baseline variant has run
@@ -286,14 +307,11 @@ Outcome run_example(const Example& example, const RunOptions& options) {
       if (const auto work = run.work_time()) rec.work_s = to_seconds(*work);
       rec.host_busy_cores = host_busy;
       rec.workers = run.workers();
-      p.busy.push_back(host_busy);
-      if (rec.work_s) p.works.push_back(*rec.work_s);
       vo.workers = rec.workers;
       vo.compare_with = run.compare_with();
       p.claims = run.speedup_claims();
       spdlog::debug("{} / {} run {}: wall {:.6f} s, cpu {:.6f} s, {} tracks, result {}", example.name,
                     variant.name, i + 1, rec.wall_s, rec.cpu_s, timeline.tracks.size(), rec.result.dump());
-      p.walls.push_back(rec.wall_s);
       for (const CheckResult& c : run.checks()) merge_check(out.checks, c);
       if (!vo.error.empty())
         merge_check(out.checks, {fmt::format("{} completed", variant.name), false, true,
@@ -320,19 +338,17 @@ Outcome run_example(const Example& example, const RunOptions& options) {
       vo.runs.push_back(std::move(rec));
       // The variants after the baseline compare with its runs so far: their medians, its
       // last result.
-      if (variant.name == example.baseline) {
-        const bool all_work = p.works.size() == vo.runs.size();
-        baseline = BaselineFigures{vo.name, median_of(all_work ? p.works : p.walls), vo.runs.back().result};
-      }
+      if (variant.name == example.baseline)
+        baseline = BaselineFigures{vo.name, compared_median(vo.runs), vo.runs.back().result};
     }
   }
 
   std::vector<std::vector<std::pair<SpeedupClaim, std::string>>> claims;  // per variant, from its last run
   for (Pending& p : pending) {
     VariantOutcome& vo = p.vo;
-    vo.wall = summarize(p.walls);
-    if (!p.works.empty() && p.works.size() == vo.runs.size()) vo.work = summarize(p.works);
-    vo.free_cores = host_cpus() - median_of(p.busy);
+    vo.wall = summarize(field_of(vo.runs, &RunRecord::wall_s));
+    if (const std::vector<double> works = work_times(vo.runs); works.size() == vo.runs.size()) vo.work = summarize(works);
+    vo.free_cores = host_cpus() - median_of(field_of(vo.runs, &RunRecord::host_busy_cores));
     claims.push_back(std::move(p.claims));
     for (const std::string& key : example.outcomes) {
       std::vector<nlohmann::json> values;
