@@ -16,14 +16,15 @@ namespace concur::demos {
 CONCUR_TASK(count_primes_task);
 
 // The numbers to check, cut into chunks: --numbers one by one, else 0..limit in chunks
-// that shrink as they go (each an eighth of what is left for two workers, never below
+// that shrink as they go (each a quarter of what is left for two workers, never below
 // 1/1024 of the range): the last chunks, of the costliest numbers, are small, so no
-// worker waits long at the end for the others to finish.
+// worker waits long at the end for the others to finish. Every chunk a process counts
+// costs the pool a message each way, so they are not made smaller than that needs.
 static std::vector<Chunk> chunks_of(Run& run) {
   std::vector<Chunk> chunks;
   for (long long n : run.integers("numbers")) chunks.push_back({n, n + 1});
   if (!chunks.empty()) return chunks;
-  const long long limit = run.integer("limit"), share = 4 * run.integer("workers");
+  const long long limit = run.integer("limit"), share = 2 * run.integer("workers");
   const long long smallest = std::max(1LL, limit / 1024);
   for (long long from = 0; from < limit;) {
     const long long step = std::max(smallest, (limit - from) / share);
