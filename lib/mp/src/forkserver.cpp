@@ -19,6 +19,7 @@
 #include <optional>
 #include <system_error>
 
+#include "concur/core/actor.hpp"
 #include "concur/mp/connection.hpp"
 #include "concur/mp/process.hpp"
 #include "spawn.hpp"
@@ -118,6 +119,8 @@ void run_forkserver(int socket) {
   detail::Fd signals(::signalfd(-1, &handled, SFD_CLOEXEC));
   Connection client(detail::Fd(socket), true, true);
   client.set_readahead(false);  // descriptors follow each order on this socket
+  // Named once here, so each child only renames itself (see Process::start).
+  set_current_actor("ForkServer");
   client.send({{"ready", ::getpid()}});
   std::map<pid_t, detail::Fd> status_of;  // the write end of each live child's status pipe
 

@@ -238,6 +238,10 @@ void Process::start() {
       say("warning: fork() while this process has {} threads: the child gets only the calling "
           "thread, and any lock another thread holds stays locked in it",
           threads);
+    // The child names itself first thing: with this thread's name already made here, the
+    // child only assigns it, without setting up a thread_local (which in libstdc++ means a
+    // symbol search through every library, each page it reads a fault in the child).
+    current_thread_actor();
     pid = ::fork();
     if (pid < 0) detail::throw_errno("fork");
     if (pid == 0) {
@@ -282,7 +286,8 @@ void Process::run_forked_child() {
   if (timeline_) record_for_parent();
   int code = 0;
   try {
-    ScopedSpan running(SpanKind::running, Recorder::intern("running " + (entry_ ? entry_->entry : name_)));
+    // A label only when recording: interning writes to memory still shared with the parent.
+    ScopedSpan running(SpanKind::running, timeline_ ? Recorder::intern("running " + (entry_ ? entry_->entry : name_)) : 0);
     if (entry_) {
       // The same hand-over as spawn: the entry gets its own copies of the descriptors.
       std::vector<detail::Fd> fds;

@@ -108,7 +108,7 @@ int run_order(const nlohmann::json& order, std::vector<detail::Fd> fds) {
     try {
       const Entry entry = find_entry(order["entry"].get<std::string>());
       if (entry == nullptr) throw std::runtime_error("no entry named " + order["entry"].dump());
-      ScopedSpan running(SpanKind::running, Recorder::intern("running " + order["entry"].get<std::string>()));
+      ScopedSpan running(SpanKind::running, timeline ? Recorder::intern("running " + order["entry"].get<std::string>()) : 0);
       entry(order["args"], std::move(fds));
     } catch (const std::exception& e) {
       Console::get().event(current_actor(), fmt::format("raised an exception: {}", e.what()));
