@@ -2,6 +2,8 @@
 // socketpair on descriptor 3 (a frame with the entry's name and arguments, then the
 // descriptors it is handed, passed with SCM_RIGHTS).
 #include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/socket.h>
@@ -9,9 +11,12 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <string>
+#include <system_error>
 
 #include "concur/core/actor.hpp"
 #include "concur/core/clock.hpp"
@@ -21,6 +26,8 @@
 #include "concur/mp/connection.hpp"
 #include "concur/mp/entry.hpp"
 #include "spawn.hpp"
+
+extern char** environ;  // NOLINT: POSIX declares it nowhere
 
 namespace concur::mp {
 namespace {
@@ -164,23 +171,35 @@ detail::Fd make_timeline_file() {
 }
 
 pid_t exec_self(const char* word, int socket) {
+  // posix_spawn, not fork() then exec: the child borrows this process's memory until its
+  // exec (vfork-style) instead of copying its page tables, and neither side takes a
+  // copy-on-write fault for every page it touches meanwhile. Between the two there is
+  // then no room for prctl(), so the new program arms its death signal itself, first
+  // thing (run_if_spawned), told here who its parent is ("0": not armed, see
+  // die_with_parent()).
   char exe[] = "/proc/self/exe";
   std::string w(word);
-  char* argv[] = {exe, w.data(), nullptr};
-  const pid_t parent = ::getpid();
-  const bool main_thread = on_main_thread();
-  const pid_t pid = ::fork();
-  if (pid < 0) detail::throw_errno("fork");
-  if (pid == 0) {
-    // Between fork and exec only async-signal-safe calls: prctl, getppid, sigprocmask,
-    // dup2 (which clears close-on-exec on the copy), execv, _exit. The death signal
-    // survives exec.
-    die_with_parent(parent, main_thread);
-    unblock_interrupts();  // the signal mask survives exec: the new program starts open
-    if (::dup2(socket, kBootFd) < 0) ::_exit(127);
-    ::execv(exe, argv);
-    ::_exit(127);
-  }
+  std::string parent = on_main_thread() ? std::to_string(::getpid()) : "0";
+  char* argv[] = {exe, w.data(), parent.data(), nullptr};
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+  ::posix_spawn_file_actions_init(&actions);
+  ::posix_spawnattr_init(&attr);
+  // dup2 clears close-on-exec on the copy (even onto itself, since glibc 2.35).
+  ::posix_spawn_file_actions_adddup2(&actions, socket, kBootFd);
+  // The mask it starts with: ours (interrupts are blocked until the child is registered),
+  // with SIGINT and SIGTERM let in again, as unblock_interrupts() does after a fork.
+  sigset_t mask;
+  ::pthread_sigmask(SIG_BLOCK, nullptr, &mask);
+  ::sigdelset(&mask, SIGINT);
+  ::sigdelset(&mask, SIGTERM);
+  ::posix_spawnattr_setsigmask(&attr, &mask);
+  ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+  pid_t pid = -1;
+  const int rc = ::posix_spawn(&pid, exe, &actions, &attr, argv, environ);
+  ::posix_spawnattr_destroy(&attr);
+  ::posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) throw std::system_error(rc, std::generic_category(), "posix_spawn");
   return pid;
 }
 
@@ -199,7 +218,10 @@ pid_t spawn_child(const Target& target, const std::string& name) {
 }
 
 void run_if_spawned(int argc, char** argv) {
-  if (argc < 2) return;
+  if (argc < 2 || (kForkServerCommand != argv[1] && kSpawnCommand != argv[1])) return;
+  // Started by exec_self(): die with the parent it names (a parent already gone: leave).
+  const pid_t parent = argc >= 3 ? static_cast<pid_t>(std::strtol(argv[2], nullptr, 10)) : 0;
+  die_with_parent(parent, parent != 0);
   if (kForkServerCommand == argv[1]) {
     ::fcntl(kBootFd, F_SETFD, FD_CLOEXEC);
     run_forkserver(kBootFd);

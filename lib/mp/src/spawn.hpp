@@ -51,7 +51,8 @@ detail::Fd make_timeline_file();
 void send_fds(int socket, const std::vector<int>& fds);
 std::vector<detail::Fd> receive_fds(int socket, std::size_t count);
 
-// Starts this binary again as `word` (a hidden command) with `socket` as its fd 3.
+// Starts this binary again as `word` (a hidden command) with `socket` as its fd 3 and,
+// as the next argument, the pid it is to die with (run_if_spawned arms that).
 pid_t exec_self(const char* word, int socket);
 
 inline constexpr int kBootFd = 3;
