@@ -31,10 +31,10 @@ constexpr SourceSpec twin(std::string_view script, std::string_view job, std::st
   return {Source::Kind::twin, script, job, name, "median"};
 }
 // `concur primes`, as the example runs it: 2 workers on 2,000,000 numbers, as pool_compare.
-// Three runs of each variant, and the example's speedup divides their medians: each run
-// counts for about a fifth of a second, and on this kind of VM a core that was idle
-// computes up to 30% slower for its first few tenths of a second, so a lone run measures
-// the cores waking as much as the work (CPython's runs last seconds each).
+// Three runs of each variant, taking turns, and the example's speedup divides their
+// medians: each run counts for about a fifth of a second, and this kind of VM drifts in
+// speed by more than the 5% the target leaves, so a lone run measures the drift as much
+// as the work (CPython's runs last seconds each).
 constexpr std::string_view kPrimes = "primes --limit 2000000 --workers 2 --repeat 3";
 constexpr SourceSpec primes(std::string_view variant) { return {Source::Kind::example, kPrimes, {}, variant, "speedup"}; }
 constexpr SourceSpec kNothing{};
@@ -50,7 +50,7 @@ struct RowSpec {
   bool placed;                // one line per placement 0, 1, 2; `{p}` in names is the placement
   Unit unit;
   SourceSpec concur, floor, python;
-  std::vector<Condition> target;  // issue 19's targets, and issue 5's where it set one
+  std::vector<Condition> target;  // issue 19's targets, and issue 4's or 5's where they set one
 };
 
 const RowSpec kRows[] = {
@@ -90,15 +90,18 @@ const RowSpec kRows[] = {
      benchmark("bench_pool", "Pool/map_small_items", kItems),
      benchmark("bench_pool", "Floor/map_in_process", kItems),
      twin("pool_compare.py", "map", "map"), {at_least(kValue, 10e6)}},
+    // Issue 4 set the absolute bounds when a bare fork took 95 µs here; the ratios are what
+    // it reached then (2.46× and 3.57× a bare fork, 1.16× posix_spawn of the same binary),
+    // with room for the drift of one run. Spawn's floor is that posix_spawn, to its main().
     {"start", "process start to running, fork", false, Unit::millis,
      benchmark("bench_start", "Process/fork", kRealTime), benchmark("bench_start", "Floor/fork", kRealTime),
-     twin("mp_compare.py", "start", "start/fork"), {at_most(kValue, 1e-3)}},
+     twin("mp_compare.py", "start", "start/fork"), {at_most(kValue, 1e-3), at_most(kFloor, 3.0)}},
     {"start", "process start to running, spawn", false, Unit::millis,
-     benchmark("bench_start", "Process/spawn", kRealTime), benchmark("bench_start", "Floor/fork", kRealTime),
-     twin("mp_compare.py", "start", "start/spawn"), {at_most(kValue, 5e-3)}},
+     benchmark("bench_start", "Process/spawn", kRealTime), benchmark("bench_start", "Floor/posix_spawn_self", kRealTime),
+     twin("mp_compare.py", "start", "start/spawn"), {at_most(kValue, 5e-3), at_most(kFloor, 1.25)}},
     {"start", "process start to running, forkserver", false, Unit::millis,
      benchmark("bench_start", "Process/forkserver", kRealTime), benchmark("bench_start", "Floor/fork", kRealTime),
-     twin("mp_compare.py", "start", "start/forkserver"), {at_most(kValue, 1.5e-3)}},
+     twin("mp_compare.py", "start", "start/forkserver"), {at_most(kValue, 1.5e-3), at_most(kFloor, 4.0)}},
     {"primes", "primes below 2,000,000 on 2 threads, speedup", false, Unit::speedup,
      primes("threads"), primes("ideal"), twin("pool_compare.py", "primes", "primes_threads"),
      {at_least(kFloor, 0.95)}},
