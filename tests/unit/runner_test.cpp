@@ -229,6 +229,23 @@ TEST(Runner, NoSpeedupWithoutABaseline) {
   }
 }
 
+// A variant's share of the ideal, with its baseline run and without (--variant): a
+// figure, or words saying there is nothing to compare with, never an empty phrase.
+TEST(Runner, ShareOfIdealSaysWhenThereIsNoBaselineToCompareWith) {
+  const auto timed = [](concur::Run& run) {
+    run.work_time(std::chrono::milliseconds(run.variant() == "plain" ? 20 : 10));
+    run.explain("{}", run.share_of_ideal(2));
+  };
+  const Example e = sample({{"plain", timed}, {"parallel", timed}}, "plain");
+  const Outcome both = concur::run_example(e, {});
+  const auto* parallel = find_variant(both, "parallel");
+  ASSERT_NE(parallel, nullptr);
+  EXPECT_NE(parallel->explanation.find("over plain"), std::string::npos) << parallel->explanation;
+  const Outcome alone = concur::run_example(e, {.variants = {"parallel"}});
+  ASSERT_EQ(alone.variants.size(), 1u);
+  EXPECT_EQ(alone.variants[0].explanation, "no speedup to give without a run of the baseline to compare with");
+}
+
 TEST(Runner, KeepsTheExplanationAndTheFirstRunsTimeline) {
   const std::uint32_t label = concur::Recorder::intern("runner test instant");
   const Example e = sample({{"plain", [&](concur::Run& run) {

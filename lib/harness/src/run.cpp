@@ -89,7 +89,8 @@ std::string busy_note(int workers, double free, int cpus) {
 }
 
 std::string Run::share_of_ideal(int workers) const {
-  if (baseline_ == nullptr || !work_time_ || baseline_->median_s <= 0 || work_time_->count() <= 0) return "";
+  if (baseline_ == nullptr) return "no speedup to give without a run of the baseline to compare with";
+  if (!work_time_ || baseline_->median_s <= 0 || work_time_->count() <= 0) return "";
   const double speedup = baseline_->median_s / std::chrono::duration<double>(*work_time_).count();
   const double ideal = usable_cores(workers);
   const std::string cores = fmt::format("{} worker{} on {:.1f} free core{}", workers, workers == 1 ? "" : "s",

@@ -149,8 +149,9 @@ class Run {
   std::string busy_aside(int workers) const;
   // This run's work time against the baseline's median, as a share of what `workers`
   // could reach on the cores that were free: "this run: 1.93× over sequential, 97% of
-  // the ideal 2.0× for 2 workers on 2.0 free cores". Never a figure past the ideal. ""
-  // without a baseline or a work_time().
+  // the ideal 2.0× for 2 workers on 2.0 free cores". Never a figure past the ideal.
+  // Without a baseline (--variant), says there is none to compare with; "" without a
+  // work_time().
   std::string share_of_ideal(int workers) const;
 
   // The baseline's figures, for a variant compared with it; null in the baseline itself
