@@ -35,11 +35,14 @@ TEST(Watch, RebuildsAndRerunsOnEveryChangeAndKeepsTheLastGoodBuild) {
   // Only the demo under test: the scratch build is then mostly lib/, a few minutes less.
   // Unoptimised and without debug information (Debug with -O0 alone): the quickest build,
   // and the watch does not care. No precompiled header either: with one demo to compile,
-  // building it would cost more than it saves.
+  // building it would cost more than it saves. A unity build (CMake compiles each target's
+  // files eight to one): each library header is then parsed a few times instead of once
+  // per file, 1.4 minutes instead of 3.5 on two idle cores. Two files of one target with
+  // helpers of the same name in anonymous namespaces would fail it: give them other names.
   std::ofstream(scratch / "src/demos/catalogue.txt") << "lecture10/race | 10.4 | Race condition | Threads lose updates.\n";
   const std::string build = fmt::format(
       "cmake -S {0}/src -B {0}/build -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-O0 "
-      "-DCONCUR_BUILD_TESTS=OFF -DCONCUR_BUILD_BENCH=OFF -DCONCUR_PCH=OFF "
+      "-DCONCUR_BUILD_TESTS=OFF -DCONCUR_BUILD_BENCH=OFF -DCONCUR_PCH=OFF -DCMAKE_UNITY_BUILD=ON "
       "> {0}/build.log 2>&1 && cmake --build {0}/build --target concur >> {0}/build.log 2>&1",
       scratch.string());
   ASSERT_EQ(std::system(build.c_str()), 0) << file_text(scratch / "build.log");
