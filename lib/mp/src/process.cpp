@@ -277,7 +277,7 @@ std::optional<std::pair<std::string, pid_t>> Process::unexpected_end(std::uint64
 void Process::run_forked_child() {
   // It must never return into the parent's code: it leaves with _exit, so the parent's
   // atexit handlers and static destructors do not run twice.
-  set_current_actor(fmt::format("{}[{}]", name_, ::getpid()));
+  set_current_actor(child_actor_name(name_));
   // The parent's interrupt handler (stop the children, exit 130) is not the child's
   // business: a child ends by the signal itself, as a spawned child would.
   ::signal(SIGINT, SIG_DFL);

@@ -104,7 +104,7 @@ int run_order(const nlohmann::json& order, std::vector<detail::Fd> fds) {
     const nlohmann::json& console = order["console"];
     Console::get().configure(console["fd"], console["color"], console["narrate"]);
     RunClock::set_start_ns(order["run_start_ns"]);
-    set_current_actor(fmt::format("{}[{}]", order["name"].get<std::string>(), ::getpid()));
+    set_current_actor(child_actor_name(order["name"].get<std::string>()));
     detail::Fd timeline;
     if (order.value("timeline", false) && !fds.empty()) {
       timeline = std::move(fds.back());
@@ -128,6 +128,10 @@ int run_order(const nlohmann::json& order, std::vector<detail::Fd> fds) {
     return 1;
   }
 }
+
+// Plain string building, not fmt: a forked child reads every page of code it runs afresh
+// (a fault each), and its parent may never have formatted anything.
+std::string child_actor_name(const std::string& name) { return name + "[" + std::to_string(::getpid()) + "]"; }
 
 void record_for_parent() { Recorder::begin_run(); }
 

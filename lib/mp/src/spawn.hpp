@@ -43,6 +43,8 @@ int run_order(const nlohmann::json& order, std::vector<detail::Fd> fds);
 // clock already set to the parent's run), and at the end writes its tracks into `fd`;
 // the parent, once the child has ended, reads them into its own run.
 void record_for_parent();
+// A child's actor name: "Worker-1[4242]", with its own pid.
+std::string child_actor_name(const std::string& name);
 void send_timeline_home(int fd) noexcept;
 void collect_child_timeline(int fd) noexcept;
 detail::Fd make_timeline_file();
