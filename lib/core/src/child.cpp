@@ -89,6 +89,14 @@ void unblock_interrupts() noexcept {
   ::pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
 }
 
+sigset_t mask_for_new_child() noexcept {
+  sigset_t mask;
+  ::pthread_sigmask(SIG_BLOCK, nullptr, &mask);
+  ::sigdelset(&mask, SIGINT);
+  ::sigdelset(&mask, SIGTERM);
+  return mask;
+}
+
 ChildProgram::ChildProgram(const std::vector<std::string>& args, const ChildOptions& options)
     : own_group_(options.own_group) {
   std::vector<char*> argv;

@@ -2,7 +2,6 @@
 // socketpair on descriptor 3 (a frame with the entry's name and arguments, then the
 // descriptors it is handed, passed with SCM_RIGHTS).
 #include <fcntl.h>
-#include <signal.h>
 #include <spawn.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -191,12 +190,8 @@ pid_t exec_self(const char* word, int socket) {
   ::posix_spawnattr_init(&attr);
   // dup2 clears close-on-exec on the copy (even onto itself, since glibc 2.35).
   ::posix_spawn_file_actions_adddup2(&actions, socket, kBootFd);
-  // The mask it starts with: ours (interrupts are blocked until the child is registered),
-  // with SIGINT and SIGTERM let in again, as unblock_interrupts() does after a fork.
-  sigset_t mask;
-  ::pthread_sigmask(SIG_BLOCK, nullptr, &mask);
-  ::sigdelset(&mask, SIGINT);
-  ::sigdelset(&mask, SIGTERM);
+  // Ours, with the interrupts (blocked until the child is registered) let in again.
+  const sigset_t mask = mask_for_new_child();
   ::posix_spawnattr_setsigmask(&attr, &mask);
   ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
   pid_t pid = -1;

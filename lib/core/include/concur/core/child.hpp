@@ -48,6 +48,9 @@ class InterruptsBlocked {
 // In a new child (after fork, before exec or the entry): lets SIGINT and SIGTERM in.
 // Async-signal-safe.
 void unblock_interrupts() noexcept;
+// The signal mask for a child that starts with an exec (posix_spawn's attribute): this
+// thread's, with SIGINT and SIGTERM let in, as unblock_interrupts() leaves a forked one.
+sigset_t mask_for_new_child() noexcept;
 
 struct ChildOptions {
   bool own_group = false;  // its own process group: stop() reaches all it started
